@@ -1,0 +1,53 @@
+/**
+ * Every platform API Tessera serves. The XRD generator, the function's dispatcher and the tests all
+ * iterate this list, so adding a kind here is the one step that makes it exist everywhere.
+ */
+import type { z } from "zod";
+import { NetworkSpec, NetworkStatus } from "./network/schema.ts";
+import { PostgresDatabaseSpec, PostgresDatabaseStatus } from "./postgres-database/schema.ts";
+
+export interface PrinterColumn {
+  name: string;
+  type: "string" | "integer" | "boolean" | "date";
+  jsonPath: string;
+  priority?: number;
+  description?: string;
+}
+
+export interface ApiDefinition {
+  kind: string;
+  plural: string;
+  /** Folder name shared under apis/, functions/, examples/ and test/. */
+  folder: string;
+  description: string;
+  spec: z.ZodType;
+  status: z.ZodType;
+  /** Kind-specific columns; PROVIDER, REGION and MESSAGE are added for every kind. */
+  columns: PrinterColumn[];
+}
+
+export const APIS = [
+  {
+    kind: "Network",
+    plural: "networks",
+    folder: "network",
+    description: "A private network (AWS VPC / Azure VNet) with public, application, database and cache tiers.",
+    spec: NetworkSpec,
+    status: NetworkStatus,
+    columns: [{ name: "CIDR", type: "string", jsonPath: ".spec.cidr" }],
+  },
+  {
+    kind: "PostgresDatabase",
+    plural: "postgresdatabases",
+    folder: "postgres-database",
+    description: "A private, encrypted, TLS-only PostgreSQL server (RDS on AWS, Flexible Server on Azure).",
+    spec: PostgresDatabaseSpec,
+    status: PostgresDatabaseStatus,
+    columns: [
+      { name: "VERSION", type: "string", jsonPath: ".spec.version" },
+      { name: "ENDPOINT", type: "string", jsonPath: ".status.endpoint" },
+    ],
+  },
+] as const satisfies readonly ApiDefinition[];
+
+export type KindName = (typeof APIS)[number]["kind"];

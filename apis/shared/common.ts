@@ -1,0 +1,91 @@
+/**
+ * Vocabulary shared by every Tessera platform API: the provider switch, regions, tags and the CEL
+ * rules that the API server enforces on all kinds. Each kind's schema.ts builds on these, so a rule
+ * such as "provider cannot change" is written exactly once.
+ */
+import { z } from "zod";
+
+export const GROUP = "platform.tessera.io";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** The clouds Tessera composes onto. Adding one here breaks the build until every kind renders it. */
+export const PROVIDERS = ["aws", "azure"] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/**
+ * Regions per provider. Kept to regions the composed services (RDS, ElastiCache, EKS, Flexible Server,
+ * Azure Cache, AKS) are generally available in; a region missing here is refused at admission with a
+ * message naming the provider, so a typo never reaches a cloud API.
+ */
+export const REGIONS = {
+  aws: [
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "mx-central-1", "sa-east-1",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
+    "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+    "ap-southeast-5", "ap-southeast-7", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-east-1",
+    "me-south-1", "me-central-1", "il-central-1", "af-south-1",
+  ],
+  azure: [
+    "eastus", "eastus2", "westus", "westus2", "westus3", "centralus", "northcentralus", "southcentralus",
+    "westcentralus", "canadacentral", "canadaeast", "brazilsouth", "mexicocentral", "northeurope", "westeurope",
+    "uksouth", "ukwest", "francecentral", "germanywestcentral", "switzerlandnorth", "norwayeast", "swedencentral",
+    "polandcentral", "italynorth", "spaincentral", "eastasia", "southeastasia", "japaneast", "japanwest",
+    "koreacentral", "centralindia", "southindia", "australiaeast", "australiasoutheast", "newzealandnorth",
+    "uaenorth", "qatarcentral", "israelcentral", "southafricanorth",
+  ],
+} as const satisfies Record<Provider, readonly string[]>;
+
+export type Rule = { rule: string; message?: string; messageExpression?: string; reason?: string; fieldPath?: string };
+
+/** Attaches CEL rules to a zod node; zod's toJSONSchema passes the meta key through unchanged. */
+export function cel<T extends z.ZodType>(schema: T, ...rules: Rule[]): T {
+  return schema.meta({ "x-kubernetes-validations": rules }) as T;
+}
+
+const celList = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(", ")}]`;
+
+/** CEL: `region` is one of `provider`'s regions. Evaluated at the spec level so it sees both fields. */
+export function regionRule(path = "self"): Rule {
+  return {
+    rule: `${path}.provider == 'aws' ? ${path}.region in ${celList(REGIONS.aws)} : ${path}.region in ${celList(REGIONS.azure)}`,
+    messageExpression: `'spec.region: ' + ${path}.region + ' is not a region of provider ' + ${path}.provider + ' (AWS regions look like us-east-1, Azure regions like eastus)'`,
+    fieldPath: ".region",
+  };
+}
+
+export const providerField = cel(
+  z.enum(PROVIDERS).describe(
+    "Cloud to compose onto: aws or azure. Immutable: switching clouds would replace every resource (and its data), so it is refused; create a new resource instead.",
+  ),
+  { rule: "self == oldSelf", message: "spec.provider is immutable: create a new resource on the other cloud and migrate, instead of switching this one" },
+);
+
+export const regionField = cel(
+  z.string().min(1).max(32).describe("Cloud region, e.g. us-east-1 (AWS) or eastus (Azure). Must belong to spec.provider. Immutable."),
+  { rule: "self == oldSelf", message: "spec.region is immutable: resources cannot move between regions; create a new resource in the other region" },
+);
+
+export const tagsField = z
+  .record(z.string().min(1).max(128), z.string().max(256))
+  .optional()
+  .describe("Tags (AWS) / tags (Azure) added to every cloud resource, beside Tessera's own tessera.io/* tags.")
+  .meta({ maxProperties: 40 });
+
+/** A reference to another Tessera XR in the same namespace. Cross-namespace references are not expressible. */
+export const localRef = (kind: string) =>
+  z
+    .object({
+      name: z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).describe(`Name of a ${kind} in this namespace.`),
+    })
+    .strict()
+    .describe(`Reference to a ${kind} in the same namespace, on the same provider and region.`);
+
+/** Name for a composed connection Secret; optional everywhere, defaulted from the XR name by the function. */
+export const secretNameField = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/)
+  .optional()
+  .describe("Name of the connection Secret written in this namespace. Default: <metadata.name>-connection.");

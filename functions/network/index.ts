@@ -1,0 +1,42 @@
+import { APIS } from "../../apis/index.ts";
+import { NetworkSpec, TIERS } from "../../apis/network/schema.ts";
+import { block, contains, isAligned, overlaps } from "../shared/cidr.ts";
+import { SpecError } from "../shared/errors.ts";
+import { parseSpec } from "../shared/parse.ts";
+import type { KindModule } from "../shared/types.ts";
+import { renderAws } from "./aws.ts";
+import { renderAzure } from "./azure.ts";
+
+/** CIDR layout checks CEL cannot do here: every subnet aligned, inside spec.cidr, and disjoint. */
+function checkLayout(spec: NetworkSpec): void {
+  if (!isAligned(spec.cidr)) throw SpecError.field("spec.cidr", `got ${spec.cidr}, which is not a network address`, `use ${cidrFix(spec.cidr)}`);
+  const vpc = block(spec.cidr);
+  if (vpc.prefix < 16 || vpc.prefix > 24) throw SpecError.field("spec.cidr", `got ${spec.cidr}`, "use a prefix from /16 to /24");
+  const seen: Array<{ field: string; cidr: string }> = [];
+  for (const tier of TIERS) {
+    (spec.subnets[tier] ?? []).forEach((s, i) => {
+      const field = `spec.subnets.${tier}[${i}].cidr`;
+      if (!isAligned(s.cidr)) throw SpecError.field(field, `got ${s.cidr}, which is not a network address`, `use ${cidrFix(s.cidr)}`);
+      if (!contains(vpc, block(s.cidr))) throw SpecError.field(field, `got ${s.cidr}, outside spec.cidr ${spec.cidr}`, "pick a subnet inside the network's address space");
+      const clash = seen.find((o) => overlaps(block(o.cidr), block(s.cidr)));
+      if (clash) throw SpecError.field(field, `got ${s.cidr}, which overlaps ${clash.field} (${clash.cidr})`, "give every subnet its own range");
+      seen.push({ field, cidr: s.cidr });
+    });
+  }
+}
+
+function cidrFix(cidr: string): string {
+  const b = block(cidr);
+  const ip = [24, 16, 8, 0].map((s) => Math.floor(b.start / 2 ** s) % 256).join(".");
+  return `${ip}/${b.prefix}`;
+}
+
+export const network: KindModule<NetworkSpec> = {
+  api: APIS[0],
+  parse: (raw) => {
+    const spec = parseSpec(NetworkSpec, raw);
+    checkLayout(spec);
+    return spec;
+  },
+  renderers: { aws: renderAws, azure: renderAzure },
+};

@@ -1,0 +1,41 @@
+/**
+ * The connection Secret, identical on both clouds: host, port, username, password, database, sslmode
+ * and uri. The password comes from the Secret the provider generated (required resource); the host
+ * from the observed server. Until both exist the Secret is pending; once it exists it is never
+ * dropped, even if an input is briefly unreadable, because dropping it would delete it.
+ */
+import type { PostgresDatabaseSpec } from "../../apis/postgres-database/schema.ts";
+import { secret } from "../shared/resources.ts";
+import type { K8sObject, RenderContext } from "../shared/types.ts";
+import { CONNECTION_SECRET, PASSWORD } from "./names.ts";
+import { PORT } from "./tables.ts";
+
+export function connectionSecretName(ctx: RenderContext<PostgresDatabaseSpec>): string {
+  return ctx.spec.connectionSecretName ?? `${ctx.xr.name}-connection`;
+}
+
+export function connectionSecret(ctx: RenderContext<PostgresDatabaseSpec>, host: string | undefined): K8sObject | undefined {
+  const { spec } = ctx;
+  const encoded = (ctx.required[PASSWORD]?.[0] as { data?: Record<string, string> } | undefined)?.data?.["password"];
+  const password = encoded ? Buffer.from(encoded, "base64").toString("utf8") : undefined;
+  const name = connectionSecretName(ctx);
+  if (host && password) {
+    const user = spec.adminUsername;
+    return secret(name, {
+      host,
+      port: String(PORT),
+      username: user,
+      password,
+      database: spec.databaseName,
+      sslmode: "require",
+      uri: `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${PORT}/${spec.databaseName}?sslmode=require`,
+    });
+  }
+  const seen = ctx.observed[CONNECTION_SECRET]?.resource as (K8sObject & { data?: Record<string, string> }) | undefined;
+  if (seen?.data) {
+    const kept = secret(name, {});
+    kept["data"] = seen.data;
+    return kept;
+  }
+  return undefined;
+}

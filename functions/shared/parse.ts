@@ -1,0 +1,47 @@
+/**
+ * The function's boundary: an XR's spec is parsed once, with the same zod schema its XRD was generated
+ * from (so defaults apply exactly as the API server applies them), then checked against the XRD's
+ * own CEL rules (so offline render refuses what kubectl would). After this, renderers see typed values.
+ */
+import type { z } from "zod";
+import { openApi } from "../../apis/shared/openapi.ts";
+import { checkRules, type SchemaNode } from "./cel.ts";
+import { SpecError, show } from "./errors.ts";
+
+const schemas = new WeakMap<z.ZodType, SchemaNode>();
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const k of path) v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, k) => (typeof k === "number" ? `${acc}[${k}]` : `${acc}.${String(k)}`), "spec");
+}
+
+export function parseSpec<S>(schema: z.ZodType<S>, raw: unknown): S {
+  const result = schema.safeParse(raw ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => {
+      const value = valueAt(raw, i.path);
+      const got = i.code === "unrecognized_keys" ? `unknown field(s) ${i.keys.join(", ")}` : value === undefined ? "missing" : `got ${show(value)}`;
+      return { field: fieldPath(i.path), got, message: i.message };
+    });
+    const [first, ...rest] = problems;
+    if (!first) throw new SpecError("spec is invalid");
+    const more = rest.map((p) => ` Also ${p.field}: ${p.got}; ${p.message}.`).join("");
+    throw SpecError.field(first.field, first.got, `${first.message}.${more}`);
+  }
+  let node = schemas.get(schema);
+  if (!node) {
+    node = openApi(schema);
+    schemas.set(schema, node);
+  }
+  const violations = checkRules(node, result.data, "spec");
+  if (violations.length > 0) {
+    // CEL messages already name the field and the fix, as kubectl would show them.
+    throw new SpecError(violations.map((v) => v.message).join(". "));
+  }
+  return result.data;
+}

@@ -1,0 +1,74 @@
+/**
+ * Builders for composed resources. Renderers describe forProvider; these add what every composed
+ * resource needs (identity label, tags policy, no undefined values) so no renderer repeats it.
+ */
+import type { K8sObject, Obj } from "./types.ts";
+
+export const LABELS = {
+  /** The composed-resource key; selectors with matchControllerRef use it to wire resources of one XR. */
+  resource: "platform.tessera.io/resource",
+  /** Set on a Network's resources so other XRs in the namespace can select them. */
+  network: "platform.tessera.io/network",
+  tier: "platform.tessera.io/tier",
+} as const;
+
+/** Removes undefined values: protobuf Struct cannot carry them, and SSA would read null as "unset it". */
+export function compact<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(compact) as T;
+  if (value === null || typeof value !== "object") return value;
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(value as Obj)) if (v !== undefined) out[k] = compact(v);
+  return out as T;
+}
+
+export interface ManagedOptions {
+  labels?: Record<string, string> | undefined;
+  annotations?: Record<string, string> | undefined;
+  /** Name of the Secret (in the XR's namespace) the provider writes connection details to. */
+  connectionSecret?: string | undefined;
+  managementPolicies?: string[] | undefined;
+  /** Fields set only at creation, so the provider may change them afterwards (e.g. failover zone). */
+  initProvider?: Obj | undefined;
+}
+
+export function managed(apiVersion: string, kind: string, key: string, forProvider: Obj, opts: ManagedOptions = {}): K8sObject {
+  return compact({
+    apiVersion,
+    kind,
+    metadata: {
+      labels: { [LABELS.resource]: key, ...opts.labels },
+      ...(opts.annotations ? { annotations: opts.annotations } : {}),
+    },
+    spec: {
+      forProvider,
+      ...(opts.initProvider ? { initProvider: opts.initProvider } : {}),
+      ...(opts.managementPolicies ? { managementPolicies: opts.managementPolicies } : {}),
+      ...(opts.connectionSecret ? { writeConnectionSecretToRef: { name: opts.connectionSecret } } : {}),
+    },
+  });
+}
+
+/** Selects a resource composed by the same XR, by its key. */
+export function own(key: string): Obj {
+  return { matchControllerRef: true, matchLabels: { [LABELS.resource]: key } };
+}
+
+/** Selects resources of a Tessera Network (in the same namespace) by tier or key. */
+export function ofNetwork(network: string, match: { tier?: string; resource?: string }): Obj {
+  return {
+    matchLabels: compact({ [LABELS.network]: network, [LABELS.tier]: match.tier, [LABELS.resource]: match.resource }),
+  };
+}
+
+/** Management policies that never delete the external resource: deleting the XR orphans it. */
+export const RETAIN = ["Observe", "Create", "Update", "LateInitialize"];
+
+export function secret(name: string, data: Record<string, string>): K8sObject {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, labels: { [LABELS.resource]: "connection-secret" } },
+    type: "Opaque",
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")])),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * The contract between the function's I/O layer (fn.ts) and each kind's pure renderers.
+ * A renderer sees only parsed, defaulted spec and plain observed objects; it never touches protobuf.
+ */
+import type { Provider } from "../../apis/shared/common.ts";
+import type { ApiDefinition } from "../../apis/index.ts";
+
+export type Obj = Record<string, unknown>;
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
+  spec?: Obj;
+  status?: Obj;
+  [k: string]: unknown;
+}
+
+export interface ObservedResource {
+  resource: K8sObject;
+  /** Decoded connection details the provider wrote for this resource (bytes as UTF-8). */
+  connectionDetails: Record<string, string>;
+}
+
+export interface XrMeta {
+  name: string;
+  namespace: string;
+}
+
+export interface RenderContext<S> {
+  xr: XrMeta;
+  spec: S;
+  /** Observed composed resources by composition-resource-name. */
+  observed: Record<string, ObservedResource>;
+  /** Required resources by requirement name (always present: fn.ts only renders once they are fetched). */
+  required: Record<string, K8sObject[]>;
+}
+
+export interface Rendered {
+  /** Desired composed resources by key. Keys are identities: never rename one. */
+  resources: Record<string, K8sObject>;
+  /** Kind-specific status, computed from observed state only. */
+  status: Obj;
+  /** Resources that will be added once something they depend on is observed (staged creation). */
+  pending: string[];
+  /** Observed keys the spec deliberately removed (e.g. a replica taken out of spec.readReplicas). */
+  released: string[];
+}
+
+export type Renderer<S> = (ctx: RenderContext<S>) => Rendered;
+
+export interface Selector {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace: string;
+}
+
+/**
+ * One platform API. `renderers` is keyed by every Provider, so adding a cloud to PROVIDERS fails to
+ * compile until each kind implements it.
+ */
+export interface KindModule<S> {
+  api: ApiDefinition;
+  parse: (raw: unknown) => S;
+  /** Other resources this XR needs, by requirement name (e.g. the Network it is placed in). */
+  requirements?: (spec: S, xr: XrMeta) => Record<string, Selector>;
+  /** Checks that need required resources (same provider, same region); throws SpecError. */
+  validate?: (ctx: RenderContext<S>) => void;
+  renderers: Record<Provider, Renderer<S>>;
+}
