@@ -18,7 +18,7 @@ import { network } from "./network/index.ts";
 import { postgresDatabase } from "./postgres-database/index.ts";
 import { SpecError } from "./shared/errors.ts";
 import { conditionOf, isReady } from "./shared/observed.ts";
-import { compact } from "./shared/resources.ts";
+import { prune } from "./shared/resources.ts";
 import type { K8sObject, KindModule, ObservedResource, Rendered } from "./shared/types.ts";
 
 /** Crossplane re-runs realtime compositions only on watch events or after this TTL. */
@@ -162,7 +162,7 @@ function apply(rsp: RunFunctionResponse, oxr: K8sObject, spec: { provider: strin
       : "Available";
 
   rsp.desired!.composite = {
-    resource: compact({ apiVersion: oxr.apiVersion, kind: oxr.kind, status: { provider: spec.provider, region: spec.region, ...out.status, message } }),
+    resource: prune({ apiVersion: oxr.apiVersion, kind: oxr.kind, status: { provider: spec.provider, region: spec.region, ...out.status, message } }),
     connectionDetails: {},
     // Staged resources are not in desired state yet, so Crossplane alone would call the XR ready early.
     ready: out.pending.length ? Ready.READY_FALSE : Ready.READY_UNSPECIFIED,

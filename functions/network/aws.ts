@@ -16,13 +16,16 @@ const SG_TIER: Record<Tier, string> = { public: "load-balancer", private: "app",
 
 const defaults = { natGateway: "PerZone" } as const;
 
+/** EC2 kinds whose CRDs have no tags field (routes and associations are not taggable in EC2). */
+const UNTAGGED = new Set(["Route", "RouteTableAssociation"]);
+
 export const renderAws: Renderer<NetworkSpec> = ({ xr, spec, observed }) => {
   const region = spec.region;
   const r: Record<string, K8sObject> = {};
   const tags = (name: string) => tagsFor("Network", xr, spec.tags, `${xr.name}-${name}`);
   const labels = (tier?: Tier) => ({ [LABELS.network]: xr.name, ...(tier ? { [LABELS.tier]: tier } : {}) });
   const add = (kind: string, key: string, forProvider: Record<string, unknown>, tier?: Tier) => {
-    r[key] = managed(EC2, kind, key, { region, ...forProvider, tags: tags(key) }, { labels: labels(tier) });
+    r[key] = managed(EC2, kind, key, { region, ...forProvider, tags: UNTAGGED.has(kind) ? undefined : tags(key) }, { labels: labels(tier) });
   };
 
   add("VPC", "vpc", { cidrBlock: spec.cidr, enableDnsHostnames: true, enableDnsSupport: true });

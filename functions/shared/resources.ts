@@ -72,3 +72,16 @@ export function secret(name: string, data: Record<string, string>): K8sObject {
     data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")])),
   };
 }
+
+/** compact, and also drops objects left empty: status shows a field only once something fills it. */
+export function prune<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(prune) as T;
+  if (value === null || typeof value !== "object") return value;
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(value as Obj)) {
+    const p = prune(v);
+    if (p === undefined || (p !== null && typeof p === "object" && !Array.isArray(p) && Object.keys(p).length === 0)) continue;
+    out[k] = p;
+  }
+  return out as T;
+}

@@ -1,0 +1,69 @@
+/**
+ * Every example renders for its provider; every composed resource passes the real provider CRDs
+ * (schema, unknown fields, defaults, CEL); and as the fake cluster creates what was asked for,
+ * later passes never drop a resource and end with the XR Ready and its status filled in.
+ */
+import { describe, expect, it } from "vitest";
+import type { K8sObject } from "../functions/shared/types.ts";
+import { render, RESOURCE_NAME } from "../scripts/render-engine.ts";
+import { validateComposed } from "./support/crds.ts";
+import { EXAMPLES, example, NETWORKS, observe, passwordSecret } from "./support/fixtures.ts";
+
+const keyOf = (o: K8sObject) => o.metadata?.annotations?.[RESOURCE_NAME] as string;
+
+function expectValid(resources: K8sObject[]): void {
+  const errors = resources.flatMap((r) => validateComposed(r).map((e) => `${keyOf(r)} (${r.apiVersion} ${r.kind}): ${e}`));
+  expect(errors).toEqual([]);
+}
+
+describe.each(EXAMPLES)("%s", (file) => {
+  const xr = example(file);
+  const required = [...NETWORKS, passwordSecret(xr)];
+
+  it("renders resources that pass the provider CRDs", async () => {
+    const out = await render({ xr, required });
+    expect(out.fatal).toBeUndefined();
+    expect(out.resources.length).toBeGreaterThan(0);
+    expectValid(out.resources);
+    expect(out.resources.every((r) => r.metadata?.namespace === xr.metadata?.namespace)).toBe(true);
+    const provider = (xr.spec as { provider: string }).provider;
+    for (const r of out.resources) {
+      if (r.apiVersion !== "v1") expect(r.apiVersion).toMatch(new RegExp(`\\.${provider}\\.m\\.upbound\\.io/|^azure\\.m\\.upbound\\.io/`));
+    }
+  });
+
+  it("keeps every resource across passes and ends Ready with status and connection filled", async () => {
+    let observed: K8sObject[] = [];
+    let out = await render({ xr, required });
+    for (let pass = 0; pass < 4; pass++) {
+      const before = new Set(out.resources.map(keyOf));
+      observed = observe(out.resources);
+      out = await render({ xr, required, observed });
+      expect(out.fatal).toBeUndefined();
+      const after = new Set(out.resources.map(keyOf));
+      expect([...before].filter((k) => !after.has(k))).toEqual([]);
+      expectValid(out.resources);
+      if (after.size === before.size) break;
+    }
+    const status = out.xr.status as Record<string, unknown> & { conditions: Array<{ type: string; status: string }> };
+    expect(status.conditions.find((c) => c.type === "Ready")?.status).toBe("True");
+    expect(status["message"]).toBe("Available");
+    expect(status["provider"]).toBe((xr.spec as { provider: string }).provider);
+    if (xr.kind === "PostgresDatabase") {
+      expect(status["endpoint"]).toBeTruthy();
+      expect(status["port"]).toBe(5432);
+      expect(status["serverId"]).toBeTruthy();
+      expect(status["connectionSecretName"]).toBe(`${xr.metadata?.name}-connection`);
+      const secret = out.resources.find((r) => keyOf(r) === "connection-secret") as K8sObject & { data: Record<string, string> };
+      const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+      expect(Object.keys(data).sort()).toEqual(["database", "host", "password", "port", "sslmode", "uri", "username"]);
+      expect(data["password"]).toBe("p@ss:w/rd");
+      expect(data["uri"]).toBe(`postgresql://${data["username"]}:p%40ss%3Aw%2Frd@${data["host"]}:5432/${data["database"]}?sslmode=require`);
+    }
+    if (xr.kind === "Network") {
+      expect(status["networkId"]).toBeTruthy();
+      expect((status["subnetIds"] as Record<string, string[]>)["database"]?.length).toBeGreaterThan(0);
+      expect((status["securityGroupIds"] as Record<string, string>)["database"]).toBeTruthy();
+    }
+  });
+});

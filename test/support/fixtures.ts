@@ -1,0 +1,48 @@
+/** Shared test inputs: the examples, and a fake cluster that "creates" what a render asked for. */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { K8sObject } from "../../functions/shared/types.ts";
+import { ROOT } from "../../scripts/generate.ts";
+import { loadObjects, RESOURCE_NAME } from "../../scripts/render-engine.ts";
+
+export const EXAMPLES = readdirSync(join(ROOT, "examples")).flatMap((kind) =>
+  readdirSync(join(ROOT, "examples", kind)).filter((f) => f.endsWith(".yaml")).map((f) => `examples/${kind}/${f}`),
+);
+
+export const example = (path: string): K8sObject => loadObjects(join(ROOT, path))[0] as K8sObject;
+export const NETWORKS = loadObjects(join(ROOT, "examples", "network"));
+
+/** The Secret the provider writes when autoGeneratePassword is on. */
+export function passwordSecret(xr: K8sObject, password = "p@ss:w/rd"): K8sObject {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: `${xr.metadata?.name}-postgres-admin`, namespace: xr.metadata?.namespace as string },
+    data: { password: Buffer.from(password).toString("base64") },
+  };
+}
+
+/** What a cluster holds once the provider created a resource: Ready, Synced, and outputs in atProvider. */
+export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?: { key: string; message: string } } = {}): K8sObject[] {
+  return resources.map((r) => {
+    const o = structuredClone(r);
+    const key = o.metadata?.annotations?.[RESOURCE_NAME] ?? "";
+    const region = ((o.spec?.["forProvider"] as Record<string, unknown> | undefined)?.["region"] as string | undefined) ?? "eastus";
+    const failing = opts.synced?.key === key;
+    o.status = {
+      conditions: [
+        { type: "Ready", status: opts.ready === false ? "False" : "True", reason: opts.ready === false ? "Creating" : "Available" },
+        failing ? { type: "Synced", status: "False", reason: "ReconcileError", message: opts.synced?.message } : { type: "Synced", status: "True", reason: "ReconcileSuccess" },
+      ],
+      atProvider: {
+        id: `${o.kind.toLowerCase()}-${key}`,
+        arn: `arn:aws:rds:${region}:111122223333:db:${o.metadata?.name}`,
+        address: `${o.metadata?.name}.abc123.${region}.rds.amazonaws.com`,
+        fqdn: `${o.metadata?.name}.postgres.database.azure.com`,
+        port: 5432,
+      },
+    };
+    if (o.apiVersion === "azure.m.upbound.io/v1beta1") o.metadata!.annotations!["crossplane.io/external-name"] = o.metadata?.name as string;
+    return o;
+  });
+}
