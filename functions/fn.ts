@@ -122,7 +122,8 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
 function refuseProviderSwitch(provider: Provider, observed: Record<string, ObservedResource>): void {
   const foreign = Object.entries(observed).filter(([, o]) => groupOf(o.resource).includes(".m.upbound.io") && !PROVIDER_GROUP[provider].test(groupOf(o.resource)));
   if (foreign.length === 0) return;
-  const other = foreign[0]?.[1].resource.apiVersion.includes(".aws.") ? "aws" : "azure";
+  const group = groupOf(foreign[0]![1].resource);
+  const other = (Object.keys(PROVIDER_GROUP) as Provider[]).find((p) => PROVIDER_GROUP[p].test(group)) ?? group;
   throw SpecError.field(
     "spec.provider",
     `got ${JSON.stringify(provider)}, but this resource already runs on ${other} (${foreign.map(([k]) => k).slice(0, 3).join(", ")}); switching would delete those resources and their data`,

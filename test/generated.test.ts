@@ -6,11 +6,13 @@ import { parse } from "yaml";
 import { generated, ROOT } from "../scripts/generate.ts";
 import { checkRules, type SchemaNode } from "../functions/shared/cel.ts";
 
-it.each([...generated().keys()])("%s is up to date (npm run generate)", (path) => {
-  expect(readFileSync(join(ROOT, path), "utf8")).toBe(generated().get(path));
+const files = generated();
+
+it.each([...files.keys()])("%s is up to date (npm run generate)", (path) => {
+  expect(readFileSync(join(ROOT, path), "utf8")).toBe(files.get(path));
 });
 
-it.each([...generated().keys()].filter((p) => p.endsWith("definition.yaml")))("%s is a structural v2 Namespaced XRD", (path) => {
+it.each([...files.keys()].filter((p) => p.endsWith("definition.yaml")))("%s is a structural v2 Namespaced XRD", (path) => {
   const xrd = parse(readFileSync(join(ROOT, path), "utf8"));
   expect(xrd.apiVersion).toBe("apiextensions.crossplane.io/v2");
   expect(xrd.spec.scope).toBe("Namespaced");
