@@ -4,15 +4,8 @@
  * into desired state, readiness, status and conditions. Anything it refuses becomes one fatal result,
  * which Crossplane applies nothing from, so a refusal can never delete a resource.
  */
-import {
-  Ready,
-  Severity,
-  Status,
-  Target,
-  type Resource,
-  type RunFunctionRequest,
-  type RunFunctionResponse,
-} from "@crossplane-org/function-sdk-typescript";
+import type { Resource, RunFunctionRequest, RunFunctionResponse } from "@crossplane-org/function-sdk-typescript";
+import { Ready, Severity, Status, Target } from "./runtime/wire.ts";
 import type { Provider } from "../apis/shared/common.ts";
 import { network } from "./network/index.ts";
 import { postgresDatabase } from "./postgres-database/index.ts";

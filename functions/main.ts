@@ -1,0 +1,48 @@
+/**
+ * function-tessera's entry point: `node dist/function.js [flags]` (what the runtime image runs).
+ *
+ *   --address HOST:PORT        where to listen (default 0.0.0.0:9443)
+ *   --tls-certs-dir DIR        tls.crt, tls.key and ca.crt; default $TLS_SERVER_CERTS_DIR (Crossplane sets it)
+ *   --insecure                 plaintext, for `crossplane composition render` and local runs only
+ *   --max-message-size BYTES   largest request or response (default 16 MiB)
+ *   --debug                    one log line per call
+ */
+import { HELP, options } from "./runtime/flags.ts";
+import { Logger } from "./runtime/log.ts";
+import { start, StartupError, type ServerOptions } from "./runtime/server.ts";
+
+async function main(): Promise<void> {
+  let opts: ServerOptions | "help";
+  try {
+    opts = options(process.argv.slice(2), process.env);
+  } catch (e) {
+    process.stderr.write(`function-tessera: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  if (opts === "help") {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const log = new Logger(opts.debug);
+  let running;
+  try {
+    running = await start(opts, log);
+  } catch (e) {
+    log.error(e instanceof StartupError ? e.message : `cannot start: ${String(e)}`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("draining calls in flight", { signal });
+    void running.drain().then(() => {
+      log.info("stopped");
+      process.exit(0);
+    });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+void main();

@@ -1,0 +1,152 @@
+/**
+ * The gRPC server Crossplane talks to, built on @grpc/grpc-js directly rather than the SDK's
+ * `serve`, because Crossplane's function spec asks for things `serve` does not do: client
+ * certificates are required (not optional), a server without certificates refuses to start unless
+ * told `--insecure`, the v1beta1 service name is served too, malformed requests get an error status
+ * rather than a crash, and SIGTERM drains calls in flight.
+ */
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import type { RunFunctionRequest, RunFunctionResponse } from "@crossplane-org/function-sdk-typescript";
+import { runFunction } from "../fn.ts";
+import { decodeRequest, encodeResponse, Severity, Target, WireError } from "./wire.ts";
+import { Logger } from "./log.ts";
+
+export interface ServerOptions {
+  address: string;
+  insecure: boolean;
+  /** Holds tls.crt, tls.key and ca.crt, as Crossplane mounts them. */
+  tlsCertsDir: string | undefined;
+  debug: boolean;
+  maxMessageBytes: number;
+}
+
+export class StartupError extends Error {}
+
+/** Both names Crossplane has served the protocol under; v1beta1 is what older Crossplane calls. */
+const SERVICES = ["apiextensions.fn.proto.v1", "apiextensions.fn.proto.v1beta1"];
+
+const identity = (b: Buffer) => b;
+
+/**
+ * The codec runs inside the handler, not as grpc-js's (de)serializer, so a malformed request is
+ * answered with INVALID_ARGUMENT and logged, and encoding time is part of the logged call time.
+ */
+function service(pkg: string): grpc.ServiceDefinition {
+  return {
+    RunFunction: {
+      path: `/${pkg}.FunctionRunnerService/RunFunction`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+      originalName: "runFunction",
+    },
+  };
+}
+
+export function credentials(opts: ServerOptions): grpc.ServerCredentials {
+  if (opts.insecure) return grpc.ServerCredentials.createInsecure();
+  if (!opts.tlsCertsDir) {
+    throw new StartupError(
+      "no TLS certificates: pass --tls-certs-dir (or set TLS_SERVER_CERTS_DIR, as Crossplane does) to a directory with tls.crt, tls.key and ca.crt, or pass --insecure for local development only",
+    );
+  }
+  const read = (file: string) => {
+    const path = join(opts.tlsCertsDir!, file);
+    if (!existsSync(path)) throw new StartupError(`TLS certificate directory ${opts.tlsCertsDir} has no ${file}; it needs tls.crt, tls.key and ca.crt`);
+    return readFileSync(path);
+  };
+  // checkClientCertificate = true: a client must present a certificate signed by ca.crt (mTLS).
+  return grpc.ServerCredentials.createSsl(read("ca.crt"), [{ cert_chain: read("tls.crt"), private_key: read("tls.key") }], true);
+}
+
+function summary(req: RunFunctionRequest | undefined): Record<string, unknown> {
+  const xr = req?.observed?.composite?.resource as { kind?: string; metadata?: { name?: string; namespace?: string } } | undefined;
+  return { tag: req?.meta?.tag, kind: xr?.kind, namespace: xr?.metadata?.namespace, name: xr?.metadata?.name };
+}
+
+export function handler(log: Logger): grpc.handleUnaryCall<Buffer, Buffer> {
+  return (call, callback) => {
+    const start = process.hrtime.bigint();
+    let req: RunFunctionRequest;
+    try {
+      req = decodeRequest(call.request);
+    } catch (e) {
+      const why = e instanceof WireError ? e.message : String(e);
+      log.warn("malformed RunFunctionRequest", { bytes: call.request.length, error: why });
+      callback({ code: grpc.status.INVALID_ARGUMENT, details: `cannot decode RunFunctionRequest: ${why}` });
+      return;
+    }
+    let rsp: RunFunctionResponse;
+    try {
+      rsp = runFunction(req);
+    } catch (e) {
+      // runFunction turns its own errors into fatal results; this is the last line of defence.
+      rsp = {
+        meta: { tag: req.meta?.tag ?? "" },
+        desired: req.desired,
+        results: [{ severity: Severity.SEVERITY_FATAL, message: `function-tessera failed: ${e instanceof Error ? e.message : String(e)}`, reason: "InternalError", target: Target.TARGET_COMPOSITE }],
+        requirements: undefined,
+        conditions: [],
+      };
+    }
+    const bytes = encodeResponse(rsp);
+    callback(null, bytes);
+    const fatal = rsp.results.find((r) => r.severity === Severity.SEVERITY_FATAL);
+    // Fatal messages name spec fields and values; specs never hold secrets, connection details are never logged.
+    if (fatal) log.info("refused", { ...summary(req), reason: fatal.reason, message: fatal.message });
+    if (log.debugEnabled) {
+      log.debug("RunFunction", {
+        ...summary(req),
+        ms: Number(process.hrtime.bigint() - start) / 1e6,
+        requestBytes: call.request.length,
+        responseBytes: bytes.length,
+        resources: Object.keys(rsp.desired?.resources ?? {}).length,
+        requirements: Object.keys(rsp.requirements?.resources ?? {}).length,
+        results: rsp.results.map((r) => r.reason ?? r.severity),
+      });
+    }
+  };
+}
+
+export interface Running {
+  server: grpc.Server;
+  port: number;
+  /** Stops accepting calls, waits for calls in flight (at most `graceMs`), then closes. */
+  drain(graceMs?: number): Promise<void>;
+}
+
+export async function start(opts: ServerOptions, log: Logger): Promise<Running> {
+  const creds = credentials(opts);
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": opts.maxMessageBytes,
+    "grpc.max_send_message_length": opts.maxMessageBytes,
+  });
+  const handle = handler(log);
+  for (const pkg of SERVICES) server.addService(service(pkg), { RunFunction: handle });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(opts.address, creds, (err, p) => (err ? reject(new StartupError(`cannot listen on ${opts.address}: ${err.message}`)) : resolve(p))),
+  );
+  log.info("serving", { address: opts.address, port, tls: opts.insecure ? "off (--insecure)" : "mTLS", services: SERVICES });
+  return {
+    server,
+    port,
+    drain: (graceMs = 25_000) =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          log.warn("calls still in flight after the grace period; closing them", { graceMs });
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        force.unref();
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}

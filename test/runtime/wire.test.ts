@@ -1,0 +1,125 @@
+/**
+ * functions/runtime/wire.ts against an independent codec: protobufjs via @grpc/proto-loader, built
+ * from Crossplane's .proto. Each direction is checked both ways on generated Kubernetes-like JSON.
+ */
+import * as protoLoader from "@grpc/proto-loader";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { RunFunctionRequest, RunFunctionResponse } from "@crossplane-org/function-sdk-typescript";
+import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, WireError } from "../../functions/runtime/wire.ts";
+import { fromStruct, PROTO, toStruct } from "../support/grpc.ts";
+
+const def = protoLoader.loadSync(PROTO, { keepCase: false, longs: Number, enums: Number, defaults: true, oneofs: true });
+const method = (def["apiextensions.fn.proto.v1.FunctionRunnerService"] as any).RunFunction as {
+  requestSerialize: (v: unknown) => Buffer;
+  requestDeserialize: (b: Buffer) => any;
+  responseSerialize: (v: unknown) => Buffer;
+  responseDeserialize: (b: Buffer) => any;
+};
+
+// Strings of every length class: short keys, >127-byte values (multi-byte lengths), non-ASCII.
+const text = fc.oneof(fc.string({ maxLength: 8 }), fc.string({ unit: "grapheme", maxLength: 60 }), fc.string({ minLength: 100, maxLength: 400 }));
+const json = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small" },
+    text,
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie("value"), { maxLength: 4 }),
+    tie("object"),
+  ),
+  object: fc.dictionary(text, tie("value"), { maxKeys: 5 }),
+})).object as fc.Arbitrary<Record<string, unknown>>;
+const bytes = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a));
+
+const resourceArb = fc.record({ resource: json, connectionDetails: fc.dictionary(text, bytes, { maxKeys: 3 }), ready: fc.constantFrom(0, 1, 2) });
+
+describe("wire codec", () => {
+  it("decodes requests protobufjs encodes, and protobufjs decodes requests it encodes", () => {
+    fc.assert(
+      fc.property(fc.string(), resourceArb, fc.dictionary(fc.string({ maxLength: 20 }), resourceArb, { maxKeys: 4 }), (tag, xr, resources, ) => {
+        const req: RunFunctionRequest = {
+          meta: { tag, capabilities: [1, 2, 4] },
+          observed: { composite: xr as any, resources: resources as any },
+          desired: { composite: undefined, resources: {} },
+          extraResources: {},
+          credentials: {},
+          requiredResources: { network: { items: [xr as any] } },
+          requiredSchemas: {},
+        };
+        const ours = decodeRequest(method.requestSerialize(toLoader(req)));
+        expect(JSON.parse(JSON.stringify(ours.observed))).toEqual(JSON.parse(JSON.stringify(req.observed)));
+        expect(ours.meta).toEqual(req.meta);
+        expect(ours.requiredResources["network"]!.items[0]!.resource).toEqual(xr.resource);
+
+        const theirs = method.requestDeserialize(encodeRequest(req));
+        expect(theirs.meta.tag).toBe(tag);
+        expect(fromStruct(theirs.observed.composite.resource)).toEqual(xr.resource);
+        for (const [k, r] of Object.entries(resources)) {
+          expect(fromStruct(theirs.observed.resources[k].resource)).toEqual(r.resource);
+          expect(theirs.observed.resources[k].ready).toBe(r.ready);
+          for (const [ck, cv] of Object.entries(r.connectionDetails)) expect(Buffer.compare(theirs.observed.resources[k].connectionDetails[ck], cv)).toBe(0);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("encodes responses protobufjs decodes, and decodes responses protobufjs encodes", () => {
+    fc.assert(
+      fc.property(fc.string(), json, fc.dictionary(fc.string({ maxLength: 20 }), json, { maxKeys: 4 }), text, (tag, composite, resources, message) => {
+        const rsp: RunFunctionResponse = {
+          meta: { tag, ttl: { seconds: 60, nanos: 0 } },
+          desired: { composite: { resource: composite, connectionDetails: {}, ready: 2 }, resources: Object.fromEntries(Object.entries(resources).map(([k, v]) => [k, { resource: v, connectionDetails: {}, ready: 1 }])) },
+          results: [{ severity: 1, message, reason: "InvalidSpec", target: 1 }],
+          requirements: { extraResources: {}, schemas: {}, resources: { net: { apiVersion: "v1", kind: "Secret", matchName: message, namespace: "ns" } } },
+          conditions: [{ type: "ResourcesSynced", status: 3, reason: "R", message, target: 1 }],
+        };
+        const theirs = method.responseDeserialize(encodeResponse(rsp));
+        expect(theirs.meta.tag).toBe(tag);
+        expect(Number(theirs.meta.ttl.seconds)).toBe(60);
+        expect(fromStruct(theirs.desired.composite.resource)).toEqual(composite);
+        for (const [k, v] of Object.entries(resources)) expect(fromStruct(theirs.desired.resources[k].resource)).toEqual(v);
+        expect(theirs.results[0]).toMatchObject({ severity: 1, message, reason: "InvalidSpec", target: 1 });
+        expect(theirs.requirements.resources.net).toMatchObject({ apiVersion: "v1", kind: "Secret", matchName: message, namespace: "ns" });
+        expect(theirs.conditions[0]).toMatchObject({ type: "ResourcesSynced", status: 3, message });
+
+        const ours = decodeResponse(method.responseSerialize(theirs));
+        expect(JSON.parse(JSON.stringify(ours))).toEqual(JSON.parse(JSON.stringify({ ...rsp, context: undefined, output: undefined })));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("refuses truncated and garbage input with a WireError, never another exception", () => {
+    const good = encodeRequest({ meta: { tag: "x", capabilities: [] }, observed: { composite: { resource: { a: { b: ["c", 1, true] } }, connectionDetails: {}, ready: 0 }, resources: {} }, desired: undefined, extraResources: {}, credentials: {}, requiredResources: {}, requiredSchemas: {} });
+    for (let n = 1; n < good.length; n++) {
+      try {
+        decodeRequest(good.subarray(0, n));
+      } catch (e) {
+        expect(e).toBeInstanceOf(WireError);
+      }
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (junk) => {
+        try {
+          decodeRequest(Buffer.from(junk));
+        } catch (e) {
+          expect(e).toBeInstanceOf(WireError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+function toLoader(req: RunFunctionRequest): unknown {
+  const resource = (r: any) => r && { resource: r.resource && toStruct(r.resource), connectionDetails: r.connectionDetails, ready: r.ready };
+  return {
+    meta: req.meta,
+    observed: { composite: resource(req.observed!.composite), resources: Object.fromEntries(Object.entries(req.observed!.resources).map(([k, v]) => [k, resource(v)])) },
+    requiredResources: Object.fromEntries(Object.entries(req.requiredResources).map(([k, v]) => [k, { items: v.items.map(resource) }])),
+  };
+}
