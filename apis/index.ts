@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { NetworkSpec, NetworkStatus } from "./network/schema.ts";
 import { PostgresDatabaseSpec, PostgresDatabaseStatus } from "./postgres-database/schema.ts";
+import { RedisClusterSpec, RedisClusterStatus } from "./redis-cluster/schema.ts";
 
 export interface PrinterColumn {
   name: string;
@@ -45,6 +46,18 @@ export const APIS = [
     status: PostgresDatabaseStatus,
     columns: [
       { name: "VERSION", type: "string", jsonPath: ".spec.version" },
+      { name: "ENDPOINT", type: "string", jsonPath: ".status.endpoint" },
+    ],
+  },
+  {
+    kind: "RedisCluster",
+    plural: "redisclusters",
+    folder: "redis-cluster",
+    description: "A private, TLS-only, authenticated Redis (ElastiCache on AWS, Azure Cache for Redis on Azure).",
+    spec: RedisClusterSpec,
+    status: RedisClusterStatus,
+    columns: [
+      { name: "SHARDS", type: "integer", jsonPath: ".spec.shards" },
       { name: "ENDPOINT", type: "string", jsonPath: ".status.endpoint" },
     ],
   },

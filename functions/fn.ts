@@ -9,6 +9,7 @@ import { Ready, Severity, Status, Target } from "./runtime/wire.ts";
 import type { Provider } from "../apis/shared/common.ts";
 import { network } from "./network/index.ts";
 import { postgresDatabase } from "./postgres-database/index.ts";
+import { redisCluster } from "./redis-cluster/index.ts";
 import { SpecError } from "./shared/errors.ts";
 import { conditionOf, isReady } from "./shared/observed.ts";
 import { prune } from "./shared/resources.ts";
@@ -25,6 +26,7 @@ const erase = <S extends { provider: Provider; region: string }>(m: KindModule<S
 const KINDS: Record<string, AnyKind> = {
   Network: erase(network),
   PostgresDatabase: erase(postgresDatabase),
+  RedisCluster: erase(redisCluster),
 };
 
 /** Managed-resource groups per provider; an observed resource outside them means a provider switch. */
@@ -35,6 +37,8 @@ const STATEFUL = new Set([
   "rds.aws.m.upbound.io/Instance",
   "dbforpostgresql.azure.m.upbound.io/FlexibleServer",
   "dbforpostgresql.azure.m.upbound.io/FlexibleServerDatabase",
+  "elasticache.aws.m.upbound.io/ReplicationGroup",
+  "cache.azure.m.upbound.io/RedisCache",
 ]);
 
 const groupOf = (o: K8sObject) => (o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] ?? "" : "");

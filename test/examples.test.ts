@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { K8sObject } from "../functions/shared/types.ts";
 import { render, RESOURCE_NAME } from "../scripts/render-engine.ts";
 import { validateComposed } from "./support/crds.ts";
-import { EXAMPLES, example, NETWORKS, observe, passwordSecret } from "./support/fixtures.ts";
+import { CONNECTION_DETAILS, EXAMPLES, example, observe, requiredFor } from "./support/fixtures.ts";
 
 const keyOf = (o: K8sObject) => o.metadata?.annotations?.[RESOURCE_NAME] as string;
 
@@ -18,7 +18,8 @@ function expectValid(resources: K8sObject[]): void {
 
 describe.each(EXAMPLES)("%s", (file) => {
   const xr = example(file);
-  const required = [...NETWORKS, passwordSecret(xr)];
+  const required = requiredFor(xr);
+  const connectionDetails = CONNECTION_DETAILS;
 
   it("renders resources that pass the provider CRDs", async () => {
     const out = await render({ xr, required });
@@ -38,7 +39,7 @@ describe.each(EXAMPLES)("%s", (file) => {
     for (let pass = 0; pass < 4; pass++) {
       const before = new Set(out.resources.map(keyOf));
       observed = observe(out.resources);
-      out = await render({ xr, required, observed });
+      out = await render({ xr, required, observed, connectionDetails });
       expect(out.fatal).toBeUndefined();
       const after = new Set(out.resources.map(keyOf));
       expect([...before].filter((k) => !after.has(k))).toEqual([]);
@@ -59,6 +60,18 @@ describe.each(EXAMPLES)("%s", (file) => {
       expect(Object.keys(data).sort()).toEqual(["database", "host", "password", "port", "sslmode", "uri", "username"]);
       expect(data["password"]).toBe("p@ss:w/rd");
       expect(data["uri"]).toBe(`postgresql://${data["username"]}:p%40ss%3Aw%2Frd@${data["host"]}:5432/${data["database"]}?sslmode=require`);
+    }
+    if (xr.kind === "RedisCluster") {
+      const provider = (xr.spec as { provider: string }).provider;
+      const port = provider === "aws" ? 6379 : 6380;
+      expect(status["endpoint"]).toBeTruthy();
+      expect(status["port"]).toBe(port);
+      expect(status["cacheId"]).toBeTruthy();
+      expect(status["connectionSecretName"]).toBe(`${xr.metadata?.name}-redis`);
+      const secret = out.resources.find((r) => keyOf(r) === "connection-secret") as K8sObject & { data: Record<string, string> };
+      const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+      expect(Object.keys(data).sort()).toEqual(["host", "password", "port", "primaryEndpoint", "readerEndpoint", "tls", "uri"]);
+      expect(data).toMatchObject({ password: "p@ss:w/rd", tls: "true", port: String(port), uri: `rediss://:p%40ss%3Aw%2Frd@${data["host"]}:${port}` });
     }
     if (xr.kind === "Network") {
       expect(status["networkId"]).toBeTruthy();

@@ -112,6 +112,6 @@ export const NetworkStatus = z.object({
     .optional()
     .describe("Security group (AWS) / network security group (Azure) ids per tier, once observed."),
   natGatewayIds: ids.optional(),
-  privateDnsZoneIds: z.object({ postgres: z.string().optional() }).optional().describe("Azure private DNS zones linked to the VNet."),
+  privateDnsZoneIds: z.object({ postgres: z.string().optional(), redis: z.string().optional() }).optional().describe("Azure private DNS zones linked to the VNet."),
   message: z.string().optional().describe("Why the network is not ready yet, or 'Available'."),
 });

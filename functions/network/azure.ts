@@ -15,6 +15,8 @@ const SG_TIER: Record<Tier, string> = { public: "load-balancer", private: "app",
 
 /** Suffix every Flexible Server private DNS zone must end with. */
 export const POSTGRES_DNS_SUFFIX = "private.postgres.database.azure.com";
+/** The Private Link zone Azure Cache for Redis private endpoints resolve through. */
+export const REDIS_DNS_ZONE = "privatelink.redis.cache.windows.net";
 
 interface NsgRule {
   name: string;
@@ -127,6 +129,22 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed }) => {
     tags,
   });
 
+  if (spec.subnets.cache) {
+    // Azure Cache for Redis is reached through a private endpoint in the cache subnet; the endpoint
+    // registers its address in this zone, which one VNet may link only once, so the Network owns it.
+    r["private-dns-zone-redis"] = managed(NET, "PrivateDNSZone", "private-dns-zone-redis", { ...rg, tags }, {
+      labels: labels(),
+      annotations: { "crossplane.io/external-name": REDIS_DNS_ZONE },
+    });
+    r["private-dns-zone-link-redis"] = managed(NET, "PrivateDNSZoneVirtualNetworkLink", "private-dns-zone-link-redis", {
+      ...rg,
+      privateDnsZoneNameSelector: own("private-dns-zone-redis"),
+      virtualNetworkIdSelector: own("virtual-network"),
+      registrationEnabled: false,
+      tags,
+    });
+  }
+
   const id = (key: string) => str(atProvider(observed[key])["id"]);
   return {
     resources: r,
@@ -141,7 +159,7 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed }) => {
         cache: id("security-group-cache"),
       },
       natGatewayIds: id("nat-gateway") ? [id("nat-gateway")] : undefined,
-      privateDnsZoneIds: { postgres: id("private-dns-zone-postgres") },
+      privateDnsZoneIds: { postgres: id("private-dns-zone-postgres"), redis: id("private-dns-zone-redis") },
     },
     pending: [],
     released: [],

@@ -1,9 +1,10 @@
 import { APIS } from "../../apis/index.ts";
 import { PostgresDatabaseSpec } from "../../apis/postgres-database/schema.ts";
-import { API_VERSION, REGIONS, type Provider } from "../../apis/shared/common.ts";
+import { API_VERSION, REGIONS } from "../../apis/shared/common.ts";
 import { SpecError } from "../shared/errors.ts";
+import { checkNetwork } from "../shared/network-ref.ts";
 import { parseSpec } from "../shared/parse.ts";
-import type { K8sObject, KindModule, RenderContext, Selector } from "../shared/types.ts";
+import type { KindModule, RenderContext, Selector } from "../shared/types.ts";
 import { renderAws } from "./aws.ts";
 import { renderAzure } from "./azure.ts";
 import { NETWORK, PASSWORD, passwordSecretName, replicaNetwork } from "./names.ts";
@@ -32,21 +33,6 @@ function checkSpec(spec: PostgresDatabaseSpec): PostgresDatabaseSpec {
     }
   });
   return spec;
-}
-
-/** The referenced Network must exist here and sit on the same provider and region as what it hosts. */
-function checkNetwork(field: string, items: K8sObject[] | undefined, name: string, namespace: string, provider: Provider, region: string): void {
-  const net = items?.[0];
-  if (!net) {
-    throw SpecError.field(field, `Network ${JSON.stringify(name)} does not exist in namespace ${namespace}`, "create the Network in this namespace first, or fix the name (references to other namespaces are not allowed)");
-  }
-  const s = (net.spec ?? {}) as { provider?: string; region?: string };
-  if (s.provider !== provider) {
-    throw SpecError.field(field, `Network ${JSON.stringify(name)} is on ${s.provider}, this database on ${provider}`, `reference a Network with provider ${provider}`);
-  }
-  if (s.region !== region) {
-    throw SpecError.field(field, `Network ${JSON.stringify(name)} is in ${s.region}, the database in ${region}`, `reference a Network in ${region}`);
-  }
 }
 
 function validate({ spec, xr, required }: RenderContext<PostgresDatabaseSpec>): void {

@@ -12,14 +12,14 @@ import { runFunction } from "../../functions/fn.ts";
 import { options } from "../../functions/runtime/flags.ts";
 import { grpcRunner } from "../../scripts/function-client.ts";
 import { render } from "../../scripts/render-engine.ts";
-import { EXAMPLES, example, NETWORKS, passwordSecret } from "../support/fixtures.ts";
+import { EXAMPLES, example, NETWORKS, passwordSecret, requiredFor } from "../support/fixtures.ts";
 import { call, client, fromStruct, makeCerts, rawCall, startFunction, toStruct, type Certs, type Proc } from "../support/grpc.ts";
 
 /** The requests Crossplane would send while rendering `path` (captured from the in-process render). */
 async function requestsFor(path: string): Promise<RunFunctionRequest[]> {
   const xr = example(path);
   const seen: RunFunctionRequest[] = [];
-  await render({ xr, required: [...NETWORKS, passwordSecret(xr)], runner: (req) => (seen.push(structuredClone(req)), runFunction(req)) });
+  await render({ xr, required: requiredFor(xr), runner: (req) => (seen.push(structuredClone(req)), runFunction(req)) });
   return seen;
 }
 
@@ -171,7 +171,7 @@ describe("render --function-address", () => {
     try {
       for (const path of EXAMPLES.filter((p) => !p.endsWith("functions.yaml"))) {
         const xr = example(path);
-        const input = { xr, required: [...NETWORKS, passwordSecret(xr)] };
+        const input = { xr, required: requiredFor(xr) };
         const [local, viaGrpc] = [await render(input), await render({ ...input, runner: remote.runner })];
         expect({ xr: viaGrpc.xr, resources: viaGrpc.resources }, path).toEqual({ xr: local.xr, resources: local.resources });
       }

@@ -22,6 +22,22 @@ export function passwordSecret(xr: K8sObject, password = "p@ss:w/rd"): K8sObject
   };
 }
 
+/** The Secret the provider writes when autoGenerateAuthToken is on (RedisCluster on AWS). */
+export function authTokenSecret(xr: K8sObject, token = "p@ss:w/rd"): K8sObject {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: `${xr.metadata?.name}-redis-auth`, namespace: xr.metadata?.namespace as string },
+    data: { token: Buffer.from(token).toString("base64") },
+  };
+}
+
+/** Everything a cluster would serve an XR as required resources: the Networks and generated credentials. */
+export const requiredFor = (xr: K8sObject): K8sObject[] => [...NETWORKS, passwordSecret(xr), authTokenSecret(xr)];
+
+/** Connection details providers report, by composed-resource key (Azure Cache for Redis access keys). */
+export const CONNECTION_DETAILS = { cache: { "attribute.primary_access_key": "p@ss:w/rd" } };
+
 /** What a cluster holds once the provider created a resource: Ready, Synced, and outputs in atProvider. */
 export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?: { key: string; message: string } } = {}): K8sObject[] {
   return resources.map((r) => {
@@ -39,7 +55,12 @@ export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?
         arn: `arn:aws:rds:${region}:111122223333:db:${o.metadata?.name}`,
         address: `${o.metadata?.name}.abc123.${region}.rds.amazonaws.com`,
         fqdn: `${o.metadata?.name}.postgres.database.azure.com`,
-        port: 5432,
+        port: o.kind === "ReplicationGroup" ? 6379 : 5432,
+        primaryEndpointAddress: `master.${o.metadata?.name}.abc123.use1.cache.amazonaws.com`,
+        readerEndpointAddress: `replica.${o.metadata?.name}.abc123.use1.cache.amazonaws.com`,
+        configurationEndpointAddress: `clustercfg.${o.metadata?.name}.abc123.use1.cache.amazonaws.com`,
+        hostname: `${o.metadata?.name}.redis.cache.windows.net`,
+        sslPort: 6380,
       },
     };
     if (o.apiVersion === "azure.m.upbound.io/v1beta1") o.metadata!.annotations!["crossplane.io/external-name"] = o.metadata?.name as string;

@@ -1,0 +1,42 @@
+/**
+ * The connection Secret, identical on both clouds: host, port, password, tls, primaryEndpoint,
+ * readerEndpoint and a rediss:// uri. Until the endpoint and the credential exist it is pending;
+ * once it exists it is never dropped, because dropping it would delete it.
+ */
+import type { RedisClusterSpec } from "../../apis/redis-cluster/schema.ts";
+import { secret } from "../shared/resources.ts";
+import type { K8sObject, RenderContext } from "../shared/types.ts";
+import { CONNECTION_SECRET } from "./names.ts";
+
+export function connectionSecretName(ctx: RenderContext<RedisClusterSpec>): string {
+  return ctx.spec.connectionSecretName ?? `${ctx.xr.name}-redis`;
+}
+
+export interface Endpoints {
+  host: string | undefined;
+  reader: string | undefined;
+  port: number;
+  password: string | undefined;
+}
+
+export function connectionSecret(ctx: RenderContext<RedisClusterSpec>, e: Endpoints): K8sObject | undefined {
+  const name = connectionSecretName(ctx);
+  if (e.host && e.password) {
+    return secret(name, {
+      host: e.host,
+      port: String(e.port),
+      password: e.password,
+      tls: "true",
+      primaryEndpoint: `${e.host}:${e.port}`,
+      readerEndpoint: `${e.reader ?? e.host}:${e.port}`,
+      uri: `rediss://:${encodeURIComponent(e.password)}@${e.host}:${e.port}`,
+    });
+  }
+  const seen = ctx.observed[CONNECTION_SECRET]?.resource as (K8sObject & { data?: Record<string, string> }) | undefined;
+  if (seen?.data) {
+    const kept = secret(name, {});
+    kept["data"] = seen.data;
+    return kept;
+  }
+  return undefined;
+}
