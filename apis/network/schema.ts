@@ -26,10 +26,13 @@ const subnet = z
 
 // One subnet per zone and tier: the zone is part of each subnet's identity (its composed-resource key),
 // so two subnets in one zone would collide.
-const subnetList = (what: string, min: number) =>
+const subnetList = (tier: string, what: string, min: number) =>
   cel(
     z.array(subnet).min(min).max(6).describe(what),
-    { rule: "self.all(a, !has(a.zone) || self.exists_one(b, has(b.zone) && b.zone == a.zone))", message: "at most one subnet per zone in each tier" },
+    {
+      rule: "self.all(a, !has(a.zone) || self.exists_one(b, has(b.zone) && b.zone == a.zone))",
+      message: `spec.subnets.${tier}: at most one subnet per zone; give each subnet of this tier its own zone`,
+    },
   );
 
 export const NetworkSpec = cel(
@@ -40,10 +43,10 @@ export const NetworkSpec = cel(
       cidr: ipv4Cidr.describe("Address space of the VPC (AWS) / VNet (Azure), e.g. 10.0.0.0/16. Prefix /16 to /24."),
       subnets: z
         .object({
-          public: subnetList("Load-balancer tier: the only tier with a route to the internet gateway (AWS) and 80/443 open to the internet.", 1),
-          private: subnetList("Application tier: egress through NAT, ingress only from the load-balancer tier on spec.appPorts.", 1),
-          database: subnetList("Database tier: no internet route; 5432 reachable from the application tier only. AWS needs two zones.", 1),
-          cache: subnetList("Cache tier (optional): no internet route; 6379 reachable from the application tier only.", 1).optional(),
+          public: subnetList("public", "Load-balancer tier: the only tier with a route to the internet gateway (AWS) and 80/443 open to the internet.", 1),
+          private: subnetList("private", "Application tier: egress through NAT, ingress only from the load-balancer tier on spec.appPorts.", 1),
+          database: subnetList("database", "Database tier: no internet route; 5432 reachable from the application tier only. AWS needs two zones.", 1),
+          cache: subnetList("cache", "Cache tier (optional): no internet route; 6379 reachable from the application tier only.", 1).optional(),
         })
         .strict()
         .describe("Subnets per tier. AWS: one entry per availability zone. Azure: exactly one entry per tier, without zone."),
