@@ -154,8 +154,11 @@ describe("protocol", () => {
     await render({ xr, required: [...NETWORKS, passwordSecret(xr, "hunter2-secret")], runner: (r) => (reqs.push(structuredClone(r)), runFunction(r)) });
     for (const req of reqs) await call(c, wireRequest(req));
     c.close();
-    const lines = mtls.logs().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.filter((l) => l["msg"] === "RunFunction" && l["name"] === "orders").length).toBeGreaterThanOrEqual(reqs.length);
+    // The server logs after answering, and its stderr reaches us asynchronously: wait for the lines.
+    const calls = () => mtls.logs().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l["msg"] === "RunFunction" && l["name"] === "orders");
+    for (let i = 0; i < 100 && calls().length < reqs.length; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(calls().length).toBeGreaterThanOrEqual(reqs.length);
+    expect(calls()[0]).toMatchObject({ level: "debug", kind: "PostgresDatabase", namespace: "team-a", ms: expect.any(Number), responseBytes: expect.any(Number) });
     expect(mtls.logs()).not.toContain("hunter2-secret");
     expect(mtls.logs()).not.toContain(Buffer.from("hunter2-secret").toString("base64"));
   });
