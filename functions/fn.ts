@@ -23,7 +23,7 @@ type AnyKind = KindModule<{ provider: Provider; region: string }>;
 const erase = <S extends { provider: Provider; region: string }>(m: KindModule<S>) => m as unknown as AnyKind;
 
 /** Keyed by kind, so an XR of an unknown kind is refused, never guessed. */
-const KINDS: Record<string, AnyKind> = {
+export const KINDS: Record<string, AnyKind> = {
   Network: erase(network),
   PostgresDatabase: erase(postgresDatabase),
   RedisCluster: erase(redisCluster),

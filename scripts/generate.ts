@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import { openApi } from "../apis/shared/openapi.ts";
+import { KINDS } from "../functions/fn.ts";
 import { APIS, type ApiDefinition } from "../apis/index.ts";
 import { GROUP, VERSION } from "../apis/shared/common.ts";
 
@@ -65,8 +66,19 @@ export function composition(api: ApiDefinition): Record<string, unknown> {
   };
 }
 
+/** Activates only the managed resource kinds Tessera composes, not a whole provider family's. */
+export function activationPolicy(): Record<string, unknown> {
+  return {
+    apiVersion: "apiextensions.crossplane.io/v1alpha1",
+    kind: "ManagedResourceActivationPolicy",
+    metadata: { name: "configuration-tessera" },
+    spec: { activate: [...new Set(Object.values(KINDS).flatMap((k) => k.composes))].sort() },
+  };
+}
+
 export function generated(): Map<string, string> {
   const files = new Map<string, string>();
+  files.set("apis/activation-policy.yaml", HEADER("functions/<kind>/index.ts (composes)") + stringify(activationPolicy(), { lineWidth: 0 }));
   for (const api of APIS) {
     files.set(`apis/${api.folder}/definition.yaml`, HEADER(`apis/${api.folder}/schema.ts`) + stringify(xrd(api), { lineWidth: 0 }));
     files.set(`compositions/${api.folder}.yaml`, HEADER("scripts/generate.ts") + stringify(composition(api), { lineWidth: 0 }));

@@ -6,15 +6,27 @@
 import { describe, expect, it } from "vitest";
 import type { K8sObject } from "../functions/shared/types.ts";
 import { render, RESOURCE_NAME } from "../scripts/render-engine.ts";
-import { validateComposed } from "./support/crds.ts";
+import { KINDS } from "../functions/fn.ts";
+import { crdNames, mrdName, validateComposed } from "./support/crds.ts";
 import { CONNECTION_DETAILS, EXAMPLES, example, observe, requiredFor } from "./support/fixtures.ts";
 
 const keyOf = (o: K8sObject) => o.metadata?.annotations?.[RESOURCE_NAME] as string;
 
-function expectValid(resources: K8sObject[]): void {
+/** Valid against the CRDs, and of a kind the Configuration's activation policy activates. */
+export function expectValid(resources: K8sObject[], xrKind?: string): void {
   const errors = resources.flatMap((r) => validateComposed(r).map((e) => `${keyOf(r)} (${r.apiVersion} ${r.kind}): ${e}`));
   expect(errors).toEqual([]);
+  if (!xrKind) return;
+  const activated = new Set(KINDS[xrKind]?.composes);
+  const missing = resources.filter((r) => r.apiVersion !== "v1").map((r) => mrdName(r) ?? r.kind).filter((n) => !activated.has(n));
+  expect(missing, `composed by ${xrKind} but not in its composes list`).toEqual([]);
 }
+
+it("every kind a module declares it composes is a real namespaced managed resource", () => {
+  const real = crdNames();
+  const declared = Object.values(KINDS).flatMap((k) => k.composes);
+  expect(declared.filter((n) => !real.has(n) || !n.includes(".m.upbound.io"))).toEqual([]);
+});
 
 describe.each(EXAMPLES)("%s", (file) => {
   const xr = example(file);
@@ -25,7 +37,7 @@ describe.each(EXAMPLES)("%s", (file) => {
     const out = await render({ xr, required });
     expect(out.fatal).toBeUndefined();
     expect(out.resources.length).toBeGreaterThan(0);
-    expectValid(out.resources);
+    expectValid(out.resources, xr.kind);
     expect(out.resources.every((r) => r.metadata?.namespace === xr.metadata?.namespace)).toBe(true);
     const provider = (xr.spec as { provider: string }).provider;
     for (const r of out.resources) {
@@ -43,7 +55,7 @@ describe.each(EXAMPLES)("%s", (file) => {
       expect(out.fatal).toBeUndefined();
       const after = new Set(out.resources.map(keyOf));
       expect([...before].filter((k) => !after.has(k))).toEqual([]);
-      expectValid(out.resources);
+      expectValid(out.resources, xr.kind);
       if (after.size === before.size) break;
     }
     const status = out.xr.status as Record<string, unknown> & { conditions: Array<{ type: string; status: string }> };

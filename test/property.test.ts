@@ -9,7 +9,8 @@ import { APIS } from "../apis/index.ts";
 import type { K8sObject } from "../functions/shared/types.ts";
 import { render, RESOURCE_NAME } from "../scripts/render-engine.ts";
 import { specNear } from "./support/arbitrary.ts";
-import { validateComposed } from "./support/crds.ts";
+import { mrdName, validateComposed } from "./support/crds.ts";
+import { KINDS } from "../functions/fn.ts";
 import { CONNECTION_DETAILS, EXAMPLES, example, observe, requiredFor } from "./support/fixtures.ts";
 
 const RUNS = Number(process.env["TESSERA_PROPERTY_RUNS"] ?? 200);
@@ -34,7 +35,11 @@ describe.each(APIS.map((a) => [a.kind, a] as const))("%s", (_kind, api) => {
           return;
         }
         stats.accepted++;
-        const errors = (rs: K8sObject[]) => rs.flatMap((r) => validateComposed(r).map((e) => `${r.metadata?.annotations?.[RESOURCE_NAME]}: ${e}`));
+        const activated = new Set(KINDS[api.kind]?.composes);
+        const errors = (rs: K8sObject[]) => [
+          ...rs.flatMap((r) => validateComposed(r).map((e) => `${r.metadata?.annotations?.[RESOURCE_NAME]}: ${e}`)),
+          ...rs.filter((r) => r.apiVersion !== "v1" && !activated.has(mrdName(r) ?? r.kind)).map((r) => `${r.kind} is not in ${api.kind}'s composes list`),
+        ];
         expect(errors(out.resources), JSON.stringify(spec)).toEqual([]);
         const again = await render({ xr, required, observed: observe(out.resources), connectionDetails: CONNECTION_DETAILS });
         expect(again.fatal, JSON.stringify(spec)).toBeUndefined();

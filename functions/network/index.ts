@@ -39,4 +39,30 @@ export const network: KindModule<NetworkSpec> = {
     return spec;
   },
   renderers: { aws: renderAws, azure: renderAzure },
+  // The managed resource kinds (MRD names) these renderers compose: the Configuration activates
+  // exactly these, and a test fails if a renderer composes a kind missing here.
+  composes: [
+    "eips.ec2.aws.m.upbound.io",
+    "internetgateways.ec2.aws.m.upbound.io",
+    "natgateways.ec2.aws.m.upbound.io",
+    "routes.ec2.aws.m.upbound.io",
+    "routetableassociations.ec2.aws.m.upbound.io",
+    "routetables.ec2.aws.m.upbound.io",
+    "securitygroupegressrules.ec2.aws.m.upbound.io",
+    "securitygroupingressrules.ec2.aws.m.upbound.io",
+    "securitygroups.ec2.aws.m.upbound.io",
+    "subnets.ec2.aws.m.upbound.io",
+    "vpcs.ec2.aws.m.upbound.io",
+    "resourcegroups.azure.m.upbound.io",
+    "natgatewaypublicipassociations.network.azure.m.upbound.io",
+    "natgateways.network.azure.m.upbound.io",
+    "privatednszones.network.azure.m.upbound.io",
+    "privatednszonevirtualnetworklinks.network.azure.m.upbound.io",
+    "publicips.network.azure.m.upbound.io",
+    "securitygroups.network.azure.m.upbound.io",
+    "subnetnatgatewayassociations.network.azure.m.upbound.io",
+    "subnetnetworksecuritygroupassociations.network.azure.m.upbound.io",
+    "subnets.network.azure.m.upbound.io",
+    "virtualnetworks.network.azure.m.upbound.io",
+  ],
 };

@@ -57,4 +57,16 @@ export const postgresDatabase: KindModule<PostgresDatabaseSpec> = {
   },
   validate,
   renderers: { aws: renderAws, azure: renderAzure },
+  // The managed resource kinds (MRD names) these renderers compose: the Configuration activates
+  // exactly these, and a test fails if a renderer composes a kind missing here.
+  composes: [
+    "instances.rds.aws.m.upbound.io",
+    "parametergroups.rds.aws.m.upbound.io",
+    "subnetgroups.rds.aws.m.upbound.io",
+    "roles.iam.aws.m.upbound.io",
+    "rolepolicyattachments.iam.aws.m.upbound.io",
+    "flexibleservers.dbforpostgresql.azure.m.upbound.io",
+    "flexibleserverconfigurations.dbforpostgresql.azure.m.upbound.io",
+    "flexibleserverdatabases.dbforpostgresql.azure.m.upbound.io",
+  ],
 };

@@ -42,4 +42,13 @@ export const redisCluster: KindModule<RedisClusterSpec> = {
   },
   validate,
   renderers: { aws: renderAws, azure: renderAzure },
+  // The managed resource kinds (MRD names) these renderers compose: the Configuration activates
+  // exactly these, and a test fails if a renderer composes a kind missing here.
+  composes: [
+    "replicationgroups.elasticache.aws.m.upbound.io",
+    "parametergroups.elasticache.aws.m.upbound.io",
+    "subnetgroups.elasticache.aws.m.upbound.io",
+    "rediscaches.cache.azure.m.upbound.io",
+    "privateendpoints.network.azure.m.upbound.io",
+  ],
 };

@@ -113,6 +113,27 @@ export function handler(log: Logger): grpc.handleUnaryCall<Buffer, Buffer> {
   };
 }
 
+/**
+ * HTTP/2 starts each connection with a 64 KiB receive window. Crossplane multiplexes every call on one
+ * connection, and requests of tens of KiB each then queue behind window updates, which shows as a long
+ * latency tail under concurrency. grpc-js has no server option for it, so each new session gets a
+ * wider window through its http2 server (the only grpc-js internal this relies on; if it changes,
+ * the default window applies and nothing else breaks).
+ */
+const SESSION_WINDOW_BYTES = 16 << 20;
+function widenFlowControl(server: grpc.Server): void {
+  const servers = (server as unknown as { http2Servers?: Map<{ on: (e: string, f: (s: { setLocalWindowSize?: (n: number) => void }) => void) => void }, unknown> }).http2Servers;
+  for (const h of servers?.keys() ?? []) {
+    h.on("session", (session) => {
+      try {
+        session.setLocalWindowSize?.(SESSION_WINDOW_BYTES);
+      } catch {
+        // A session closing as it opens: nothing to widen.
+      }
+    });
+  }
+}
+
 export interface Running {
   server: grpc.Server;
   port: number;
@@ -131,6 +152,7 @@ export async function start(opts: ServerOptions, log: Logger): Promise<Running> 
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(opts.address, creds, (err, p) => (err ? reject(new StartupError(`cannot listen on ${opts.address}: ${err.message}`)) : resolve(p))),
   );
+  widenFlowControl(server);
   log.info("serving", { address: opts.address, port, tls: opts.insecure ? "off (--insecure)" : "mTLS", services: SERVICES });
   return {
     server,

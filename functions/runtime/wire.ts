@@ -83,12 +83,22 @@ class Writer {
 
   string(field: number, s: string): void {
     this.tag(field, LEN);
-    if (s.length < 0x80 / 3) {
+    const len = s.length;
+    if (len < 0x80 / 3) {
       // Short strings (most keys and values): at most 3 bytes per UTF-16 unit, so one length byte.
-      this.ensure(1 + s.length * 3);
-      const n = this.buf.write(s, this.pos + 1, "utf8");
-      this.buf[this.pos] = n;
-      this.pos += 1 + n;
+      // Copying ASCII by hand beats a native Buffer.write call at these sizes.
+      this.ensure(1 + len * 3);
+      const buf = this.buf;
+      const start = this.pos + 1;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i] = c;
+      }
+      const n = i === len ? len : buf.write(s, start, "utf8");
+      buf[this.pos] = n;
+      this.pos = start + n;
       return;
     }
     const n = Buffer.byteLength(s, "utf8");
@@ -107,10 +117,19 @@ class Writer {
 
   /** Writes a length-delimited sub-message whose body `body` writes. */
   message(field: number, body: () => void): void {
+    const start = this.begin(field);
+    body();
+    this.end(start);
+  }
+
+  /** Opens a length-delimited field; returns where its body starts, for end(). */
+  begin(field: number): number {
     this.tag(field, LEN);
     this.ensure(1);
-    const start = ++this.pos;
-    body();
+    return ++this.pos;
+  }
+
+  end(start: number): void {
     const len = this.pos - start;
     if (len < 0x80) {
       this.buf[start - 1] = len;
@@ -137,27 +156,30 @@ class Writer {
 
 /** google.protobuf.Value, straight from a JSON value. */
 function writeValue(w: Writer, field: number, v: Json | undefined): void {
-  w.message(field, () => {
-    switch (typeof v) {
-      case "string":
-        w.string(3, v);
-        return;
-      case "number":
-        w.double(2, v);
-        return;
-      case "boolean":
-        w.tag(4, VARINT);
-        w.varint(v ? 1 : 0);
-        return;
-      case "object":
-        if (v === null) break;
-        if (Array.isArray(v)) w.message(6, () => { for (const item of v) writeValue(w, 1, item); });
-        else w.message(5, () => writeStructBody(w, v));
-        return;
-    }
-    w.tag(1, VARINT);
-    w.varint(0);
-  });
+  const start = w.begin(field);
+  switch (typeof v) {
+    case "string":
+      w.string(3, v);
+      break;
+    case "number":
+      w.double(2, v);
+      break;
+    case "boolean":
+      w.tag(4, VARINT);
+      w.varint(v ? 1 : 0);
+      break;
+    default:
+      if (v !== null && typeof v === "object") {
+        const inner = w.begin(Array.isArray(v) ? 6 : 5);
+        if (Array.isArray(v)) for (const item of v) writeValue(w, 1, item);
+        else writeStructBody(w, v);
+        w.end(inner);
+      } else {
+        w.tag(1, VARINT);
+        w.varint(0);
+      }
+  }
+  w.end(start);
 }
 
 /** The fields of a google.protobuf.Struct. Undefined members are skipped, as JSON would. */
@@ -165,10 +187,10 @@ function writeStructBody(w: Writer, o: Record<string, unknown>): void {
   for (const key in o) {
     const v = o[key];
     if (v === undefined) continue;
-    w.message(1, () => {
-      w.string(1, key);
-      writeValue(w, 2, v as Json);
-    });
+    const start = w.begin(1);
+    w.string(1, key);
+    writeValue(w, 2, v as Json);
+    w.end(start);
   }
 }
 
@@ -372,52 +394,125 @@ class Reader {
 /** Nesting deeper than this is refused rather than recursed into (Kubernetes objects are shallow). */
 const MAX_DEPTH = 100;
 
-function readValue(r: Reader, depth: number): Json {
+// Struct decoding is the hot path: a cursor over the buffer instead of a Reader per nested message.
+let B: Buffer = Buffer.alloc(0);
+let P = 0;
+
+function varintAt(end: number): number {
+  let result = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (P >= end) throw new WireError("truncated varint");
+    const b = B[P++]!;
+    if (i < 8) result += (b & 0x7f) * mul;
+    mul *= 128;
+    if (b < 0x80) return result;
+  }
+  throw new WireError("varint longer than 10 bytes");
+}
+
+/** Returns the end of the length-delimited field at the cursor, which moves to its start. */
+function lenAt(end: number): number {
+  const len = varintAt(end);
+  const stop = P + len;
+  if (stop > end) throw new WireError("length-delimited field runs past its message");
+  return stop;
+}
+
+function stringAt(end: number): string {
+  const stop = lenAt(end);
+  const start = P;
+  P = stop;
+  if (stop - start < 32) {
+    // Short ASCII strings (most keys and values) are cheaper to build here than through a native call.
+    let out = "";
+    for (let i = start; i < stop; i++) {
+      const c = B[i]!;
+      if (c >= 0x80) return B.toString("utf8", start, stop);
+      out += String.fromCharCode(c);
+    }
+    return out;
+  }
+  return B.toString("utf8", start, stop);
+}
+
+function skipAt(wire: number, end: number): void {
+  switch (wire) {
+    case VARINT: varintAt(end); return;
+    case FIXED64: P += 8; break;
+    case LEN: P = lenAt(end); return;
+    case FIXED32: P += 4; break;
+    default: throw new WireError(`unsupported wire type ${wire}`);
+  }
+  if (P > end) throw new WireError("truncated field");
+}
+
+function valueAt(end: number, depth: number): Json {
   let v: Json = null;
-  while (r.more()) {
-    const tag = r.varint();
+  while (P < end) {
+    const tag = varintAt(end);
     switch (tag) {
-      case (1 << 3) | VARINT: r.varint(); v = null; break;
-      case (2 << 3) | FIXED64: v = r.double(); break;
-      case (3 << 3) | LEN: v = r.string(); break;
-      case (4 << 3) | VARINT: v = r.varint() !== 0; break;
-      case (5 << 3) | LEN: v = readStruct(r.sub(), depth + 1); break;
+      case (1 << 3) | VARINT: varintAt(end); v = null; break;
+      case (2 << 3) | FIXED64:
+        if (P + 8 > end) throw new WireError("truncated double");
+        v = B.readDoubleLE(P);
+        P += 8;
+        break;
+      case (3 << 3) | LEN: v = stringAt(end); break;
+      case (4 << 3) | VARINT: v = varintAt(end) !== 0; break;
+      case (5 << 3) | LEN: v = structAt(lenAt(end), depth + 1); break;
       case (6 << 3) | LEN: {
-        const list = r.sub();
+        const stop = lenAt(end);
         const out: Json[] = [];
-        while (list.more()) {
-          const t = list.varint();
-          if (t === ((1 << 3) | LEN)) out.push(readValue(list.sub(), depth + 1));
-          else list.skip(t & 7);
+        while (P < stop) {
+          const t = varintAt(stop);
+          if (t === ((1 << 3) | LEN)) {
+            const itemEnd = lenAt(stop);
+            out.push(valueAt(itemEnd, depth + 1));
+            P = itemEnd;
+          } else skipAt(t & 7, stop);
         }
         v = out;
         break;
       }
-      default: r.skip(tag & 7);
+      default: skipAt(tag & 7, end);
     }
   }
   return v;
 }
 
-function readStruct(r: Reader, depth = 0): JsonObject {
+function structAt(end: number, depth: number): JsonObject {
   if (depth > MAX_DEPTH) throw new WireError(`Struct nested deeper than ${MAX_DEPTH}`);
   const out: JsonObject = {};
-  while (r.more()) {
-    const tag = r.varint();
-    if (tag !== ((1 << 3) | LEN)) { r.skip(tag & 7); continue; }
-    const entry = r.sub();
+  while (P < end) {
+    const tag = varintAt(end);
+    if (tag !== ((1 << 3) | LEN)) { skipAt(tag & 7, end); continue; }
+    const entryEnd = lenAt(end);
     let key = "";
     let value: Json = null;
-    while (entry.more()) {
-      const t = entry.varint();
-      if (t === ((1 << 3) | LEN)) key = entry.string();
-      else if (t === ((2 << 3) | LEN)) value = readValue(entry.sub(), depth);
-      else entry.skip(t & 7);
+    while (P < entryEnd) {
+      const t = varintAt(entryEnd);
+      if (t === ((1 << 3) | LEN)) key = stringAt(entryEnd);
+      else if (t === ((2 << 3) | LEN)) {
+        const valueEnd = lenAt(entryEnd);
+        value = valueAt(valueEnd, depth);
+        P = valueEnd;
+      } else skipAt(t & 7, entryEnd);
     }
     // A key "__proto__" must stay data, as JSON.parse keeps it, not become the object's prototype.
     if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     else out[key] = value;
   }
+  return out;
+}
+
+/** Decodes the Struct the reader is positioned on (its length prefix next). */
+function readStruct(r: Reader): JsonObject {
+  B = r.buf;
+  P = r.pos;
+  const stop = lenAt(r.end);
+  const out = structAt(stop, 0);
+  r.pos = stop;
   return out;
 }
 
@@ -439,7 +534,7 @@ function readResource(r: Reader): Resource {
   while (r.more()) {
     const tag = r.varint();
     switch (tag) {
-      case (1 << 3) | LEN: out.resource = readStruct(r.sub()); break;
+      case (1 << 3) | LEN: out.resource = readStruct(r); break;
       case (2 << 3) | LEN: {
         const [k, v] = readEntry(r.sub(), (e) => e.bytes(), Buffer.alloc(0));
         out.connectionDetails[k] = v;
@@ -506,8 +601,8 @@ export function decodeRequest(buf: Buffer): RunFunctionRequest {
       case (1 << 3) | LEN: out.meta = readMeta(r.sub()); break;
       case (2 << 3) | LEN: out.observed = readState(r.sub()); break;
       case (3 << 3) | LEN: out.desired = readState(r.sub()); break;
-      case (4 << 3) | LEN: out.input = readStruct(r.sub()); break;
-      case (5 << 3) | LEN: out.context = readStruct(r.sub()); break;
+      case (4 << 3) | LEN: out.input = readStruct(r); break;
+      case (5 << 3) | LEN: out.context = readStruct(r); break;
       case (6 << 3) | LEN: {
         const [k, v] = readEntry(r.sub(), (e) => readResources(e.sub()), { items: [] as Resource[] });
         out.extraResources[k] = v;
@@ -544,7 +639,7 @@ export function decodeRequest(buf: Buffer): RunFunctionRequest {
           let openapiV3: JsonObject | undefined;
           while (s.more()) {
             const t = s.varint();
-            if (t === ((1 << 3) | LEN)) openapiV3 = readStruct(s.sub());
+            if (t === ((1 << 3) | LEN)) openapiV3 = readStruct(s);
             else s.skip(t & 7);
           }
           return { openapiV3 };
@@ -654,7 +749,7 @@ export function decodeResponse(buf: Buffer): RunFunctionResponse {
         out.results.push(res);
         break;
       }
-      case (4 << 3) | LEN: out.context = readStruct(r.sub()); break;
+      case (4 << 3) | LEN: out.context = readStruct(r); break;
       case (5 << 3) | LEN: out.requirements = readRequirements(r.sub()); break;
       case (6 << 3) | LEN: {
         const s = r.sub();
@@ -673,7 +768,7 @@ export function decodeResponse(buf: Buffer): RunFunctionResponse {
         out.conditions.push(c);
         break;
       }
-      case (7 << 3) | LEN: out.output = readStruct(r.sub()); break;
+      case (7 << 3) | LEN: out.output = readStruct(r); break;
       default: r.skip(tag & 7);
     }
   }

@@ -20,7 +20,53 @@ function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, k) => (typeof k === "number" ? `${acc}[${k}]` : `${acc}.${String(k)}`), "spec");
 }
 
+/**
+ * Crossplane calls the function for the same XR again and again (every watch event, every TTL), with
+ * the same spec. Parsing and CEL are most of a call's CPU, so results are kept per schema and spec
+ * text, refusals included. Specs are frozen: a renderer that tried to mutate one would throw in tests.
+ */
+const CACHE_SIZE = 512;
+const cache = new Map<string, { spec: unknown } | { error: SpecError }>();
+let ids = new WeakMap<z.ZodType, number>();
+let nextId = 0;
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
 export function parseSpec<S>(schema: z.ZodType<S>, raw: unknown): S {
+  let id = ids.get(schema);
+  if (id === undefined) ids.set(schema, (id = nextId++));
+  const key = `${id}\u0000${JSON.stringify(raw ?? {})}`;
+  let hit = cache.get(key);
+  if (hit) {
+    // Re-insert so the Map's insertion order doubles as least-recently-used order.
+    cache.delete(key);
+  } else {
+    try {
+      hit = { spec: deepFreeze(parseUncached(schema, raw)) };
+    } catch (e) {
+      if (!(e instanceof SpecError)) throw e;
+      hit = { error: e };
+    }
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+  cache.set(key, hit);
+  if ("error" in hit) throw hit.error;
+  return hit.spec as S;
+}
+
+/** For tests: forget every cached parse. */
+export function clearParseCache(): void {
+  cache.clear();
+  ids = new WeakMap();
+}
+
+function parseUncached<S>(schema: z.ZodType<S>, raw: unknown): S {
   const result = schema.safeParse(raw ?? {});
   if (!result.success) {
     const problems = result.error.issues.map((i) => {

@@ -68,4 +68,6 @@ export interface KindModule<S> {
   /** Checks that need required resources (same provider, same region); throws SpecError. */
   validate?: (ctx: RenderContext<S>) => void;
   renderers: Record<Provider, Renderer<S>>;
+  /** MRD names (`<plural>.<group>`) of every managed resource kind the renderers may compose. */
+  composes: readonly string[];
 }

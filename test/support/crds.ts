@@ -15,6 +15,8 @@ import { ROOT } from "../../scripts/generate.ts";
 export const CRD_ROOT = process.env["TESSERA_PROVIDER_CRDS"] ?? join(ROOT, "..", "shared", "provider-crds");
 
 interface CrdVersion {
+  /** The CRD's metadata.name, which is also its MRD's name: `<plural>.<group>`. */
+  name: string;
   scope: string;
   schema: SchemaNode;
   file: string;
@@ -29,10 +31,10 @@ function crdIndex(): Map<string, CrdVersion> {
   for (const dir of ["aws", "azure", "crossplane"]) {
     for (const f of readdirSync(join(CRD_ROOT, dir)).filter((x) => x.endsWith(".yaml"))) {
       const file = join(CRD_ROOT, dir, f);
-      const crd = parse(readFileSync(file, "utf8")) as { kind?: string; spec?: { group: string; scope: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: SchemaNode } }> } };
+      const crd = parse(readFileSync(file, "utf8")) as { kind?: string; metadata?: { name: string }; spec?: { group: string; scope: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: SchemaNode } }> } };
       if (crd?.kind !== "CustomResourceDefinition" || !crd.spec) continue;
       for (const v of crd.spec.versions) {
-        index.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, { scope: crd.spec.scope, schema: v.schema.openAPIV3Schema, file: f });
+        index.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, { name: crd.metadata?.name ?? "", scope: crd.spec.scope, schema: v.schema.openAPIV3Schema, file: f });
       }
     }
   }
@@ -101,4 +103,14 @@ export function validateComposed(obj: K8sObject): string[] {
 
 export function crdSchema(apiVersion: string, kind: string): SchemaNode | undefined {
   return crdIndex().get(`${apiVersion}/${kind}`)?.schema;
+}
+
+/** The MRD name (`<plural>.<group>`) of a managed resource, from its real CRD. */
+export function mrdName(obj: K8sObject): string | undefined {
+  return crdIndex().get(`${obj.apiVersion}/${obj.kind}`)?.name;
+}
+
+/** Every CRD name the provider CRDs define. */
+export function crdNames(): Set<string> {
+  return new Set([...crdIndex().values()].map((c) => c.name));
 }

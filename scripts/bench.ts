@@ -1,0 +1,153 @@
+/**
+ * npm run bench [-- --seconds N --rounds N --profile]
+ *
+ * The production bundle against a reference built on the SDK's `serve`, side by side on this
+ * machine: both over mTLS, the server pinned to core 0 and this client to core 1, closed loops at
+ * concurrency 1 and 32, alternating rounds. Reports calls/s, p50/p99, server CPU per call and per
+ * response KB, peak RSS, cold start and bundle size; prints a table and writes _output/bench.json.
+ * --profile also runs the production bundle under --cpu-prof and lists where its CPU goes.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { build } from "esbuild";
+import { runFunction } from "../functions/fn.ts";
+import { decodeRequest } from "../functions/runtime/wire.ts";
+import { EXAMPLES } from "../test/support/fixtures.ts";
+import { bundle } from "./build.ts";
+import { makeCerts, type Certs } from "./certs.ts";
+import { ROOT } from "./generate.ts";
+import { load, peakRssMiB, requests, start, stop, type Run } from "./load.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "3" },
+    profile: { type: "boolean", default: false },
+    // Extra node flags for both servers, e.g. --node-flags="--max-semi-space-size=2" to study GC.
+    "node-flags": { type: "string", default: "" },
+  },
+});
+const SECONDS = Number(args.seconds);
+const ROUNDS = Number(args.rounds);
+const CONCURRENCY = [1, 32];
+const OUT = join(ROOT, "_output");
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+async function main(): Promise<void> {
+  if (cpus().length < 2) console.warn("bench: fewer than 2 cores; server and client will share one");
+  execFileSync("taskset", ["-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
+  const ours = await bundle();
+  const reference = join(ROOT, "dist", "reference.js");
+  await build({
+    entryPoints: [join(ROOT, "scripts", "bench-reference.ts")], outfile: reference, bundle: true, platform: "node", target: "node20", format: "esm", minify: true,
+    banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' }, logLevel: "error",
+  });
+  const certs = makeCerts();
+  const reqs = await requests();
+  // The responses must be what the function means: no request of the corpus may be refused.
+  for (const r of reqs) {
+    const fatal = runFunction(decodeRequest(r)).results.find((x) => x.severity === 1);
+    if (fatal) throw new Error(`the request corpus has a refused request: ${fatal.message}`);
+  }
+  const requestKB = reqs.reduce((a, r) => a + r.length, 0) / reqs.length / 1024;
+  console.log(`${reqs.length} requests from ${EXAMPLES.length} examples, mean ${requestKB.toFixed(1)} KB; ${ROUNDS} rounds x ${SECONDS}s per concurrency`);
+
+  const targets = [
+    { name: "tessera", file: ours, flags: [] as string[] },
+    { name: "sdk-serve", file: reference, flags: ["--tls-server-certs-dir", certs.serverDir] },
+  ];
+  const results: Record<string, { cold: number[]; rss: number[]; runs: Record<number, Run[]> }> = {};
+  for (const t of targets) results[t.name] = { cold: [], rss: [], runs: Object.fromEntries(CONCURRENCY.map((c) => [c, []])) };
+
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate the order each round, so drift on the machine does not favour one side.
+    for (const t of round % 2 ? [...targets].reverse() : targets) {
+      const s = await start(t.name, t.file, t.flags, certs, reqs[0]!, args["node-flags"].split(" ").filter(Boolean));
+      const r = results[t.name]!;
+      r.cold.push(s.coldStartMs);
+      for (const c of CONCURRENCY) r.runs[c]!.push(await load(s, certs, reqs, c, SECONDS));
+      r.rss.push(peakRssMiB(s.child.pid!));
+      await stop(s);
+      process.stdout.write(".");
+    }
+  }
+  process.stdout.write("\n");
+
+  const sizes = { tessera: statSync(ours).size, "sdk-serve": statSync(reference).size } as Record<string, number>;
+  const report: Record<string, unknown> = { machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, seconds: SECONDS, rounds: ROUNDS, requests: reqs.length, servers: {} };
+  const rows: string[][] = [["server", "conc", "calls/s", "p50 ms", "p99 ms", "CPU µs/call", "CPU µs/resp KB", "peak RSS MiB", "cold start ms", "bundle KB"]];
+  for (const t of targets) {
+    const r = results[t.name]!;
+    const perConc: Record<string, unknown> = {};
+    for (const c of CONCURRENCY) {
+      const runs = r.runs[c]!;
+      const calls = runs.reduce((a, x) => a + x.calls, 0);
+      const secs = runs.reduce((a, x) => a + x.seconds, 0);
+      const cpu = runs.reduce((a, x) => a + x.cpuSeconds, 0);
+      const kb = runs.reduce((a, x) => a + x.responseKB, 0);
+      const lat = runs.flatMap((x) => x.latenciesMs);
+      const row = { callsPerSecond: calls / secs, p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), cpuMicrosPerCall: (cpu / calls) * 1e6, cpuMicrosPerResponseKB: (cpu / kb) * 1e6 };
+      perConc[c] = row;
+      rows.push([t.name, String(c), row.callsPerSecond.toFixed(0), row.p50Ms.toFixed(2), row.p99Ms.toFixed(2), row.cpuMicrosPerCall.toFixed(0), row.cpuMicrosPerResponseKB.toFixed(1), Math.max(...r.rss).toFixed(1), pct(r.cold, 50).toFixed(0), (sizes[t.name]! / 1024).toFixed(0)]);
+    }
+    (report["servers"] as Record<string, unknown>)[t.name] = { concurrency: perConc, peakRssMiB: Math.max(...r.rss), coldStartMs: { median: pct(r.cold, 50), all: r.cold }, bundleBytes: sizes[t.name] };
+  }
+  const s = report["servers"] as Record<string, any>;
+  const ratio = s["tessera"].concurrency[32].cpuMicrosPerResponseKB / s["sdk-serve"].concurrency[32].cpuMicrosPerResponseKB;
+  const targetsMet = {
+    cpuPerResponseKBRatio: { value: ratio, target: 0.6, ok: ratio <= 0.6 },
+    p99AtConcurrency32Ms: { value: s["tessera"].concurrency[32].p99Ms, target: 35, ok: s["tessera"].concurrency[32].p99Ms <= 35 },
+    peakRssMiB: { value: s["tessera"].peakRssMiB, target: 80, ok: s["tessera"].peakRssMiB <= 80 },
+    coldStartMs: { value: s["tessera"].coldStartMs.median, target: 160, ok: s["tessera"].coldStartMs.median <= 160 },
+    bundleMB: { value: sizes["tessera"]! / 1e6, target: 1.5, ok: sizes["tessera"]! / 1e6 <= 1.5 },
+  };
+  report["targets"] = targetsMet;
+
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
+  console.log("\ntargets (tessera):");
+  for (const [k, v] of Object.entries(targetsMet)) console.log(`  ${v.ok ? "ok  " : "MISS"} ${k}: ${v.value.toFixed(2)} (target ${v.target})`);
+
+  if (args.profile) report["profile"] = await profile(ours, certs, reqs);
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, "bench.json"), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nwrote ${join(OUT, "bench.json")}`);
+}
+
+/** Runs the bundle under --cpu-prof at concurrency 32 and sums self time per function. */
+async function profile(file: string, certs: Certs, reqs: Buffer[]): Promise<Array<{ fn: string; selfPercent: number }>> {
+  const dir = join(OUT, "profile");
+  mkdirSync(dir, { recursive: true });
+  const s = await start("tessera", file, [], certs, reqs[0]!, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
+  await load(s, certs, reqs, 32, SECONDS);
+  await stop(s);
+  const newest = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).map((f) => join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
+  const prof = JSON.parse(readFileSync(newest, "utf8")) as { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[] };
+  const counts = new Map<number, number>();
+  for (const id of prof.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const byFn = new Map<string, number>();
+  for (const n of prof.nodes) {
+    const key = `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.replace(/^.*\//, "")}:${n.callFrame.lineNumber}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + (counts.get(n.id) ?? 0));
+  }
+  const total = prof.samples.length;
+  const top = [...byFn.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([fn, n]) => ({ fn, selfPercent: (100 * n) / total }));
+  console.log(`\nprofile (${newest}), self time at concurrency 32:`);
+  for (const t of top) console.log(`  ${t.selfPercent.toFixed(1).padStart(5)}%  ${t.fn}`);
+  return top;
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(`bench: ${e instanceof Error ? e.stack : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,137 @@
+/**
+ * Load-generation helpers shared by `npm run bench` and `npm run soak`: the request corpus built from
+ * the examples, a pinned server process over mTLS, and a closed-loop client.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import * as grpc from "@grpc/grpc-js";
+import type { RunFunctionRequest } from "@crossplane-org/function-sdk-typescript";
+import { runFunction } from "../functions/fn.ts";
+import { encodeRequest } from "../functions/runtime/wire.ts";
+import { CONNECTION_DETAILS, EXAMPLES, example, observe, requiredFor } from "../test/support/fixtures.ts";
+import type { Certs } from "./certs.ts";
+import { render } from "./render-engine.ts";
+
+const METHOD = "/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction";
+const CLK_TCK = 100;
+
+/** What Crossplane sends while composing each example: first passes and passes with everything observed. */
+export async function requests(): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (const path of EXAMPLES) {
+    const xr = example(path);
+    const required = requiredFor(xr);
+    const seen: RunFunctionRequest[] = [];
+    const runner = (req: RunFunctionRequest) => (seen.push(structuredClone(req)), runFunction(req));
+    const first = await render({ xr, required, runner });
+    await render({ xr, required, observed: observe(first.resources), connectionDetails: CONNECTION_DETAILS, runner });
+    out.push(...seen.map(encodeRequest));
+  }
+  return out;
+}
+
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+export interface Server {
+  name: string;
+  child: ChildProcess;
+  port: number;
+  coldStartMs: number;
+}
+
+export function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return Number(f[11]) + Number(f[12]); // utime + stime
+}
+
+export function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export function client(port: number, certs: Certs): grpc.Client {
+  return new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createSsl(certs.ca, certs.client.key, certs.client.cert), { "grpc.ssl_target_name_override": "localhost", "grpc.max_receive_message_length": 64 << 20, "grpc-node.flow_control_window": 4 << 20 });
+}
+
+const id = (b: Buffer) => b;
+export function call(c: grpc.Client, req: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => c.makeUnaryRequest(METHOD, id, id, req, (err, rsp) => (err ? reject(err) : resolve(rsp!))));
+}
+
+export async function start(name: string, file: string, flags: string[], certs: Certs, probe: Buffer, extraNode: string[] = []): Promise<Server> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn("taskset", ["-c", "0", process.execPath, ...extraNode, file, "--address", `127.0.0.1:${port}`, ...flags], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, TLS_SERVER_CERTS_DIR: certs.serverDir } });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  // Poll the port with plain TCP: a gRPC channel that fails once backs off for a second, which
+  // would measure grpc-js's retry policy instead of the server's start.
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, "127.0.0.1", () => (sock.destroy(), resolve(true)));
+      sock.on("error", () => resolve(false));
+    });
+    if (open) break;
+    if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}: ${stderr}`);
+    if (performance.now() - t0 > 10_000) throw new Error(`${name} did not listen within 10 s: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  const c = client(port, certs);
+  await call(c, probe);
+  const coldStartMs = performance.now() - t0;
+  c.close();
+  return { name, child, port, coldStartMs };
+}
+
+export async function stop(s: Server): Promise<void> {
+  const exited = new Promise((r) => s.child.on("exit", r));
+  s.child.kill("SIGTERM");
+  await exited;
+}
+
+export interface Run {
+  calls: number;
+  seconds: number;
+  latenciesMs: number[];
+  cpuSeconds: number;
+  responseKB: number;
+}
+
+export async function load(s: Server, certs: Certs, reqs: Buffer[], concurrency: number, seconds: number): Promise<Run> {
+  const c = client(s.port, certs);
+  for (const r of reqs) await call(c, r); // warm the connection and the JIT on every request shape
+  const latencies: number[] = [];
+  let bytes = 0;
+  let next = 0;
+  const ticks0 = cpuTicks(s.child.pid!);
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const req = reqs[next++ % reqs.length]!;
+        const a = performance.now();
+        const rsp = await call(c, req);
+        latencies.push(performance.now() - a);
+        bytes += rsp.length;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpuSeconds = (cpuTicks(s.child.pid!) - ticks0) / CLK_TCK;
+  c.close();
+  return { calls: latencies.length, seconds: elapsed, latenciesMs: latencies, cpuSeconds, responseKB: bytes / 1024 };
+}
+
+/** Current resident set of a process, MiB. */
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
