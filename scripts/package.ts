@@ -1,0 +1,62 @@
+/**
+ * npm run package -- [--base-image REF | --base-layout DIR] [--arch amd64,arm64] [--plain-http]
+ *
+ * Writes _output/configuration-tessera.xpkg and _output/function-tessera-<arch>.xpkg: OCI image
+ * tarballs as `crossplane xpkg build` writes them, built without Docker. The Function package embeds
+ * its runtime: the base image's layers (a registry image, or an OCI layout directory) plus the
+ * production bundle. `crossplane xpkg push -f` or `npm run publish` pushes them.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { bundle } from "./build.ts";
+import { ROOT } from "./generate.ts";
+import { ARCHITECTURES, baseImage, CONFIGURATION, configurationImage, DEFAULT_BASE_IMAGE, FUNCTION, functionImage, LintError } from "./package/build.ts";
+import { imageTarball, sha256 } from "./package/oci.ts";
+
+export const OUTPUT = join(ROOT, "_output");
+
+export function architectures(list: string): string[] {
+  const archs = list.split(",").map((a) => a.trim()).filter(Boolean);
+  for (const a of archs) {
+    if (!(ARCHITECTURES as readonly string[]).includes(a)) throw new LintError("--arch", [`${JSON.stringify(a)} is not supported; use ${ARCHITECTURES.join(" or ")}`]);
+  }
+  return archs;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      "base-image": { type: "string" },
+      "base-layout": { type: "string" },
+      arch: { type: "string", default: "amd64" },
+      "plain-http": { type: "boolean", default: false },
+    },
+  });
+  if (values["base-image"] && values["base-layout"]) throw new LintError("flags", ["give --base-image or --base-layout, not both"]);
+  const archs = architectures(values.arch);
+  mkdirSync(OUTPUT, { recursive: true });
+  const js = await bundle();
+
+  const conf = await configurationImage();
+  const confFile = join(OUTPUT, `${CONFIGURATION}.xpkg`);
+  writeFileSync(confFile, await imageTarball(conf, `${CONFIGURATION}:latest`));
+  console.log(`${confFile}  config ${sha256(JSON.stringify(conf.config)).slice(0, 19)}…`);
+
+  for (const arch of archs) {
+    const base = await baseImage({ image: values["base-image"] ?? (values["base-layout"] ? undefined : DEFAULT_BASE_IMAGE), layout: values["base-layout"], plainHttp: values["plain-http"] }, arch);
+    const img = await functionImage(base, arch, js);
+    const file = join(OUTPUT, `${FUNCTION}-${arch}.xpkg`);
+    writeFileSync(file, await imageTarball(img, `${FUNCTION}:latest`));
+    console.log(`${file}  linux/${arch}, ${img.layers.length} layers`);
+  }
+  return 0;
+}
+
+if (process.argv[1]?.endsWith("package.ts")) main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`package: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);
