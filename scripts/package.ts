@@ -30,7 +30,7 @@ async function main(): Promise<number> {
       "base-image": { type: "string" },
       "base-layout": { type: "string" },
       arch: { type: "string", default: "amd64" },
-      "plain-http": { type: "boolean", default: false },
+      "plain-http": { type: "boolean" },
     },
   });
   if (values["base-image"] && values["base-layout"]) throw new LintError("flags", ["give --base-image or --base-layout, not both"]);

@@ -90,7 +90,7 @@ async function main(): Promise<number> {
       "base-image": { type: "string" },
       "base-layout": { type: "string" },
       arch: { type: "string", default: "amd64" },
-      "plain-http": { type: "boolean", default: false },
+      "plain-http": { type: "boolean" },
     },
   });
   if (!values.registry || !values.version) {

@@ -1,0 +1,18 @@
+# The Function's runtime image, for teams that build images with Docker. `npm run package` builds the
+# same image without Docker (base layers + dist/function.js + package layers).
+#
+#   npm ci && npm run build
+#   docker build -t function-tessera-runtime .
+#   crossplane xpkg build --package-root=package --embed-runtime-image=function-tessera-runtime \
+#     --package-file=_output/function-tessera-amd64.xpkg
+#
+# distroless: no shell or package manager; runs as the nonroot user (65532).
+FROM gcr.io/distroless/nodejs20-debian12:nonroot
+WORKDIR /function
+COPY --chmod=0444 dist/function.js /function/function.js
+USER 65532:65532
+EXPOSE 9443
+# The function is the entrypoint and CMD is empty, so `crossplane composition render` (Docker
+# runtime) can pass --insecure as the command. In a cluster Crossplane sets TLS_SERVER_CERTS_DIR.
+ENTRYPOINT ["/nodejs/bin/node", "/function/function.js"]
+CMD []

@@ -1,0 +1,152 @@
+/**
+ * Packages against a real registry: a small base image is built and pushed first, then `npm run
+ * package` builds both .xpkg files from it and `publish` pushes them; manifests, layers,
+ * annotations and package.yaml are read back over the distribution API.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { BUNDLE } from "../../scripts/build.ts";
+import { ROOT } from "../../scripts/generate.ts";
+import { configurationObjects, RUNTIME_USER } from "../../scripts/package/build.ts";
+import { fullyQualified, lint, validConstraint } from "../../scripts/package/lint.ts";
+import { layerOf, manifestOf, MEDIA, readImageTarball, Registry, untar, XPKG_ANNOTATION, type Image } from "../../scripts/package/oci.ts";
+import { publish } from "../../scripts/publish.ts";
+import { startRegistry, type RunningRegistry } from "../support/registry.ts";
+
+let registry: RunningRegistry;
+
+/** A stand-in Node base image: one layer, distroless' entrypoint, both architectures. */
+async function pushBase(host: string): Promise<string> {
+  const repo = new Registry(host, "base/node");
+  const manifests = [];
+  for (const architecture of ["amd64", "arm64"]) {
+    const layer = await layerOf([{ name: "nodejs/bin/node", data: Buffer.from(`#!/bin/false ${architecture}\n`), mode: 0o755 }]);
+    layer.mediaType = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    const image: Image = {
+      config: { architecture, os: "linux", config: { Entrypoint: ["/nodejs/bin/node"], Env: ["PATH=/usr/bin:/bin"], User: "0" }, rootfs: { type: "layers", diff_ids: [layer.diffId] } },
+      layers: [layer],
+    };
+    const m = manifestOf(image);
+    const digest = await repo.pushImage(image, m.digest);
+    manifests.push({ mediaType: MEDIA.manifest, digest, size: m.blob.length, platform: { os: "linux", architecture } });
+  }
+  await repo.putManifest("test", Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.index, manifests })), MEDIA.index);
+  return `${host}/base/node:test`;
+}
+
+async function get(path: string, accept = [MEDIA.manifest, MEDIA.index].join(", ")): Promise<{ type: string; body: Buffer }> {
+  const rsp = await fetch(`http://${registry.host}/v2/${path}`, { headers: { accept } });
+  expect(rsp.status, path).toBe(200);
+  return { type: rsp.headers.get("content-type") ?? "", body: Buffer.from(await rsp.arrayBuffer()) };
+}
+
+/** The objects of the layer annotated `base`, as Crossplane reads a pulled package. */
+async function packageYamlOf(repo: string, manifest: { layers: Array<{ digest: string; annotations?: Record<string, string> }> }) {
+  const base = manifest.layers.filter((l) => l.annotations?.[XPKG_ANNOTATION] === "base");
+  expect(base).toHaveLength(1);
+  expect(manifest.layers.filter((l) => l.annotations?.[XPKG_ANNOTATION] === "upbound")).toHaveLength(1);
+  const files = await untar((await get(`${repo}/blobs/${base[0]!.digest}`, "*/*")).body);
+  expect([...files.keys()]).toEqual(["package.yaml"]);
+  const text = files.get("package.yaml")!.toString();
+  expect(text.startsWith("---\n")).toBe(true);
+  return parseAllDocuments(text).map((d) => d.toJS()).filter(Boolean) as Array<Record<string, any>>;
+}
+
+let baseRef: string;
+beforeAll(async () => {
+  registry = await startRegistry();
+  baseRef = await pushBase(registry.host);
+});
+afterAll(() => registry?.stop());
+
+describe("npm run package", () => {
+  it("writes both .xpkg image tarballs, the Function embedding its runtime for each architecture", () => {
+    execFileSync(process.execPath, ["--import", "tsx", "scripts/package.ts", "--base-image", baseRef, "--arch", "amd64,arm64"], { cwd: ROOT, stdio: "pipe" });
+    return (async () => {
+      for (const arch of ["amd64", "arm64"]) {
+        const img = await readImageTarball(readFileSync(join(ROOT, "_output", `function-tessera-${arch}.xpkg`)));
+        expect(img.config).toMatchObject({ architecture: arch, os: "linux" });
+        expect(img.config.config).toMatchObject({ Entrypoint: ["/nodejs/bin/node", "/function/function.js"], Cmd: [], User: RUNTIME_USER, ExposedPorts: { "9443/tcp": {} } });
+        expect(img.layers).toHaveLength(4);
+        expect(img.layers.map((l) => l.xpkg ?? "")).toEqual(["", "", "base", "upbound"]);
+        expect(img.config.rootfs.diff_ids).toEqual(img.layers.map((l) => l.diffId));
+        const runtime = await untar(img.layers[1]!.blob);
+        expect(runtime.get("function/function.js")?.equals(readFileSync(BUNDLE))).toBe(true);
+        const base = await untar(img.layers[0]!.blob);
+        expect(base.get("nodejs/bin/node")?.toString()).toContain(arch);
+      }
+      const conf = await readImageTarball(readFileSync(join(ROOT, "_output", "configuration-tessera.xpkg")));
+      expect(conf.layers.map((l) => l.xpkg)).toEqual(["base", "upbound"]);
+      const labels = conf.config.config?.Labels ?? {};
+      expect(labels[`${XPKG_ANNOTATION}:${conf.layers[0]!.digest}`]).toBe("base");
+      expect(labels[`${XPKG_ANNOTATION}:${conf.layers[0]!.diffId}`]).toBe("base");
+      const examples = (await untar(conf.layers[1]!.blob)).get(".up/examples.yaml")!.toString();
+      expect(parseAllDocuments(examples).map((d) => (d.toJS() as { kind?: string } | null)?.kind).filter(Boolean)).toContain("RedisCluster");
+    })();
+  });
+
+  it("refuses a base image of the wrong architecture with a clear message", () => {
+    expect(() => execFileSync(process.execPath, ["--import", "tsx", "scripts/package.ts", "--base-image", baseRef, "--arch", "s390x"], { cwd: ROOT, stdio: "pipe" })).toThrow(/s390x" is not supported; use amd64 or arm64/);
+  });
+});
+
+describe("npm run publish", () => {
+  it("pushes both packages with layer annotations, pinning the function version, and refuses to overwrite it", async () => {
+    const lines: string[] = [];
+    const out = await publish({ registry: `${registry.host}/tessera`, version: "v0.1.0", base: { image: baseRef }, architectures: ["amd64", "arm64"], log: (l) => lines.push(l) });
+    expect(lines).toEqual([`${out.function.ref}@${out.function.digest}`, `${out.configuration.ref}@${out.configuration.digest}`]);
+
+    const index = await get("tessera/function-tessera/manifests/v0.1.0");
+    expect(index.type).toBe(MEDIA.index);
+    const platforms = JSON.parse(index.body.toString()).manifests as Array<{ digest: string; platform: { architecture: string } }>;
+    expect(platforms.map((p) => p.platform.architecture)).toEqual(["amd64", "arm64"]);
+    for (const p of platforms) {
+      const manifest = JSON.parse((await get(`tessera/function-tessera/manifests/${p.digest}`)).body.toString());
+      const objects = await packageYamlOf("tessera/function-tessera", manifest);
+      expect(objects.map((o) => `${o["apiVersion"]} ${o["kind"]}`)).toEqual(["meta.pkg.crossplane.io/v1 Function"]);
+      const config = JSON.parse((await get(`tessera/function-tessera/blobs/${manifest.config.digest}`, "*/*")).body.toString());
+      expect(config).toMatchObject({ architecture: p.platform.architecture, os: "linux", config: { User: RUNTIME_USER } });
+    }
+
+    const conf = JSON.parse((await get("tessera/configuration-tessera/manifests/v0.1.0")).body.toString());
+    const objects = await packageYamlOf("tessera/configuration-tessera", conf);
+    expect(objects[0]).toMatchObject({ apiVersion: "meta.pkg.crossplane.io/v1", kind: "Configuration" });
+    expect(objects[0]!["spec"].dependsOn).toContainEqual({ apiVersion: "pkg.crossplane.io/v1", kind: "Function", package: `${registry.host}/tessera/function-tessera`, version: "v0.1.0" });
+    const kinds = objects.slice(1).map((o) => `${o["kind"]}/${o["metadata"].name}`);
+    expect(kinds).toEqual(expect.arrayContaining([
+      "CompositeResourceDefinition/networks.platform.tessera.io", "CompositeResourceDefinition/postgresdatabases.platform.tessera.io", "CompositeResourceDefinition/redisclusters.platform.tessera.io",
+      "Composition/networks", "Composition/postgresdatabases", "Composition/redisclusters", "ManagedResourceActivationPolicy/configuration-tessera",
+    ]));
+    expect(kinds).toHaveLength(7);
+
+    await expect(publish({ registry: `${registry.host}/tessera`, version: "v0.1.0", base: { image: baseRef }, architectures: ["amd64"], log: () => {} })).rejects.toThrow(/v0.1.0 already exists/);
+    const after = await get("tessera/function-tessera/manifests/v0.1.0");
+    expect(after.body.equals(index.body)).toBe(true);
+  });
+
+  it("accepts only semver tags", async () => {
+    await expect(publish({ registry: `${registry.host}/tessera`, version: "latest", base: { image: baseRef }, architectures: ["amd64"], log: () => {} })).rejects.toThrow(/"latest" is not a semver tag/);
+  });
+});
+
+describe("package lint", () => {
+  const objects = configurationObjects();
+  it("passes the project's own Configuration", () => expect(lint("Configuration", objects)).toEqual([]));
+  it("refuses two meta objects, foreign kinds, bad constraints and unqualified dependencies", () => {
+    const meta = structuredClone(objects[0]!) as any;
+    meta.spec.crossplane.version = ">= two";
+    meta.spec.dependsOn.push({ apiVersion: "pkg.crossplane.io/v1", kind: "Provider", package: "provider-aws-s3", version: ">=v2.0.0" });
+    const errors = lint("Configuration", [meta, meta, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }]);
+    expect(errors.join("\n")).toMatch(/exactly one meta object.*found 2/);
+    expect(errors.join("\n")).toMatch(/ConfigMap x cannot be in a Configuration package/);
+    expect(errors.join("\n")).toMatch(/spec.crossplane.version ">= two" is not a semver constraint/);
+    expect(errors.join("\n")).toMatch(/"provider-aws-s3" must be a fully qualified package/);
+    expect(lint("Function", [objects[0]!])).toContainEqual(expect.stringMatching(/a Function package needs/));
+  });
+  it.each([">=v2.0.0", "v1.2.3", "^1.2", "~1.2.3", ">=1.0, <2.0", ">= 1.2 < 3.0 || 4.x", "1.2 - 1.4.5", ">=v2.0.0-0", "*"])("accepts the constraint %s", (c) => expect(validConstraint(c)).toBe(true));
+  it.each(["", ">=", "two", "v1.2.3.4", ">>1"])("refuses the constraint %j", (c) => expect(validConstraint(c)).toBe(false));
+  it.each([["xpkg.crossplane.io/org/name", true], ["localhost:5000/x", true], ["org/name", false], ["xpkg.crossplane.io/org/name:v1", false], ["xpkg.crossplane.io/org/name@sha256:ab", false]] as const)("%s fully qualified: %s", (ref, ok) => expect(fullyQualified(ref)).toBe(ok));
+});
