@@ -4,15 +4,16 @@
  * annotations and package.yaml are read back over the distribution API.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { BUNDLE } from "../../scripts/build.ts";
 import { ROOT } from "../../scripts/generate.ts";
-import { configurationObjects, RUNTIME_USER } from "../../scripts/package/build.ts";
+import { baseImage, configurationObjects, functionImage, RUNTIME_USER } from "../../scripts/package/build.ts";
 import { fullyQualified, lint, validConstraint } from "../../scripts/package/lint.ts";
-import { layerOf, manifestOf, MEDIA, readImageTarball, Registry, untar, XPKG_ANNOTATION, type Image } from "../../scripts/package/oci.ts";
+import { layerOf, manifestOf, MEDIA, readImageTarball, Registry, sha256, untar, XPKG_ANNOTATION, type Image } from "../../scripts/package/oci.ts";
 import { publish } from "../../scripts/publish.ts";
 import { startRegistry, type RunningRegistry } from "../support/registry.ts";
 
@@ -93,6 +94,35 @@ describe("npm run package", () => {
   });
 });
 
+describe("base image from an OCI layout", () => {
+  it("reads the platform's image out of an index, as skopeo or crane write it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-layout-"));
+    const blobs = join(dir, "blobs", "sha256");
+    mkdirSync(blobs, { recursive: true });
+    const put = (b: Buffer) => writeFileSync(join(blobs, sha256(b).slice(7)), b);
+    const manifests = [];
+    for (const architecture of ["amd64", "arm64"]) {
+      const layer = await layerOf([{ name: "etc/arch", data: Buffer.from(architecture) }]);
+      const image: Image = { config: { architecture, os: "linux", config: { Entrypoint: ["/nodejs/bin/node"] }, rootfs: { type: "layers", diff_ids: [layer.diffId] } }, layers: [layer] };
+      const m = manifestOf(image);
+      put(layer.blob);
+      put(m.config);
+      put(m.blob);
+      manifests.push({ mediaType: MEDIA.manifest, digest: m.digest, size: m.blob.length, platform: { os: "linux", architecture } });
+    }
+    const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.index, manifests }));
+    put(index);
+    writeFileSync(join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileSync(join(dir, "index.json"), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MEDIA.index, digest: sha256(index), size: index.length }] }));
+    const base = await baseImage({ layout: dir }, "arm64");
+    expect(base.config.architecture).toBe("arm64");
+    const fn = await functionImage(base, "arm64", BUNDLE);
+    expect((await untar(fn.layers[0]!.blob)).get("etc/arch")?.toString()).toBe("arm64");
+    expect(fn.config.config?.Entrypoint).toEqual(["/nodejs/bin/node", "/function/function.js"]);
+    await expect(baseImage({ layout: dir }, "s390x")).rejects.toThrow(/no linux\/s390x image/);
+  });
+});
+
 describe("npm run publish", () => {
   it("pushes both packages with layer annotations, pinning the function version, and refuses to overwrite it", async () => {
     const lines: string[] = [];
@@ -125,6 +155,25 @@ describe("npm run publish", () => {
     await expect(publish({ registry: `${registry.host}/tessera`, version: "v0.1.0", base: { image: baseRef }, architectures: ["amd64"], log: () => {} })).rejects.toThrow(/v0.1.0 already exists/);
     const after = await get("tessera/function-tessera/manifests/v0.1.0");
     expect(after.body.equals(index.body)).toBe(true);
+  });
+
+  it("authenticates with the credentials of docker login (the Docker config)", async () => {
+    const user = { username: "platform", password: "s3cret-pw" };
+    const secured = await startRegistry(user);
+    const dockerConfig = mkdtempSync(join(tmpdir(), "tessera-docker-"));
+    writeFileSync(join(dockerConfig, "config.json"), JSON.stringify({ auths: { [secured.host]: { auth: Buffer.from(`${user.username}:${user.password}`).toString("base64") } } }));
+    const saved = process.env["DOCKER_CONFIG"];
+    try {
+      expect((await fetch(`http://${secured.host}/v2/`)).status).toBe(401);
+      await expect(publish({ registry: `${secured.host}/tessera`, version: "v1.0.0", base: { image: baseRef }, architectures: ["amd64"], log: () => {} })).rejects.toThrow(/needs credentials: add them with docker login/);
+      process.env["DOCKER_CONFIG"] = dockerConfig;
+      const out = await publish({ registry: `${secured.host}/tessera`, version: "v1.0.0", base: { image: baseRef }, architectures: ["amd64"], log: () => {} });
+      expect(out.configuration.digest).toMatch(/^sha256:/);
+    } finally {
+      if (saved === undefined) delete process.env["DOCKER_CONFIG"];
+      else process.env["DOCKER_CONFIG"] = saved;
+      secured.stop();
+    }
   });
 
   it("accepts only semver tags", async () => {
