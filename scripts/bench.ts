@@ -115,7 +115,15 @@ async function main(): Promise<void> {
   console.log("\ntargets (tessera):");
   for (const [k, v] of Object.entries(targetsMet)) console.log(`  ${v.ok ? "ok  " : "MISS"} ${k}: ${v.value.toFixed(2)} (target ${v.target})`);
 
-  if (args.profile) report["profile"] = await profile(ours, certs, reqs);
+  if (args.profile) {
+    // Profile an unminified twin of the bundle, so the report names functions.
+    const named = join(ROOT, "dist", "function.profile.js");
+    await build({
+      entryPoints: [join(ROOT, "functions", "main.ts")], outfile: named, bundle: true, platform: "node", target: "node20", format: "esm", minify: false,
+      banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' }, logLevel: "error",
+    });
+    report["profile"] = await profile(named, certs, reqs);
+  }
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, "bench.json"), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwrote ${join(OUT, "bench.json")}`);
@@ -134,7 +142,7 @@ async function profile(file: string, certs: Certs, reqs: Buffer[]): Promise<Arra
   for (const id of prof.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
   const byFn = new Map<string, number>();
   for (const n of prof.nodes) {
-    const key = `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.replace(/^.*\//, "")}:${n.callFrame.lineNumber}`;
+    const key = `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.replace(/^.*\//, "")}`;
     byFn.set(key, (byFn.get(key) ?? 0) + (counts.get(n.id) ?? 0));
   }
   const total = prof.samples.length;

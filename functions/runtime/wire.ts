@@ -42,13 +42,17 @@ const FIXED32 = 5;
 // Encoding
 // ---------------------------------------------------------------------------------------------
 
+/** Encoding is synchronous, so one scratch buffer serves every call. */
+const MAX_SCRATCH = 4 << 20;
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
 /**
  * One growing buffer. A length-delimited field reserves one byte for its length and, once the
  * body is written, moves the body right when the length needs more bytes: a memmove, far cheaper
  * than sizing every nested Struct twice.
  */
 class Writer {
-  buf = Buffer.allocUnsafe(8192);
+  buf = scratch;
   pos = 0;
 
   private ensure(n: number): void {
@@ -149,8 +153,14 @@ class Writer {
     this.pos += extra;
   }
 
+  /**
+   * A copy of exactly the bytes written. Encoding happens in one shared scratch buffer, kept (and
+   * grown) across calls, so a response costs one allocation of its own size, not a chain of
+   * doubling buffers for the garbage collector.
+   */
   finish(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    if (this.buf.length <= MAX_SCRATCH) scratch = this.buf;
+    return Buffer.from(this.buf.subarray(0, this.pos));
   }
 }
 
@@ -436,6 +446,41 @@ function stringAt(end: number): string {
   return B.toString("utf8", start, stop);
 }
 
+/**
+ * Struct keys repeat endlessly (apiVersion, metadata, conditions...). A key seen before is returned
+ * as the same, already internalized string, so building an object neither allocates nor rehashes it.
+ */
+const KEYS = new Map<number, string>();
+const MAX_KEYS = 8192;
+
+function keyAt(end: number): string {
+  const stop = lenAt(end);
+  const start = P;
+  P = stop;
+  const n = stop - start;
+  if (n > 64) return B.toString("utf8", start, stop);
+  let h = n;
+  for (let i = start; i < stop; i++) {
+    const c = B[i]!;
+    if (c >= 0x80) return B.toString("utf8", start, stop);
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  const hit = KEYS.get(h);
+  if (hit !== undefined && hit.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (hit.charCodeAt(i) !== B[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit;
+  }
+  const key = B.toString("latin1", start, stop);
+  if (KEYS.size < MAX_KEYS) KEYS.set(h, key);
+  return key;
+}
+
 function skipAt(wire: number, end: number): void {
   switch (wire) {
     case VARINT: varintAt(end); return;
@@ -492,7 +537,7 @@ function structAt(end: number, depth: number): JsonObject {
     let value: Json = null;
     while (P < entryEnd) {
       const t = varintAt(entryEnd);
-      if (t === ((1 << 3) | LEN)) key = stringAt(entryEnd);
+      if (t === ((1 << 3) | LEN)) key = keyAt(entryEnd);
       else if (t === ((2 << 3) | LEN)) {
         const valueEnd = lenAt(entryEnd);
         value = valueAt(valueEnd, depth);
