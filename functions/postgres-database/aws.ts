@@ -8,6 +8,7 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, num, str } from "../shared/observed.ts";
 import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
+import { hhmm, minutes } from "../shared/time.ts";
 import type { K8sObject, Obj, Renderer } from "../shared/types.ts";
 import { connectionSecret, connectionSecretName } from "./connection.ts";
 import { CONNECTION_SECRET, passwordSecretName, replicaKey } from "./names.ts";
@@ -18,8 +19,6 @@ const IAM = "iam.aws.m.upbound.io/v1beta1";
 /** Current RDS CA; clients verifying the server certificate use its bundle. */
 const CA_CERT = "rds-ca-rsa2048-g1";
 
-const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-const hhmm = (m: number) => `${String(Math.floor(m / 60) % 24).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
 
 /** RDS storage rules the schema cannot see on its own (they depend on the volume type and size). */
 function checkStorage(s: PostgresDatabaseSpec["storage"], type: string): void {

@@ -5,7 +5,7 @@
  * dropped, even if an input is briefly unreadable, because dropping it would delete it.
  */
 import type { PostgresDatabaseSpec } from "../../apis/postgres-database/schema.ts";
-import { secret } from "../shared/resources.ts";
+import { keptSecret, secret } from "../shared/resources.ts";
 import type { K8sObject, RenderContext } from "../shared/types.ts";
 import { CONNECTION_SECRET, PASSWORD } from "./names.ts";
 import { PORT } from "./tables.ts";
@@ -31,11 +31,5 @@ export function connectionSecret(ctx: RenderContext<PostgresDatabaseSpec>, host:
       uri: `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${PORT}/${spec.databaseName}?sslmode=require`,
     });
   }
-  const seen = ctx.observed[CONNECTION_SECRET]?.resource as (K8sObject & { data?: Record<string, string> }) | undefined;
-  if (seen?.data) {
-    const kept = secret(name, {});
-    kept["data"] = seen.data;
-    return kept;
-  }
-  return undefined;
+  return keptSecret(ctx.observed[CONNECTION_SECRET], name);
 }

@@ -8,6 +8,7 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, num, str } from "../shared/observed.ts";
 import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
+import { hhmm, minutes } from "../shared/time.ts";
 import type { K8sObject, Renderer } from "../shared/types.ts";
 import { connectionSecret, connectionSecretName } from "./connection.ts";
 import { AUTH_TOKEN, authTokenSecretName, awsName, CONNECTION_SECRET } from "./names.ts";
@@ -16,8 +17,6 @@ import { AWS_NODE, PORT, VERSION } from "./tables.ts";
 const EC = "elasticache.aws.m.upbound.io/v1beta1";
 const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
-const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-const hhmm = (m: number) => `${String(Math.floor(m / 60) % 24).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
 
 /** "sun:03:00-sun:05:00"; ElastiCache refuses a snapshot window that overlaps it. */
 function maintenanceWindow(spec: RedisClusterSpec): string | undefined {

@@ -4,7 +4,7 @@
  * once it exists it is never dropped, because dropping it would delete it.
  */
 import type { RedisClusterSpec } from "../../apis/redis-cluster/schema.ts";
-import { secret } from "../shared/resources.ts";
+import { keptSecret, secret } from "../shared/resources.ts";
 import type { K8sObject, RenderContext } from "../shared/types.ts";
 import { CONNECTION_SECRET } from "./names.ts";
 
@@ -32,11 +32,5 @@ export function connectionSecret(ctx: RenderContext<RedisClusterSpec>, e: Endpoi
       uri: `rediss://:${encodeURIComponent(e.password)}@${e.host}:${e.port}`,
     });
   }
-  const seen = ctx.observed[CONNECTION_SECRET]?.resource as (K8sObject & { data?: Record<string, string> }) | undefined;
-  if (seen?.data) {
-    const kept = secret(name, {});
-    kept["data"] = seen.data;
-    return kept;
-  }
-  return undefined;
+  return keptSecret(ctx.observed[CONNECTION_SECRET], name);
 }

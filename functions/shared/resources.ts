@@ -2,7 +2,7 @@
  * Builders for composed resources. Renderers describe forProvider; these add what every composed
  * resource needs (identity label, tags policy, no undefined values) so no renderer repeats it.
  */
-import type { K8sObject, Obj } from "./types.ts";
+import type { K8sObject, Obj, ObservedResource } from "./types.ts";
 
 export const LABELS = {
   /** The composed-resource key; selectors with matchControllerRef use it to wire resources of one XR. */
@@ -84,4 +84,16 @@ export function prune<T>(value: T): T {
     out[k] = p;
   }
   return out as T;
+}
+
+/**
+ * The connection Secret as last observed, under `name`: a Secret that exists is never dropped from
+ * desired state (that would delete it) even while an input it is computed from is briefly unreadable.
+ */
+export function keptSecret(observed: ObservedResource | undefined, name: string): K8sObject | undefined {
+  const data = (observed?.resource as { data?: Record<string, string> } | undefined)?.data;
+  if (!data) return undefined;
+  const kept = secret(name, {});
+  kept["data"] = data;
+  return kept;
 }
