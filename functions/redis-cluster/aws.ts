@@ -103,7 +103,7 @@ export const renderAws: Renderer<RedisClusterSpec> = (ctx) => {
     atRestEncryptionEnabled: "true",
     kmsKeyId: spec.encryption.keyId,
     transitEncryptionEnabled: true,
-    transitEncryptionMode: "required",
+    transitEncryptionMode: VERSION.aws.transitMode?.[major] ? "required" : undefined,
     autoGenerateAuthToken: true,
     authTokenSecretRef: { name: authTokenSecretName(xr.name), key: "token" },
     parameterGroupName,

@@ -6,7 +6,7 @@
 import type { RedisClusterSpec } from "../../apis/redis-cluster/schema.ts";
 import { SpecError } from "../shared/errors.ts";
 import { atProvider, num, str } from "../shared/observed.ts";
-import { managed, ofNetwork } from "../shared/resources.ts";
+import { managed, ofNetwork, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
 import type { K8sObject, Obj, Renderer } from "../shared/types.ts";
 import { connectionSecret, connectionSecretName } from "./connection.ts";
@@ -95,7 +95,7 @@ export const renderAzure: Renderer<RedisClusterSpec> = (ctx) => {
   }, {
     connectionSecret: accessKeysSecretName(xr.name),
     // Without Delete the provider never deletes the cache: deleting the XR orphans it.
-    managementPolicies: spec.deletionProtection ? ["Observe", "Create", "Update", "LateInitialize"] : undefined,
+    managementPolicies: spec.deletionProtection ? RETAIN : undefined,
   });
 
   const cache = atProvider(observed["cache"]);

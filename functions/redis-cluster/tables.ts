@@ -28,8 +28,10 @@ export const NODE_TYPE: Record<Provider, { pattern: RegExp; example: string }> =
 };
 
 /** Engine version per major, and its parameter-group family (AWS) / redisVersion (Azure). */
-export const VERSION: Record<Provider, { default: "6" | "7"; engine: Record<string, string>; family?: Record<string, string> }> = {
-  aws: { default: "7", engine: { "6": "6.2", "7": "7.1" }, family: { "6": "redis6.x", "7": "redis7" } },
+export const VERSION: Record<Provider, { default: "6" | "7"; engine: Record<string, string>; family?: Record<string, string>; transitMode?: Record<string, boolean> }> = {
+  // transitMode: ElastiCache takes TransitEncryptionMode from Redis 7.0.5 on; 6.2 requires TLS once
+  // transit encryption is on, without the setting.
+  aws: { default: "7", engine: { "6": "6.2", "7": "7.1" }, family: { "6": "redis6.x", "7": "redis7" }, transitMode: { "6": false, "7": true } },
   azure: { default: "6", engine: { "6": "6" } },
 };
 

@@ -49,6 +49,14 @@ describe("RedisCluster on AWS", () => {
     expect(a).not.toBe(b);
   });
 
+  it("sets TransitEncryptionMode only where ElastiCache takes it (Redis 7)", async () => {
+    const six = withSpec(aws, (s) => (s.version = "6"));
+    const rg6 = fp((await render({ xr: six, required: requiredFor(six) })).resources, "replication-group");
+    expect(rg6).toMatchObject({ engineVersion: "6.2", transitEncryptionEnabled: true });
+    expect(rg6.transitEncryptionMode).toBeUndefined();
+    expect(fp((await render({ xr: six, required: requiredFor(six) })).resources, "parameter-group").family).toBe("redis6.x");
+  });
+
   it("orphans instead of deleting while deletionProtection is on, and deletes when it is off", async () => {
     const on = byKey((await render({ xr: aws, required: requiredFor(aws) })).resources, "replication-group");
     expect(on.spec.managementPolicies).not.toContain("Delete");
