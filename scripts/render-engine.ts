@@ -128,7 +128,8 @@ export async function render(input: RenderInput): Promise<RenderOutput> {
   const resources: K8sObject[] = [];
   const unready: string[] = [];
   for (const [key, d] of Object.entries(rsp.desired?.resources ?? {})) {
-    const o = structuredClone(d.resource) as K8sObject;
+    // Through JSON, as through the protocol: undefined values vanish, as Crossplane would see them.
+    const o = JSON.parse(JSON.stringify(d.resource)) as K8sObject;
     const seen = observed[key]?.resource as K8sObject | undefined;
     const childName = seen?.metadata?.name ?? o.metadata?.name ?? `${name}-${sha(uid + key).slice(0, 12)}`.slice(0, 63);
     o.metadata = {

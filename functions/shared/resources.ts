@@ -31,8 +31,12 @@ export interface ManagedOptions {
   initProvider?: Obj | undefined;
 }
 
+/**
+ * Undefined values in forProvider are left in place: the protocol codec skips them (a Struct cannot
+ * carry them), so walking every resource to drop them would be work on the hot path for nothing.
+ */
 export function managed(apiVersion: string, kind: string, key: string, forProvider: Obj, opts: ManagedOptions = {}): K8sObject {
-  return compact({
+  return {
     apiVersion,
     kind,
     metadata: {
@@ -45,7 +49,7 @@ export function managed(apiVersion: string, kind: string, key: string, forProvid
       ...(opts.managementPolicies ? { managementPolicies: opts.managementPolicies } : {}),
       ...(opts.connectionSecret ? { writeConnectionSecretToRef: { name: opts.connectionSecret } } : {}),
     },
-  });
+  };
 }
 
 /** Selects a resource composed by the same XR, by its key. */
