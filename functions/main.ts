@@ -7,16 +7,9 @@
  *   --max-message-size BYTES   largest request or response (default 16 MiB)
  *   --debug                    one log line per call
  */
-import { setFlagsFromString } from "node:v8";
 import { HELP, options } from "./runtime/flags.ts";
 import { Logger } from "./runtime/log.ts";
 import { start, StartupError, type ServerOptions } from "./runtime/server.ts";
-
-/**
- * A function holds little between calls, yet V8's default young generation grows to tens of MiB
- * under load. A small one keeps resident memory low at a small cost in scavenges.
- */
-setFlagsFromString("--max-semi-space-size=2");
 
 async function main(): Promise<void> {
   let opts: ServerOptions | "help";
