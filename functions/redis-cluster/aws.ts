@@ -5,7 +5,7 @@
  */
 import type { RedisClusterSpec } from "../../apis/redis-cluster/schema.ts";
 import { SpecError } from "../shared/errors.ts";
-import { atProvider, num, str } from "../shared/observed.ts";
+import { atProvider, isReady, num, str } from "../shared/observed.ts";
 import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
 import { hhmm, minutes } from "../shared/time.ts";
@@ -90,7 +90,7 @@ export const renderAws: Renderer<RedisClusterSpec> = (ctx) => {
     ? { clusterMode: "enabled", numNodeGroups: spec.shards, replicasPerNodeGroup: spec.replicasPerShard }
     : { clusterMode: "disabled", numCacheClusters: 1 + spec.replicasPerShard };
   const id = awsName(xr, 40);
-  r["replication-group"] = managed(EC, "ReplicationGroup", "replication-group", {
+  const group = managed(EC, "ReplicationGroup", "replication-group", {
     region,
     description: `Tessera RedisCluster ${xr.namespace}/${xr.name}`,
     engine: "redis",
@@ -119,6 +119,10 @@ export const renderAws: Renderer<RedisClusterSpec> = (ctx) => {
     annotations: { "crossplane.io/external-name": id },
     managementPolicies: spec.deletionProtection ? RETAIN : undefined,
   });
+  // The group names its parameter group (no selector exists), so creating it first would fail and
+  // show as a failing resource; it waits until the parameter group is ready. Once it exists it stays.
+  if (observed["replication-group"] || isReady(observed["parameter-group"])) r["replication-group"] = group;
+  else pending.push("replication-group");
 
   const rg = atProvider(observed["replication-group"]);
   const host = str(spec.clusterMode ? rg["configurationEndpointAddress"] : rg["primaryEndpointAddress"]);

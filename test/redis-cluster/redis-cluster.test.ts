@@ -11,10 +11,15 @@ const broxivaAzure = example("examples/redis-cluster/azure-broxiva.yaml");
 const vivr = example("examples/redis-cluster/aws-vivr.yaml");
 const byKey = (rs: any[], key: string) => rs.find((r) => r.metadata.annotations[RESOURCE_NAME] === key);
 const fp = (rs: any[], key: string) => byKey(rs, key)?.spec.forProvider;
+/** What is desired once the first pass's resources exist and are ready (the AWS group waits for its parameter group). */
+async function settled(xr: typeof aws) {
+  const first = await render({ xr, required: requiredFor(xr) });
+  return render({ xr, required: requiredFor(xr), observed: observe(first.resources), connectionDetails: CONNECTION_DETAILS });
+}
 
 describe("RedisCluster on AWS", () => {
   it("maps the Broxiva seed onto a cluster-mode replication group", async () => {
-    const { resources } = await render({ xr: broxiva, required: requiredFor(broxiva) });
+    const { resources } = await settled(broxiva);
     expect(fp(resources, "replication-group")).toMatchObject({
       engine: "redis", engineVersion: "7.1", nodeType: "cache.r6g.large", clusterMode: "enabled", numNodeGroups: 3, replicasPerNodeGroup: 2,
       automaticFailoverEnabled: true, multiAzEnabled: true, snapshotRetentionLimit: 7, maintenanceWindow: "sun:03:00-sun:05:00",
@@ -30,7 +35,7 @@ describe("RedisCluster on AWS", () => {
   });
 
   it("maps the VIVR seed onto a primary with one replica and a customer key", async () => {
-    const { resources } = await render({ xr: vivr, required: requiredFor(vivr) });
+    const { resources } = await settled(vivr);
     expect(fp(resources, "replication-group")).toMatchObject({
       nodeType: "cache.t3.small", clusterMode: "disabled", numCacheClusters: 2, automaticFailoverEnabled: true, multiAzEnabled: true,
       snapshotRetentionLimit: 5, kmsKeyId: expect.stringContaining(":key/"),
@@ -42,7 +47,12 @@ describe("RedisCluster on AWS", () => {
     long.metadata!.name = "a-very-long-redis-cluster-name-for-the-checkout-service";
     const other = structuredClone(long);
     other.metadata!.namespace = "team-b";
-    const id = async (xr: typeof aws) => byKey((await render({ xr, required: [...requiredFor(aws), ...NETWORKS.map((n) => ({ ...n, metadata: { ...n.metadata, namespace: "team-b" } }))] })).resources, "replication-group").metadata.annotations["crossplane.io/external-name"];
+    const teamB = NETWORKS.map((n) => ({ ...n, metadata: { ...n.metadata, namespace: "team-b" } }));
+    const id = async (xr: typeof aws) => {
+      const first = await render({ xr, required: [...requiredFor(aws), ...teamB] });
+      const second = await render({ xr, required: [...requiredFor(aws), ...teamB], observed: observe(first.resources) });
+      return byKey(second.resources, "replication-group").metadata.annotations["crossplane.io/external-name"];
+    };
     const [a, b] = [await id(long), await id(other)];
     expect(a).toMatch(/^[a-z][a-z0-9-]{0,39}$/);
     expect(a).not.toMatch(/--|-$/);
@@ -51,22 +61,30 @@ describe("RedisCluster on AWS", () => {
 
   it("sets TransitEncryptionMode only where ElastiCache takes it (Redis 7)", async () => {
     const six = withSpec(aws, (s) => (s.version = "6"));
-    const rg6 = fp((await render({ xr: six, required: requiredFor(six) })).resources, "replication-group");
+    const rg6 = fp((await settled(six)).resources, "replication-group");
     expect(rg6).toMatchObject({ engineVersion: "6.2", transitEncryptionEnabled: true });
     expect(rg6.transitEncryptionMode).toBeUndefined();
     expect(fp((await render({ xr: six, required: requiredFor(six) })).resources, "parameter-group").family).toBe("redis6.x");
   });
 
   it("orphans instead of deleting while deletionProtection is on, and deletes when it is off", async () => {
-    const on = byKey((await render({ xr: aws, required: requiredFor(aws) })).resources, "replication-group");
+    const on = byKey((await settled(aws)).resources, "replication-group");
     expect(on.spec.managementPolicies).not.toContain("Delete");
     const offXr = withSpec(aws, (s) => (s.deletionProtection = false));
-    const off = byKey((await render({ xr: offXr, required: requiredFor(offXr) })).resources, "replication-group");
+    const off = byKey((await settled(offXr)).resources, "replication-group");
     expect(off.spec.managementPolicies).toBeUndefined();
   });
 
-  it("writes the connection Secret from the generated token, with the reader endpoint outside cluster mode", async () => {
+  it("creates the replication group only once its parameter group is ready", async () => {
     const first = await render({ xr: aws, required: requiredFor(aws) });
+    expect(byKey(first.resources, "replication-group")).toBeUndefined();
+    expect(first.xr.status?.["message"]).toContain("replication-group (after its dependencies)");
+    const notReady = await render({ xr: aws, required: requiredFor(aws), observed: observe(first.resources, { ready: false }) });
+    expect(byKey(notReady.resources, "replication-group")).toBeUndefined();
+  });
+
+  it("writes the connection Secret from the generated token, with the reader endpoint outside cluster mode", async () => {
+    const first = await settled(aws);
     const second = await render({ xr: aws, required: requiredFor(aws), observed: observe(first.resources) });
     const data = Object.fromEntries(Object.entries(byKey(second.resources, "connection-secret").data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
     expect(data["host"]).toMatch(/^master\./);
@@ -150,7 +168,7 @@ describe("RedisCluster refusals (one fatal naming field, value and fix)", () => 
   it("refuses a Network on the other provider", () =>
     expectRefused({ xr: withSpec(aws, (s) => (s.networkRef = { name: "minimal-azure" })), required: requiredFor(aws) }, "is on azure"));
   it("refuses a provider switch once the cache exists", async () => {
-    const created = observe((await render({ xr: aws, required: requiredFor(aws) })).resources);
+    const created = observe((await settled(aws)).resources);
     const switched = withSpec(aws, (s) => { s.provider = "azure"; s.region = "westeurope"; s.networkRef = { name: "minimal-azure" }; });
     await expectRefused({ xr: switched, required: requiredFor(aws), observed: created }, "spec.provider", "already runs on aws");
   });
