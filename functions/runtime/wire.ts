@@ -544,9 +544,7 @@ function structAt(end: number, depth: number): JsonObject {
         P = valueEnd;
       } else skipAt(t & 7, entryEnd);
     }
-    // A key "__proto__" must stay data, as JSON.parse keeps it, not become the object's prototype.
-    if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    else out[key] = value;
+    put(out, key, value);
   }
   return out;
 }
@@ -559,6 +557,12 @@ function readStruct(r: Reader): JsonObject {
   const out = structAt(stop, 0);
   r.pos = stop;
   return out;
+}
+
+/** Sets a map entry; a key "__proto__" stays data instead of replacing the object's prototype. */
+function put<V>(o: Record<string, V>, key: string, value: V): void {
+  if (key === "__proto__") Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
 }
 
 /** Reads a map field's entry: key (field 1, string) and value (field 2) by `value`. */
@@ -582,7 +586,7 @@ function readResource(r: Reader): Resource {
       case (1 << 3) | LEN: out.resource = readStruct(r); break;
       case (2 << 3) | LEN: {
         const [k, v] = readEntry(r.sub(), (e) => e.bytes(), Buffer.alloc(0));
-        out.connectionDetails[k] = v;
+        put(out.connectionDetails, k, v);
         break;
       }
       case (3 << 3) | VARINT: out.ready = r.varint(); break;
@@ -599,7 +603,7 @@ function readState(r: Reader): State {
     if (tag === ((1 << 3) | LEN)) out.composite = readResource(r.sub());
     else if (tag === ((2 << 3) | LEN)) {
       const [k, v] = readEntry<Resource | undefined>(r.sub(), (e) => readResource(e.sub()), undefined);
-      if (v) out.resources[k] = v;
+      if (v) put(out.resources, k, v);
     } else r.skip(tag & 7);
   }
   return out;
@@ -650,7 +654,7 @@ export function decodeRequest(buf: Buffer): RunFunctionRequest {
       case (5 << 3) | LEN: out.context = readStruct(r); break;
       case (6 << 3) | LEN: {
         const [k, v] = readEntry(r.sub(), (e) => readResources(e.sub()), { items: [] as Resource[] });
-        out.extraResources[k] = v;
+        put(out.extraResources, k, v);
         break;
       }
       case (7 << 3) | LEN: {
@@ -665,17 +669,17 @@ export function decodeRequest(buf: Buffer): RunFunctionRequest {
               const dt = d.varint();
               if (dt !== ((1 << 3) | LEN)) { d.skip(dt & 7); continue; }
               const [dk, dv] = readEntry(d.sub(), (x) => x.bytes(), Buffer.alloc(0));
-              data[dk] = dv;
+              put(data, dk, dv);
             }
           }
           return { credentialData: { data } };
         }, { credentialData: undefined } as RunFunctionRequest["credentials"][string]);
-        out.credentials[k] = v;
+        put(out.credentials, k, v);
         break;
       }
       case (8 << 3) | LEN: {
         const [k, v] = readEntry(r.sub(), (e) => readResources(e.sub()), { items: [] as Resource[] });
-        out.requiredResources[k] = v;
+        put(out.requiredResources, k, v);
         break;
       }
       case (9 << 3) | LEN: {
@@ -689,7 +693,7 @@ export function decodeRequest(buf: Buffer): RunFunctionRequest {
           }
           return { openapiV3 };
         }, { openapiV3: undefined } as { openapiV3: JsonObject | undefined });
-        out.requiredSchemas[k] = v;
+        put(out.requiredSchemas, k, v);
         break;
       }
       default: r.skip(tag & 7);
@@ -713,7 +717,7 @@ function readSelector(r: Reader): ResourceSelector {
           const t = m.varint();
           if (t !== ((1 << 3) | LEN)) { m.skip(t & 7); continue; }
           const [k, v] = readEntry(m.sub(), (e) => e.string(), "");
-          labels[k] = v;
+          put(labels, k, v);
         }
         out.matchLabels = { labels };
         break;
@@ -731,7 +735,7 @@ function readRequirements(r: Reader): Requirements {
     const tag = r.varint();
     if (tag === ((1 << 3) | LEN) || tag === ((2 << 3) | LEN)) {
       const [k, v] = readEntry(r.sub(), (e) => readSelector(e.sub()), { apiVersion: "", kind: "" });
-      (tag >>> 3 === 1 ? out.extraResources : out.resources)[k] = v;
+      put(tag >>> 3 === 1 ? out.extraResources : out.resources, k, v);
     } else if (tag === ((3 << 3) | LEN)) {
       const [k, v] = readEntry(r.sub(), (e) => {
         const s = e.sub();
@@ -744,7 +748,7 @@ function readRequirements(r: Reader): Requirements {
         }
         return sel;
       }, { apiVersion: "", kind: "" });
-      out.schemas[k] = v;
+      put(out.schemas, k, v);
     } else r.skip(tag & 7);
   }
   return out;
