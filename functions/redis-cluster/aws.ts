@@ -10,8 +10,8 @@ import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
 import { hhmm, minutes } from "../shared/time.ts";
 import type { K8sObject, Renderer } from "../shared/types.ts";
-import { connectionSecret, connectionSecretName } from "./connection.ts";
-import { AUTH_TOKEN, authTokenSecretName, awsName, CONNECTION_SECRET } from "./names.ts";
+import { finish } from "./connection.ts";
+import { AUTH_TOKEN, authTokenSecretName, awsName } from "./names.ts";
 import { AWS_NODE, PORT, VERSION } from "./tables.ts";
 
 const EC = "elasticache.aws.m.upbound.io/v1beta1";
@@ -129,20 +129,5 @@ export const renderAws: Renderer<RedisClusterSpec> = (ctx) => {
   const reader = spec.clusterMode ? undefined : str(rg["readerEndpointAddress"]);
   const encoded = (ctx.required[AUTH_TOKEN]?.[0] as { data?: Record<string, string> } | undefined)?.data?.["token"];
   const password = encoded ? Buffer.from(encoded, "base64").toString("utf8") : undefined;
-  const conn = connectionSecret(ctx, { host, reader, port: num(rg["port"]) ?? PORT.aws, password });
-  if (conn) r[CONNECTION_SECRET] = conn;
-  else pending.push(CONNECTION_SECRET);
-
-  return {
-    resources: r,
-    status: {
-      endpoint: host,
-      readerEndpoint: reader ?? host,
-      port: host ? (num(rg["port"]) ?? PORT.aws) : undefined,
-      connectionSecretName: conn ? connectionSecretName(ctx) : undefined,
-      cacheId: str(rg["arn"]),
-    },
-    pending,
-    released: [],
-  };
+  return finish(ctx, r, pending, { host, reader, port: num(rg["port"]) ?? PORT.aws, password }, str(rg["arn"]));
 };

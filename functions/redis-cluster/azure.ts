@@ -9,8 +9,8 @@ import { atProvider, num, str } from "../shared/observed.ts";
 import { managed, ofNetwork, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
 import type { K8sObject, Obj, Renderer } from "../shared/types.ts";
-import { connectionSecret, connectionSecretName } from "./connection.ts";
-import { accessKeysSecretName, CONNECTION_SECRET } from "./names.ts";
+import { finish } from "./connection.ts";
+import { accessKeysSecretName } from "./names.ts";
 import { AZURE_DAYS, AZURE_NODE, AZURE_PARAMETERS, PORT, VERSION } from "./tables.ts";
 
 const CACHE = "cache.azure.m.upbound.io/v1beta1";
@@ -120,20 +120,5 @@ export const renderAzure: Renderer<RedisClusterSpec> = (ctx) => {
   const host = str(cache["hostname"]);
   const port = num(cache["sslPort"]) ?? PORT.azure;
   const password = observed["cache"]?.connectionDetails[ACCESS_KEY];
-  const conn = connectionSecret(ctx, { host, reader: host, port, password });
-  if (conn) r[CONNECTION_SECRET] = conn;
-  else pending.push(CONNECTION_SECRET);
-
-  return {
-    resources: r,
-    status: {
-      endpoint: host,
-      readerEndpoint: host,
-      port: host ? port : undefined,
-      connectionSecretName: conn ? connectionSecretName(ctx) : undefined,
-      cacheId,
-    },
-    pending,
-    released: [],
-  };
+  return finish(ctx, r, pending, { host, reader: host, port, password }, cacheId);
 };

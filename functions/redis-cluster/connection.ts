@@ -5,7 +5,7 @@
  */
 import type { RedisClusterSpec } from "../../apis/redis-cluster/schema.ts";
 import { keptSecret, secret } from "../shared/resources.ts";
-import type { K8sObject, RenderContext } from "../shared/types.ts";
+import type { K8sObject, Rendered, RenderContext } from "../shared/types.ts";
 import { CONNECTION_SECRET } from "./names.ts";
 
 export function connectionSecretName(ctx: RenderContext<RedisClusterSpec>): string {
@@ -33,4 +33,26 @@ export function connectionSecret(ctx: RenderContext<RedisClusterSpec>, e: Endpoi
     });
   }
   return keptSecret(ctx.observed[CONNECTION_SECRET], name);
+}
+
+/**
+ * The end of both renderers: the connection Secret (or its wait) and the status, from the same
+ * endpoints, so the two clouds cannot drift apart in what they report.
+ */
+export function finish(ctx: RenderContext<RedisClusterSpec>, resources: Record<string, K8sObject>, pending: string[], e: Endpoints, cacheId: string | undefined): Rendered {
+  const conn = connectionSecret(ctx, e);
+  if (conn) resources[CONNECTION_SECRET] = conn;
+  else pending.push(CONNECTION_SECRET);
+  return {
+    resources,
+    status: {
+      endpoint: e.host,
+      readerEndpoint: e.reader ?? e.host,
+      port: e.host ? e.port : undefined,
+      connectionSecretName: conn ? connectionSecretName(ctx) : undefined,
+      cacheId,
+    },
+    pending,
+    released: [],
+  };
 }
