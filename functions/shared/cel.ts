@@ -1,13 +1,13 @@
 /**
  * Evaluates the `x-kubernetes-validations` CEL rules of an OpenAPI schema against a value, the way the
- * Kubernetes API server does: each rule runs with `self` bound to the value at its node, integers are
- * CEL ints, and transition rules (those using `oldSelf`) run only when an old value is given.
+ * Kubernetes API server does: each rule runs with `self` bound to the value at its node, and
+ * transition rules (those using `oldSelf`) run only when an old value is given.
  *
- * The function uses it to enforce the XRDs' own rules on every XR (offline render has no API server),
- * and the tests use it to enforce the provider CRDs' rules on every composed resource.
+ * The function uses it, with the CEL subset its XRD rules are written in, to enforce the XRDs' own
+ * rules on every XR (offline render has no API server). The tests use it with full CEL
+ * (test/support/cel.ts) to enforce the provider CRDs' rules on every composed resource.
  */
-import { celEnv, parse, plan, isCelError, type CelInput } from "@bufbuild/cel";
-import { strings } from "@bufbuild/cel/ext";
+import { compile, type Program } from "./cel-subset.ts";
 
 export interface SchemaNode {
   type?: string;
@@ -24,81 +24,62 @@ export interface Violation {
   message: string;
 }
 
-type Program = (ctx: Record<string, CelInput>) => unknown;
+/**
+ * Evaluates one CEL expression with `self` (and `oldSelf`) bound; `schema` is the node the rule sits
+ * on, for evaluators that type values by it. Throws when the expression cannot be evaluated.
+ */
+export type Evaluate = (expr: string, schema: SchemaNode, self: unknown, oldSelf: unknown) => unknown;
 
-const env = celEnv({ funcs: strings });
 const programs = new Map<string, Program>();
 
-function compile(expr: string): Program {
+/** The function's evaluator: Tessera's CEL subset, each expression compiled once. */
+export const evaluateSubset: Evaluate = (expr, _schema, self, oldSelf) => {
   let p = programs.get(expr);
-  if (!p) {
-    p = plan(env, parse(expr)) as unknown as Program;
-    programs.set(expr, p);
-  }
-  return p;
-}
-
-/** Converts JSON to CEL input: objects become maps, and schema integers become CEL ints (bigint). */
-export function toCel(value: unknown, schema: SchemaNode | undefined): CelInput {
-  if (Array.isArray(value)) return value.map((v) => toCel(v, schema?.items)) as CelInput;
-  if (value !== null && typeof value === "object") {
-    const m = new Map<string, CelInput>();
-    for (const [k, v] of Object.entries(value)) {
-      const child = schema?.properties?.[k] ?? (typeof schema?.additionalProperties === "object" ? schema.additionalProperties : undefined);
-      m.set(k, toCel(v, child));
-    }
-    return m as CelInput;
-  }
-  if (typeof value === "number" && schema?.type === "integer" && Number.isInteger(value)) return BigInt(value);
-  return value as CelInput;
-}
-
-function evaluate(expr: string, ctx: Record<string, CelInput>): unknown {
-  try {
-    return compile(expr)(ctx);
-  } catch (e) {
-    return { celError: e instanceof Error ? e.message : String(e) };
-  }
-}
+  if (!p) programs.set(expr, (p = compile(expr)));
+  return p(oldSelf === undefined ? { self } : { self, oldSelf });
+};
 
 /** Runs every rule under `schema` against `value`; returns the violations, empty when all pass. */
-export function checkRules(schema: SchemaNode, value: unknown, path: string, oldValue?: unknown): Violation[] {
+export function checkRules(schema: SchemaNode, value: unknown, path: string, oldValue?: unknown, evaluate: Evaluate = evaluateSubset): Violation[] {
   const out: Violation[] = [];
-  walk(schema, value, oldValue, path, out);
+  walk(schema, value, oldValue, path, out, evaluate);
   return out;
 }
 
-function walk(schema: SchemaNode, value: unknown, oldValue: unknown, path: string, out: Violation[]): void {
+function attempt(evaluate: Evaluate, expr: string, schema: SchemaNode, self: unknown, oldSelf: unknown): { value: unknown } | { error: string } {
+  try {
+    return { value: evaluate(expr, schema, self, oldSelf) };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+function walk(schema: SchemaNode, value: unknown, oldValue: unknown, path: string, out: Violation[], evaluate: Evaluate): void {
   if (value === undefined || value === null) return;
-  const rules = schema["x-kubernetes-validations"];
-  if (rules) {
-    let self: CelInput | undefined;
-    for (const r of rules) {
-      const transition = /\boldSelf\b/.test(r.rule);
-      if (transition && oldValue === undefined) continue;
-      self ??= toCel(value, schema);
-      const ctx: Record<string, CelInput> = { self };
-      if (transition) ctx["oldSelf"] = toCel(oldValue, schema);
-      const result = evaluate(r.rule, ctx);
-      if (result === true) continue;
-      let message = r.message ?? `failed rule: ${r.rule}`;
-      if (r.messageExpression) {
-        const m = evaluate(r.messageExpression, ctx);
-        if (typeof m === "string") message = m;
-      }
-      if (result !== false) message = `${message} (rule could not be evaluated: ${isCelError(result) ? result.message : JSON.stringify(result)})`;
-      out.push({ path, message });
+  for (const r of schema["x-kubernetes-validations"] ?? []) {
+    const transition = /\boldSelf\b/.test(r.rule);
+    if (transition && oldValue === undefined) continue;
+    const old = transition ? oldValue : undefined;
+    const result = attempt(evaluate, r.rule, schema, value, old);
+    if ("value" in result && result.value === true) continue;
+    let message = r.message ?? `failed rule: ${r.rule}`;
+    if (r.messageExpression) {
+      const m = attempt(evaluate, r.messageExpression, schema, value, old);
+      if ("value" in m && typeof m.value === "string") message = m.value;
     }
+    if ("error" in result) message = `${message} (rule could not be evaluated: ${result.error})`;
+    else if (result.value !== false) message = `${message} (rule could not be evaluated: it gave ${JSON.stringify(result.value)}, not a bool)`;
+    out.push({ path, message });
   }
   const old = (k: string | number) => (oldValue !== null && typeof oldValue === "object" ? (oldValue as Record<string, unknown>)[k] : undefined);
   if (Array.isArray(value)) {
     // Lists are compared by position only for transition rules on atomic lists; Tessera has none on items.
-    if (schema.items) value.forEach((v, i) => walk(schema.items as SchemaNode, v, undefined, `${path}[${i}]`, out));
+    if (schema.items) value.forEach((v, i) => walk(schema.items as SchemaNode, v, undefined, `${path}[${i}]`, out, evaluate));
     return;
   }
   if (typeof value !== "object") return;
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     const child = schema.properties?.[k] ?? (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
-    if (child) walk(child, v, old(k), `${path}.${k}`, out);
+    if (child) walk(child, v, old(k), `${path}.${k}`, out, evaluate);
   }
 }

@@ -8,7 +8,8 @@ import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import { parse } from "yaml";
-import { checkRules, type SchemaNode } from "../../functions/shared/cel.ts";
+import type { SchemaNode } from "../../functions/shared/cel.ts";
+import { checkRules } from "./cel.ts";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { ROOT } from "../../scripts/generate.ts";
 
