@@ -16,7 +16,7 @@ import { build } from "esbuild";
 import { runFunction } from "../functions/fn.ts";
 import { decodeRequest } from "../functions/runtime/wire.ts";
 import { EXAMPLES } from "../test/support/fixtures.ts";
-import { bundle } from "./build.ts";
+import { bundle, CODE_CACHE_SUFFIX } from "./build.ts";
 import { makeCerts, type Certs } from "./certs.ts";
 import { ROOT } from "./generate.ts";
 import { load, peakRssMiB, requests, start, stop, type Run } from "./load.ts";
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   if (cpus().length < 2) console.warn("bench: fewer than 2 cores; server and client will share one");
   execFileSync("taskset", ["-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
   const ours = await bundle();
-  const reference = join(ROOT, "dist", "reference.js");
+  const reference = join(ROOT, "dist", "reference.mjs");
   await build({
     entryPoints: [join(ROOT, "scripts", "bench-reference.ts")], outfile: reference, bundle: true, platform: "node", target: "node20", format: "esm", minify: true,
     banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' }, logLevel: "error",
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       perConc[c] = row;
       rows.push([t.name, String(c), row.callsPerSecond.toFixed(0), row.p50Ms.toFixed(2), row.p99Ms.toFixed(2), row.cpuMicrosPerCall.toFixed(0), row.cpuMicrosPerResponseKB.toFixed(1), Math.max(...r.rss).toFixed(1), pct(r.cold, 50).toFixed(0), (sizes[t.name]! / 1024).toFixed(0)]);
     }
-    (report["servers"] as Record<string, unknown>)[t.name] = { concurrency: perConc, peakRssMiB: Math.max(...r.rss), coldStartMs: { median: pct(r.cold, 50), all: r.cold }, bundleBytes: sizes[t.name] };
+    (report["servers"] as Record<string, unknown>)[t.name] = { concurrency: perConc, peakRssMiB: Math.max(...r.rss), coldStartMs: { median: pct(r.cold, 50), all: r.cold }, bundleBytes: sizes[t.name], ...(t.name === "tessera" ? { codeCacheBytes: statSync(`${ours}${CODE_CACHE_SUFFIX}`).size } : {}) };
   }
   const s = report["servers"] as Record<string, any>;
   const ratio = s["tessera"].concurrency[32].cpuMicrosPerResponseKB / s["sdk-serve"].concurrency[32].cpuMicrosPerResponseKB;
@@ -117,11 +117,7 @@ async function main(): Promise<void> {
 
   if (args.profile) {
     // Profile an unminified twin of the bundle, so the report names functions.
-    const named = join(ROOT, "dist", "function.profile.js");
-    await build({
-      entryPoints: [join(ROOT, "functions", "main.ts")], outfile: named, bundle: true, platform: "node", target: "node20", format: "esm", minify: false,
-      banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' }, logLevel: "error",
-    });
+    const named = await bundle({ outfile: join(ROOT, "dist", "profile", "function.js"), minify: false });
     report["profile"] = await profile(named, certs, reqs);
   }
   mkdirSync(OUT, { recursive: true });

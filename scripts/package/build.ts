@@ -10,11 +10,11 @@
  * Package layers are labelled in the image config (`io.crossplane.xpkg:<digest>` = base | upbound)
  * because the tarball format loses layer annotations; publish turns them into annotations.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import type { K8sObject } from "../../functions/shared/types.ts";
-import { bundle } from "../build.ts";
+import { bundle, CODE_CACHE_SUFFIX } from "../build.ts";
 import { ROOT } from "../generate.ts";
 import { loadObjects } from "../render-engine.ts";
 import { lint, type PackageKind } from "./lint.ts";
@@ -137,8 +137,13 @@ export async function functionImage(base: Image, architecture: string, bundlePat
   if (base.config.architecture && base.config.architecture !== architecture) {
     throw new Error(`the base image is ${base.config.os}/${base.config.architecture}, not linux/${architecture}; pick the ${architecture} variant`);
   }
-  const js = readFileSync(bundlePath ?? (await bundle()));
-  const runtime = await layerOf([{ name: "function/function.js", data: js, mode: 0o444 }]);
+  const file = bundlePath ?? (await bundle());
+  const files = [{ name: "function/function.js", data: readFileSync(file), mode: 0o444 }];
+  // The V8 code cache recorded for the bundle (scripts/build.ts). The loader checks that it belongs
+  // to this bundle and V8 that it belongs to the base image's Node.js; otherwise the bundle compiles
+  // as usual and only the cold start is slower.
+  if (existsSync(`${file}${CODE_CACHE_SUFFIX}`)) files.push({ name: `function/function.js${CODE_CACHE_SUFFIX}`, data: readFileSync(`${file}${CODE_CACHE_SUFFIX}`), mode: 0o444 });
+  const runtime = await layerOf(files);
   const pkg = await packageLayers(functionObjects());
   const b = base.config.config ?? {};
   // distroless has node at /nodejs/bin/node as its entrypoint; other Node images have node on PATH.
@@ -161,7 +166,7 @@ export async function functionImage(base: Image, architecture: string, bundlePat
     rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) },
     history: [
       ...(base.config.history ?? []),
-      { created_by: "tessera: function bundle (dist/function.js)" },
+      { created_by: "tessera: function bundle (dist/function.js and its V8 code cache)" },
       { created_by: "tessera: package.yaml", comment: "io.crossplane.xpkg=base" },
       { created_by: "tessera: .up/examples.yaml", comment: "io.crossplane.xpkg=upbound" },
     ],

@@ -76,6 +76,7 @@ describe("npm run package", () => {
         expect(img.config.rootfs.diff_ids).toEqual(img.layers.map((l) => l.diffId));
         const runtime = await untar(img.layers[1]!.blob);
         expect(runtime.get("function/function.js")?.equals(readFileSync(BUNDLE))).toBe(true);
+        expect(runtime.get("function/function.js.cache")?.equals(readFileSync(`${BUNDLE}.cache`))).toBe(true);
         const base = await untar(img.layers[0]!.blob);
         expect(base.get("nodejs/bin/node")?.toString()).toContain(arch);
       }

@@ -2,7 +2,7 @@
  * The production bundle as Crossplane runs it: a real process on loopback, a real gRPC client
  * built from Crossplane's .proto, certificates made by openssl.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunFunctionRequest } from "@crossplane-org/function-sdk-typescript";
 import { runFunction } from "../../functions/fn.ts";
 import { options } from "../../functions/runtime/flags.ts";
+import { BUNDLE, CODE_CACHE_SUFFIX } from "../../scripts/build.ts";
 import { grpcRunner } from "../../scripts/function-client.ts";
 import { render } from "../../scripts/render-engine.ts";
 import { EXAMPLES, example, NETWORKS, passwordSecret, requiredFor } from "../support/fixtures.ts";
@@ -227,5 +228,46 @@ describe("lifecycle", () => {
     expect(options(["--tls-certs-dir", "/x", "--max-message-size", "4096", "-d"], { TLS_SERVER_CERTS_DIR: "/tls/server" })).toMatchObject({ tlsCertsDir: "/x", maxMessageBytes: 4096, debug: true });
     expect(() => options(["--max-message-size", "lots"], {})).toThrow(/--max-message-size: got "lots"/);
     expect(() => options(["--bogus"], {})).toThrow(/bogus.*--help/);
+  });
+});
+
+describe("production bundle and its code cache", () => {
+  /** The bundle (and, if given, a cache file) alone in a directory, as in the image: no package.json, no node_modules. */
+  function imageLike(cache?: Buffer): string {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-image-"));
+    copyFileSync(BUNDLE, join(dir, "function.js"));
+    if (cache) writeFileSync(join(dir, `function.js${CODE_CACHE_SUFFIX}`), cache);
+    return join(dir, "function.js");
+  }
+  const recorded = () => readFileSync(`${BUNDLE}${CODE_CACHE_SUFFIX}`);
+  const codeCache = (p: Proc) => (JSON.parse(p.logs().split("\n").find((l) => l.includes('"msg":"serving"'))!) as { codeCache: string }).codeCache;
+
+  async function serves(p: Proc): Promise<void> {
+    const c = client(p.port, grpc.credentials.createInsecure());
+    const [req] = await requestsFor("examples/redis-cluster/aws-minimal.yaml");
+    expect(plain(await call(c, wireRequest(req!))).results).toEqual([]);
+    c.close();
+    p.child.kill("SIGTERM");
+    expect(await p.exit).toBe(0);
+  }
+
+  it("starts from the cache recorded at build time", async () => {
+    const p = await startFunction(["--insecure"], {}, imageLike(recorded()));
+    expect(codeCache(p)).toBe("used");
+    await serves(p);
+  });
+
+  it("starts without a cache, or with one recorded for another build or refused by V8, and says which", async () => {
+    const header = recorded().subarray(0, recorded().indexOf(0x0a) + 1);
+    const cases: Array<[Buffer | undefined, RegExp]> = [
+      [undefined, /^absent$/],
+      [Buffer.concat([Buffer.from(`tessera-code-cache ${"0".repeat(64)}\n`), recorded().subarray(header.length)]), /^stale/],
+      [Buffer.concat([header, Buffer.from("not V8 code cache data")]), /^rejected by V8/],
+    ];
+    for (const [cache, state] of cases) {
+      const p = await startFunction(["--insecure"], {}, imageLike(cache));
+      expect(codeCache(p)).toMatch(state);
+      await serves(p);
+    }
   });
 });
