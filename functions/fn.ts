@@ -41,7 +41,10 @@ const STATEFUL = new Set([
   "cache.azure.m.upbound.io/RedisCache",
 ]);
 
-const groupOf = (o: K8sObject) => (o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] ?? "" : "");
+const groupOf = (o: K8sObject) => {
+  const slash = o.apiVersion.indexOf("/");
+  return slash < 0 ? "" : o.apiVersion.slice(0, slash);
+};
 
 function decodeObserved(req: RunFunctionRequest): Record<string, ObservedResource> {
   const out: Record<string, ObservedResource> = {};

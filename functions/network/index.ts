@@ -1,6 +1,6 @@
 import { APIS } from "../../apis/index.ts";
 import { NetworkSpec, TIERS } from "../../apis/network/schema.ts";
-import { block, contains, isAligned, overlaps } from "../shared/cidr.ts";
+import { block, contains, isAligned, overlaps, type Block } from "../shared/cidr.ts";
 import { SpecError } from "../shared/errors.ts";
 import { parseSpec } from "../shared/parse.ts";
 import type { KindModule } from "../shared/types.ts";
@@ -12,15 +12,16 @@ function checkLayout(spec: NetworkSpec): void {
   if (!isAligned(spec.cidr)) throw SpecError.field("spec.cidr", `got ${spec.cidr}, which is not a network address`, `use ${cidrFix(spec.cidr)}`);
   const vpc = block(spec.cidr);
   if (vpc.prefix < 16 || vpc.prefix > 24) throw SpecError.field("spec.cidr", `got ${spec.cidr}`, "use a prefix from /16 to /24");
-  const seen: Array<{ field: string; cidr: string }> = [];
+  const seen: Array<{ field: string; cidr: string; block: Block }> = [];
   for (const tier of TIERS) {
     (spec.subnets[tier] ?? []).forEach((s, i) => {
       const field = `spec.subnets.${tier}[${i}].cidr`;
       if (!isAligned(s.cidr)) throw SpecError.field(field, `got ${s.cidr}, which is not a network address`, `use ${cidrFix(s.cidr)}`);
-      if (!contains(vpc, block(s.cidr))) throw SpecError.field(field, `got ${s.cidr}, outside spec.cidr ${spec.cidr}`, "pick a subnet inside the network's address space");
-      const clash = seen.find((o) => overlaps(block(o.cidr), block(s.cidr)));
+      const b = block(s.cidr);
+      if (!contains(vpc, b)) throw SpecError.field(field, `got ${s.cidr}, outside spec.cidr ${spec.cidr}`, "pick a subnet inside the network's address space");
+      const clash = seen.find((o) => overlaps(o.block, b));
       if (clash) throw SpecError.field(field, `got ${s.cidr}, which overlaps ${clash.field} (${clash.cidr})`, "give every subnet its own range");
-      seen.push({ field, cidr: s.cidr });
+      seen.push({ field, cidr: s.cidr, block: b });
     });
   }
 }
@@ -33,11 +34,7 @@ function cidrFix(cidr: string): string {
 
 export const network: KindModule<NetworkSpec> = {
   api: APIS[0],
-  parse: (raw) => {
-    const spec = parseSpec(NetworkSpec, raw);
-    checkLayout(spec);
-    return spec;
-  },
+  parse: (raw) => parseSpec(NetworkSpec, raw, checkLayout),
   renderers: { aws: renderAws, azure: renderAzure },
   // The managed resource kinds (MRD names) these renderers compose: the Configuration activates
   // exactly these, and a test fails if a renderer composes a kind missing here.

@@ -8,6 +8,7 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, num, str } from "../shared/observed.ts";
 import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
+import { byCodePoint } from "../shared/order.ts";
 import { hhmm, minutes } from "../shared/time.ts";
 import type { K8sObject, Obj, Renderer } from "../shared/types.ts";
 import { connectionSecret, connectionSecretName } from "./connection.ts";
@@ -50,6 +51,11 @@ function maintenanceWindow(spec: PostgresDatabaseSpec): string | undefined {
   return `${day}:${mw.startTime}-${endDay}:${hhmm(start + 60)}`;
 }
 
+const MONITORING_TRUST_POLICY = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
+
 export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
   const { xr, spec, observed } = ctx;
   const region = spec.region;
@@ -66,7 +72,7 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
   const parameters = [
     { name: TLS_PARAMETER.aws.name, value: TLS_PARAMETER.aws.value, applyMethod: "immediate" },
     ...Object.entries(spec.parameters)
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => byCodePoint(a, b))
       .map(([name, value]) => ({ name, value: parameterValue(name, value), applyMethod: STATIC_PARAMETERS.has(name) ? "pending-reboot" : "immediate" })),
   ];
   const parameterGroup = (where: string): Obj => ({ region: where, family: `postgres${spec.version}`, description: `Tessera ${xr.namespace}/${xr.name}`, parameter: parameters, tags });
@@ -84,10 +90,7 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
   if (enhanced) {
     r["monitoring-role"] = managed(IAM, "Role", "monitoring-role", {
       description: `Enhanced Monitoring for ${xr.namespace}/${xr.name}`,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
+      assumeRolePolicy: MONITORING_TRUST_POLICY,
       tags,
     });
     r["monitoring-role-policy"] = managed(IAM, "RolePolicyAttachment", "monitoring-role-policy", {

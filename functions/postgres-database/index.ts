@@ -46,7 +46,7 @@ function validate({ spec, xr, required }: RenderContext<PostgresDatabaseSpec>): 
 
 export const postgresDatabase: KindModule<PostgresDatabaseSpec> = {
   api: APIS[1],
-  parse: (raw) => checkSpec(parseSpec(PostgresDatabaseSpec, raw)),
+  parse: (raw) => parseSpec(PostgresDatabaseSpec, raw, checkSpec),
   requirements: (spec, xr) => {
     const net = (name: string): Selector => ({ apiVersion: API_VERSION, kind: "Network", name, namespace: xr.namespace });
     return {

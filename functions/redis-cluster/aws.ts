@@ -8,6 +8,7 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, isReady, num, str } from "../shared/observed.ts";
 import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
+import { byCodePoint } from "../shared/order.ts";
 import { hhmm, minutes } from "../shared/time.ts";
 import type { K8sObject, Renderer } from "../shared/types.ts";
 import { finish } from "./connection.ts";
@@ -81,7 +82,7 @@ export const renderAws: Renderer<RedisClusterSpec> = (ctx) => {
       { name: "cluster-enabled", value: spec.clusterMode ? "yes" : "no" },
       { name: "maxmemory-policy", value: spec.evictionPolicy },
       ...Object.entries(spec.parameters).map(([name, value]) => ({ name, value })),
-    ].sort((a, b) => a.name.localeCompare(b.name)),
+    ].sort((a, b) => byCodePoint(a.name, b.name)),
     tags,
   });
 

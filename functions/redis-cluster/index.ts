@@ -33,7 +33,7 @@ function validate({ spec, xr, required }: RenderContext<RedisClusterSpec>): void
 
 export const redisCluster: KindModule<RedisClusterSpec> = {
   api: APIS[2],
-  parse: (raw) => checkSpec(parseSpec(RedisClusterSpec, raw)),
+  parse: (raw) => parseSpec(RedisClusterSpec, raw, checkSpec),
   requirements: (spec, xr) => {
     const out: Record<string, Selector> = { [NETWORK]: { apiVersion: API_VERSION, kind: "Network", name: spec.networkRef.name, namespace: xr.namespace } };
     // AWS writes the generated AUTH token to a Secret; Azure returns its keys as connection details.

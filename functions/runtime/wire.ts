@@ -409,6 +409,14 @@ let B: Buffer = Buffer.alloc(0);
 let P = 0;
 
 function varintAt(end: number): number {
+  // Tags and lengths are nearly always one byte.
+  if (P < end) {
+    const b = B[P]!;
+    if (b < 0x80) {
+      P++;
+      return b;
+    }
+  }
   let result = 0;
   let mul = 1;
   for (let i = 0; i < 10; i++) {
@@ -429,57 +437,46 @@ function lenAt(end: number): number {
   return stop;
 }
 
-function stringAt(end: number): string {
-  const stop = lenAt(end);
-  const start = P;
-  P = stop;
-  if (stop - start < 32) {
-    // Short ASCII strings (most keys and values) are cheaper to build here than through a native call.
-    let out = "";
-    for (let i = start; i < stop; i++) {
-      const c = B[i]!;
-      if (c >= 0x80) return B.toString("utf8", start, stop);
-      out += String.fromCharCode(c);
-    }
-    return out;
-  }
-  return B.toString("utf8", start, stop);
-}
-
 /**
- * Struct keys repeat endlessly (apiVersion, metadata, conditions...). A key seen before is returned
- * as the same, already internalized string, so building an object neither allocates nor rehashes it.
+ * Struct keys repeat endlessly (apiVersion, metadata, conditions...), and so do most short values
+ * (kinds, regions, condition types and reasons). A short ASCII string seen before is returned as the
+ * same string from a small direct-mapped table, instead of allocating it again (less to build, less
+ * garbage to collect). Keys and values have their own tables so that values cannot evict keys.
  */
-const KEYS = new Map<number, string>();
-const MAX_KEYS = 8192;
+const TABLE_BITS = 12;
+const KEYS: Array<string | undefined> = new Array(1 << TABLE_BITS).fill(undefined);
+const VALUES: Array<string | undefined> = new Array(1 << TABLE_BITS).fill(undefined);
 
-function keyAt(end: number): string {
+// Buffer's own slice methods, without toString's encoding dispatch (Node has had both forever).
+const latin1 = (start: number, stop: number) => (B as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(start, stop);
+const utf8 = (start: number, stop: number) => (B as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(start, stop);
+
+function internedAt(table: Array<string | undefined>, max: number, end: number): string {
   const stop = lenAt(end);
   const start = P;
   P = stop;
   const n = stop - start;
-  if (n > 64) return B.toString("utf8", start, stop);
+  if (n > max) return utf8(start, stop);
   let h = n;
   for (let i = start; i < stop; i++) {
     const c = B[i]!;
-    if (c >= 0x80) return B.toString("utf8", start, stop);
+    if (c >= 0x80) return utf8(start, stop);
     h = (Math.imul(h, 31) + c) | 0;
   }
-  const hit = KEYS.get(h);
+  const slot = (h ^ (h >>> TABLE_BITS)) & ((1 << TABLE_BITS) - 1);
+  const hit = table[slot];
   if (hit !== undefined && hit.length === n) {
-    let same = true;
-    for (let i = 0; i < n; i++) {
-      if (hit.charCodeAt(i) !== B[start + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return hit;
+    let i = 0;
+    while (i < n && hit.charCodeAt(i) === B[start + i]) i++;
+    if (i === n) return hit;
   }
-  const key = B.toString("latin1", start, stop);
-  if (KEYS.size < MAX_KEYS) KEYS.set(h, key);
-  return key;
+  const str = latin1(start, stop);
+  table[slot] = str;
+  return str;
 }
+
+const keyAt = (end: number) => internedAt(KEYS, 64, end);
+const stringAt = (end: number) => internedAt(VALUES, 40, end);
 
 function skipAt(wire: number, end: number): void {
   switch (wire) {

@@ -38,7 +38,11 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-export function parseSpec<S>(schema: z.ZodType<S>, raw: unknown): S {
+/**
+ * Parses `raw` with `schema`, applies the XRD's CEL rules, then `check` (a kind's own checks of what
+ * CEL cannot express); a SpecError from any of them is the refusal. All of it is cached per spec.
+ */
+export function parseSpec<S>(schema: z.ZodType<S>, raw: unknown, check?: (spec: S) => void): S {
   let id = ids.get(schema);
   if (id === undefined) ids.set(schema, (id = nextId++));
   const key = `${id}\u0000${JSON.stringify(raw ?? {})}`;
@@ -48,7 +52,9 @@ export function parseSpec<S>(schema: z.ZodType<S>, raw: unknown): S {
     cache.delete(key);
   } else {
     try {
-      hit = { spec: deepFreeze(parseUncached(schema, raw)) };
+      const spec = parseUncached(schema, raw);
+      check?.(spec);
+      hit = { spec: deepFreeze(spec) };
     } catch (e) {
       if (!(e instanceof SpecError)) throw e;
       hit = { error: e };
