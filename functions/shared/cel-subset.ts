@@ -29,19 +29,23 @@ type Tok = { k: "num"; v: number } | { k: "str"; v: string } | { k: "id"; v: str
 const OPS = ["&&", "||", "==", "!=", "<=", ">=", "<", ">", "!", "?", ":", "+", "-", "*", "/", "%", ".", ",", "(", ")", "[", "]"];
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", "'": "'", '"': '"' };
 
+const NUM = /\d+\.\d+(?:[eE][+-]?\d+)?|\d+/y;
+const ID = /[A-Za-z_][A-Za-z0-9_]*/y;
+
 function lex(src: string): Tok[] {
   const out: Tok[] = [];
   let i = 0;
   while (i < src.length) {
     const c = src[i]!;
-    if (/\s/.test(c)) {
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
       i++;
       continue;
     }
-    const num = /^(\d+\.\d+(?:[eE][+-]?\d+)?|\d+)/.exec(src.slice(i));
+    NUM.lastIndex = i;
+    const num = NUM.exec(src);
     if (num) {
-      out.push({ k: "num", v: Number(num[1]) });
-      i += num[1]!.length;
+      out.push({ k: "num", v: Number(num[0]) });
+      i += num[0].length;
       if (/[uU]/.test(src[i] ?? "")) throw new CelError(`unsupported CEL: unsigned literal at ${i}`);
       continue;
     }
@@ -61,7 +65,8 @@ function lex(src: string): Tok[] {
       out.push({ k: "str", v: s });
       continue;
     }
-    const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
+    ID.lastIndex = i;
+    const id = ID.exec(src);
     if (id) {
       out.push({ k: "id", v: id[0] });
       i += id[0].length;
