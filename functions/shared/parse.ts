@@ -30,6 +30,24 @@ const cache = new Map<string, { spec: unknown } | { error: SpecError }>();
 let ids = new WeakMap<z.ZodType, number>();
 let nextId = 0;
 
+/**
+ * The cache key: JSON with object keys sorted. Crossplane marshals Structs from Go maps, whose order
+ * changes from call to call, so the same spec arrives with its fields in a different order each time;
+ * a key in wire order would almost never hit.
+ */
+function canonical(v: unknown): string {
+  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  const o = v as Record<string, unknown>;
+  let out = "{";
+  for (const k of Object.keys(o).sort()) {
+    if (o[k] === undefined) continue;
+    if (out.length > 1) out += ",";
+    out += `${JSON.stringify(k)}:${canonical(o[k])}`;
+  }
+  return `${out}}`;
+}
+
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === "object" && !Object.isFrozen(v)) {
     Object.freeze(v);
@@ -45,7 +63,7 @@ function deepFreeze<T>(v: T): T {
 export function parseSpec<S>(schema: z.ZodType<S>, raw: unknown, check?: (spec: S) => void): S {
   let id = ids.get(schema);
   if (id === undefined) ids.set(schema, (id = nextId++));
-  const key = `${id}\u0000${JSON.stringify(raw ?? {})}`;
+  const key = `${id}\u0000${canonical(raw ?? {})}`;
   let hit = cache.get(key);
   if (hit) {
     // Re-insert so the Map's insertion order doubles as least-recently-used order.
