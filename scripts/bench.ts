@@ -20,7 +20,7 @@ import { EXAMPLES } from "../test/support/fixtures.ts";
 import { bundle, CODE_CACHE_SUFFIX } from "./build.ts";
 import { makeCerts, type Certs } from "./certs.ts";
 import { ROOT } from "./generate.ts";
-import { load, peakRssMiB, requests, start, stop, type Run } from "./load.ts";
+import { FIELD_ORDERS, load, peakRssMiB, requests, start, stop, type Run } from "./load.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -53,14 +53,14 @@ async function main(): Promise<void> {
     banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' }, logLevel: "error",
   });
   const certs = makeCerts();
-  const reqs = await requests();
+  const reqs = await requests(FIELD_ORDERS);
   // The responses must be what the function means: no request of the corpus may be refused.
   for (const r of reqs) {
     const fatal = runFunction(decodeRequest(r)).results.find((x) => x.severity === 1);
     if (fatal) throw new Error(`the request corpus has a refused request: ${fatal.message}`);
   }
   const requestKB = reqs.reduce((a, r) => a + r.length, 0) / reqs.length / 1024;
-  console.log(`${reqs.length} requests from ${EXAMPLES.length} examples, mean ${requestKB.toFixed(1)} KB; ${ROUNDS} rounds x ${SECONDS}s per concurrency`);
+  console.log(`${reqs.length} requests from ${EXAMPLES.length} examples (each in ${FIELD_ORDERS} field orders), mean ${requestKB.toFixed(1)} KB; ${ROUNDS} rounds x ${SECONDS}s per concurrency`);
 
   const targets = [
     { name: "tessera", file: ours, flags: [] as string[] },

@@ -16,9 +16,29 @@ import { render } from "./render-engine.ts";
 const METHOD = "/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction";
 const CLK_TCK = 100;
 
-/** What Crossplane sends while composing each example: first passes and passes with everything observed. */
-export async function requests(): Promise<Buffer[]> {
+/** How many field orders of each request the bench and the soak send. */
+export const FIELD_ORDERS = 4;
+
+/**
+ * What Crossplane sends while composing each example: first passes and passes with everything
+ * observed. Crossplane marshals Structs from Go maps, so each call carries the same objects with
+ * their fields in another order; `variants` copies of each request have their fields shuffled
+ * (deterministically), so a server cannot benefit from an order real requests do not keep.
+ */
+export async function requests(variants = 1): Promise<Buffer[]> {
   const out: Buffer[] = [];
+  let seed = 20261122;
+  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const shuffled = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(shuffled);
+    if (v === null || typeof v !== "object" || ArrayBuffer.isView(v)) return v;
+    const entries = Object.entries(v);
+    for (let i = entries.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [entries[i], entries[j]] = [entries[j]!, entries[i]!];
+    }
+    return Object.fromEntries(entries.map(([k, x]) => [k, shuffled(x)]));
+  };
   for (const path of EXAMPLES) {
     const xr = example(path);
     const required = requiredFor(xr);
@@ -26,7 +46,10 @@ export async function requests(): Promise<Buffer[]> {
     const runner = (req: RunFunctionRequest) => (seen.push(structuredClone(req)), runFunction(req));
     const first = await render({ xr, required, runner });
     await render({ xr, required, observed: observe(first.resources), connectionDetails: CONNECTION_DETAILS, runner });
-    out.push(...seen.map(encodeRequest));
+    for (const req of seen) {
+      out.push(encodeRequest(req));
+      for (let i = 1; i < variants; i++) out.push(encodeRequest(shuffled(req) as RunFunctionRequest));
+    }
   }
   return out;
 }

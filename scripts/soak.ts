@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { bundle } from "./build.ts";
 import { makeCerts } from "./certs.ts";
-import { call, client, requests, rssMiB, start, stop } from "./load.ts";
+import { call, client, FIELD_ORDERS, requests, rssMiB, start, stop } from "./load.ts";
 
 const { values: args } = parseArgs({ options: { minutes: { type: "string", default: "3" }, "warmup-seconds": { type: "string", default: "30" } } });
 const DURATION_MS = Number(args.minutes) * 60_000;
@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   }
   const file = await bundle();
   const certs = makeCerts();
-  const reqs = await requests();
+  const reqs = await requests(FIELD_ORDERS);
   const s = await start("tessera", file, [], certs, reqs[0]!);
   const c = client(s.port, certs);
   const samples: Array<{ t: number; rss: number }> = [];
