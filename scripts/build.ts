@@ -75,7 +75,7 @@ try {
   else state = "stale (recorded for another build)";
 } catch {}
 const script = new Script(${JSON.stringify(`(function (exports, require, module, __filename, __dirname) {${source}\n})`)}, { filename: __filename, cachedData });
-if (cachedData) state = script.cachedDataRejected ? "rejected by V8 (recorded by another Node.js version)" : "used";
+if (cachedData) state = script.cachedDataRejected ? "rejected by V8 (recorded by another Node.js version or with other V8 flags)" : "used";
 globalThis.__tesseraCodeCache = state;
 if (process.env.TESSERA_CODE_CACHE_RECORD) process.on("exit", () => fs.writeFileSync(cacheFile, Buffer.concat([HEADER, script.createCachedData()])));
 script.runInThisContext()(exports, require, module, __filename, __dirname);
