@@ -10,7 +10,7 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { RunFunctionRequest, RunFunctionResponse } from "@crossplane-org/function-sdk-typescript";
 import { runFunction } from "../fn.ts";
-import { decodeRequest, encodeResponse, Severity, Target, WireError } from "./wire.ts";
+import { decodeRequest, encodeResponseView, Severity, Target, WireError } from "./wire.ts";
 import { Logger } from "./log.ts";
 
 export interface ServerOptions {
@@ -30,10 +30,12 @@ const SERVICES = ["apiextensions.fn.proto.v1", "apiextensions.fn.proto.v1beta1"]
 const identity = (b: Buffer) => b;
 
 /**
- * The codec runs inside the handler, not as grpc-js's (de)serializer, so a malformed request is
- * answered with INVALID_ARGUMENT and logged, and encoding time is part of the logged call time.
+ * Requests are decoded inside the handler, not by grpc-js's deserializer, so a malformed request is
+ * answered with INVALID_ARGUMENT and logged. Responses are encoded by the serializer, into the
+ * codec's scratch buffer, which grpc-js copies into its frame in the same synchronous step: no
+ * response needs a buffer of its own. The serializer keeps the size for the debug log.
  */
-function service(pkg: string): grpc.ServiceDefinition {
+function service(pkg: string, encoded: { bytes: number }): grpc.ServiceDefinition {
   return {
     RunFunction: {
       path: `/${pkg}.FunctionRunnerService/RunFunction`,
@@ -41,7 +43,11 @@ function service(pkg: string): grpc.ServiceDefinition {
       responseStream: false,
       requestSerialize: identity,
       requestDeserialize: identity,
-      responseSerialize: identity,
+      responseSerialize: (rsp: RunFunctionResponse) => {
+        const view = encodeResponseView(rsp);
+        encoded.bytes = view.length;
+        return view;
+      },
       responseDeserialize: identity,
       originalName: "runFunction",
     },
@@ -69,9 +75,9 @@ function summary(req: RunFunctionRequest | undefined): Record<string, unknown> {
   return { tag: req?.meta?.tag, kind: xr?.kind, namespace: xr?.metadata?.namespace, name: xr?.metadata?.name };
 }
 
-export function handler(log: Logger): grpc.handleUnaryCall<Buffer, Buffer> {
+export function handler(log: Logger, encoded: { bytes: number } = { bytes: 0 }): grpc.handleUnaryCall<Buffer, RunFunctionResponse> {
   return (call, callback) => {
-    const start = process.hrtime.bigint();
+    const start = log.debugEnabled ? process.hrtime.bigint() : 0n;
     let req: RunFunctionRequest;
     try {
       req = decodeRequest(call.request);
@@ -94,8 +100,8 @@ export function handler(log: Logger): grpc.handleUnaryCall<Buffer, Buffer> {
         conditions: [],
       };
     }
-    const bytes = encodeResponse(rsp);
-    callback(null, bytes);
+    encoded.bytes = -1;
+    callback(null, rsp);
     const fatal = rsp.results.find((r) => r.severity === Severity.SEVERITY_FATAL);
     // Fatal messages name spec fields and values; specs never hold secrets, connection details are never logged.
     if (fatal) log.info("refused", { ...summary(req), reason: fatal.reason, message: fatal.message });
@@ -104,7 +110,8 @@ export function handler(log: Logger): grpc.handleUnaryCall<Buffer, Buffer> {
         ...summary(req),
         ms: Number(process.hrtime.bigint() - start) / 1e6,
         requestBytes: call.request.length,
-        responseBytes: bytes.length,
+        // Encoded by the serializer during callback(); -1 if grpc-js did not send it (a cancelled call).
+        responseBytes: encoded.bytes,
         resources: Object.keys(rsp.desired?.resources ?? {}).length,
         requirements: Object.keys(rsp.requirements?.resources ?? {}).length,
         results: rsp.results.map((r) => r.reason ?? r.severity),
@@ -150,8 +157,9 @@ export async function start(opts: ServerOptions, log: Logger): Promise<Running> 
     // grpc-js takes its plain stream handler (less work per call).
     "grpc.enable_channelz": 0,
   });
-  const handle = handler(log);
-  for (const pkg of SERVICES) server.addService(service(pkg), { RunFunction: handle });
+  const encoded = { bytes: 0 };
+  const handle = handler(log, encoded);
+  for (const pkg of SERVICES) server.addService(service(pkg, encoded), { RunFunction: handle });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(opts.address, creds, (err, p) => (err ? reject(new StartupError(`cannot listen on ${opts.address}: ${err.message}`)) : resolve(p))),
   );

@@ -159,8 +159,13 @@ class Writer {
    * doubling buffers for the garbage collector.
    */
   finish(): Buffer {
+    return Buffer.from(this.view());
+  }
+
+  /** The bytes written, in the scratch buffer itself: valid until the next encode. */
+  view(): Buffer {
     if (this.buf.length <= MAX_SCRATCH) scratch = this.buf;
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    return this.buf.subarray(0, this.pos);
   }
 }
 
@@ -264,6 +269,15 @@ function writeRequirements(w: Writer, r: Requirements | undefined): void {
 }
 
 export function encodeResponse(rsp: RunFunctionResponse): Buffer {
+  return Buffer.from(encodeResponseView(rsp));
+}
+
+/**
+ * The encoded response as a view of the shared scratch buffer: valid only until the next encode, so
+ * only for a caller that copies it at once (grpc-js's serializer copies it into its frame), sparing
+ * every response an allocation and a copy of its own.
+ */
+export function encodeResponseView(rsp: RunFunctionResponse): Buffer {
   const w = new Writer();
   if (rsp.meta) {
     const meta = rsp.meta;
@@ -299,7 +313,7 @@ export function encodeResponse(rsp: RunFunctionResponse): Buffer {
     });
   }
   writeStruct(w, 7, rsp.output);
-  return w.finish();
+  return w.view();
 }
 
 export function encodeRequest(req: RunFunctionRequest): Buffer {
@@ -457,12 +471,10 @@ function internedAt(table: Array<string | undefined>, max: number, end: number):
   P = stop;
   const n = stop - start;
   if (n > max) return utf8(start, stop);
-  let h = n;
-  for (let i = start; i < stop; i++) {
-    const c = B[i]!;
-    if (c >= 0x80) return utf8(start, stop);
-    h = (Math.imul(h, 31) + c) | 0;
-  }
+  if (n === 0) return "";
+  // A cheap hash of the length and a few bytes picks the slot; the full comparison decides a hit
+  // (and, matching an ASCII string, proves the bytes ASCII), so a hit reads each byte once.
+  const h = (n * 31 + B[start]!) * 31 + B[stop - 1]! + B[start + (n >> 1)]! * 961 + B[start + (n >> 2)]! * 7;
   const slot = (h ^ (h >>> TABLE_BITS)) & ((1 << TABLE_BITS) - 1);
   const hit = table[slot];
   if (hit !== undefined && hit.length === n) {
@@ -470,6 +482,7 @@ function internedAt(table: Array<string | undefined>, max: number, end: number):
     while (i < n && hit.charCodeAt(i) === B[start + i]) i++;
     if (i === n) return hit;
   }
+  for (let i = start; i < stop; i++) if (B[i]! >= 0x80) return utf8(start, stop);
   const str = latin1(start, stop);
   table[slot] = str;
   return str;

@@ -120,6 +120,16 @@ describe("protocol", () => {
     c.close();
   });
 
+  it("answers many different calls at once, each with its own response", async () => {
+    // Responses are encoded in one shared scratch buffer: concurrency must never mix them up.
+    const c = client(mtls.port, mtlsCreds);
+    const reqs = (await Promise.all(EXAMPLES.map(requestsFor))).flat();
+    const got = await Promise.all(reqs.map((r) => call(c, wireRequest(r))));
+    expect(reqs.length).toBeGreaterThan(20);
+    got.forEach((rsp, i) => expect(plain(rsp)).toEqual(plainInProcess(reqs[i]!)));
+    c.close();
+  });
+
   it("echoes meta.tag and sets a TTL so Crossplane calls again", async () => {
     const c = client(mtls.port, mtlsCreds);
     const [req] = await requestsFor("examples/network/aws-minimal.yaml");
