@@ -536,9 +536,15 @@ function valueAt(end: number, depth: number): Json {
   return v;
 }
 
+/**
+ * A Struct becomes an object without a prototype. V8 keeps such objects as hash maps from the start,
+ * so filling one is an insert rather than a walk through hidden-class transitions, which multiply
+ * because Crossplane's field order differs on every call. With no prototype, a key "__proto__" is
+ * also plain data.
+ */
 function structAt(end: number, depth: number): JsonObject {
   if (depth > MAX_DEPTH) throw new WireError(`Struct nested deeper than ${MAX_DEPTH}`);
-  const out: JsonObject = {};
+  const out: JsonObject = Object.create(null) as JsonObject;
   while (P < end) {
     const tag = varintAt(end);
     if (tag !== ((1 << 3) | LEN)) { skipAt(tag & 7, end); continue; }
@@ -554,7 +560,7 @@ function structAt(end: number, depth: number): JsonObject {
         P = valueEnd;
       } else skipAt(t & 7, entryEnd);
     }
-    put(out, key, value);
+    out[key] = value;
   }
   return out;
 }

@@ -96,6 +96,18 @@ describe("wire codec", () => {
     );
   });
 
+  it("keeps a key named __proto__ as data, in Structs and in protocol maps", () => {
+    const evil = JSON.parse('{"__proto__": {"polluted": true}, "spec": {"__proto__": "x"}}') as Record<string, unknown>;
+    const bytes = encodeRequest({ meta: { tag: "t", capabilities: [] }, observed: { composite: { resource: evil, connectionDetails: {}, ready: 0 }, resources: JSON.parse('{"__proto__": {"resource": {"a": 1}, "connectionDetails": {}, "ready": 0}}') }, desired: undefined, extraResources: {}, credentials: {}, requiredResources: {}, requiredSchemas: {} });
+    const req = decodeRequest(bytes);
+    const xr = req.observed!.composite!.resource as Record<string, unknown>;
+    expect(Object.keys(xr)).toEqual(["__proto__", "spec"]);
+    expect(JSON.parse(JSON.stringify(xr))).toEqual(evil);
+    expect((xr as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.keys(req.observed!.resources)).toEqual(["__proto__"]);
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
   it("refuses truncated and garbage input with a WireError, never another exception", () => {
     const good = encodeRequest({ meta: { tag: "x", capabilities: [] }, observed: { composite: { resource: { a: { b: ["c", 1, true] } }, connectionDetails: {}, ready: 0 }, resources: {} }, desired: undefined, extraResources: {}, credentials: {}, requiredResources: {}, requiredSchemas: {} });
     for (let n = 1; n < good.length; n++) {
