@@ -18,6 +18,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { build, type Plugin } from "esbuild";
+import { APIS } from "../apis/index.ts";
+import { openApi } from "../apis/shared/openapi.ts";
+import { rulesOnly } from "../functions/shared/cel.ts";
 import { ROOT } from "./generate.ts";
 
 /**
@@ -105,6 +108,8 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
     legalComments: "none",
     logLevel: "warning",
     plugins: [withoutProtoLoader, withoutZodLocales],
+    // Each kind's CEL rule skeleton, so the function does not derive JSON schemas at run time.
+    define: { __TESSERA_CEL_RULES__: JSON.stringify(Object.fromEntries(APIS.map((a) => [a.kind, rulesOnly(openApi(a.spec)) ?? {}]))) },
   });
   const js = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"));

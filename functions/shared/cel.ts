@@ -39,6 +39,25 @@ export const evaluateSubset: Evaluate = (expr, _schema, self, oldSelf) => {
   return p(oldSelf === undefined ? { self } : { self, oldSelf });
 };
 
+/**
+ * The part of a schema rule checking needs: the nodes with rules and the path to them. checkRules
+ * gives the same violations with it as with the whole schema (a test holds it to that); the
+ * production bundle carries these, computed at build time, instead of deriving schemas at run time.
+ */
+export function rulesOnly(node: SchemaNode): SchemaNode | undefined {
+  const out: SchemaNode = {};
+  if (node["x-kubernetes-validations"]) out["x-kubernetes-validations"] = node["x-kubernetes-validations"];
+  for (const [k, child] of Object.entries(node.properties ?? {})) {
+    const c = rulesOnly(child);
+    if (c) (out.properties ??= {})[k] = c;
+  }
+  const items = node.items && rulesOnly(node.items);
+  if (items) out.items = items;
+  const extra = typeof node.additionalProperties === "object" ? rulesOnly(node.additionalProperties) : undefined;
+  if (extra) out.additionalProperties = extra;
+  return Object.keys(out).length ? out : undefined;
+}
+
 /** Runs every rule under `schema` against `value`; returns the violations, empty when all pass. */
 export function checkRules(schema: SchemaNode, value: unknown, path: string, oldValue?: unknown, evaluate: Evaluate = evaluateSubset): Violation[] {
   const out: Violation[] = [];

@@ -5,10 +5,29 @@
  */
 import type { z } from "zod";
 import { openApi } from "../../apis/shared/openapi.ts";
-import { checkRules, type SchemaNode } from "./cel.ts";
+import { APIS } from "../../apis/index.ts";
+import { checkRules, rulesOnly, type SchemaNode } from "./cel.ts";
 import { SpecError, show } from "./errors.ts";
 
+/**
+ * Each kind's rule skeleton (rulesOnly of its OpenAPI schema), which the production build computes
+ * and inlines (scripts/build.ts), so the function never derives a JSON schema at run time. Elsewhere
+ * (tests, tsx) it is undefined and the skeleton is derived on first use.
+ */
+declare const __TESSERA_CEL_RULES__: Record<string, SchemaNode> | undefined;
+const BUILT_RULES = typeof __TESSERA_CEL_RULES__ === "undefined" ? undefined : __TESSERA_CEL_RULES__;
+
 const schemas = new WeakMap<z.ZodType, SchemaNode>();
+
+function rulesOf(schema: z.ZodType): SchemaNode {
+  let node = schemas.get(schema);
+  if (!node) {
+    const kind = APIS.find((a) => a.spec === schema)?.kind;
+    node = (kind !== undefined ? BUILT_RULES?.[kind] : undefined) ?? rulesOnly(openApi(schema)) ?? {};
+    schemas.set(schema, node);
+  }
+  return node;
+}
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let v = root;
@@ -103,12 +122,7 @@ function parseUncached<S>(schema: z.ZodType<S>, raw: unknown): S {
     const more = rest.map((p) => ` Also ${p.field}: ${p.got}; ${p.message}.`).join("");
     throw SpecError.field(first.field, first.got, `${first.message}.${more}`);
   }
-  let node = schemas.get(schema);
-  if (!node) {
-    node = openApi(schema);
-    schemas.set(schema, node);
-  }
-  const violations = checkRules(node, result.data, "spec");
+  const violations = checkRules(rulesOf(schema), result.data, "spec");
   if (violations.length > 0) {
     // CEL messages already name the field and the fix, as kubectl would show them.
     throw new SpecError(violations.map((v) => v.message).join(". "));
