@@ -5,7 +5,8 @@
  * machine: both over mTLS, the server pinned to core 0 and this client to core 1, closed loops at
  * concurrency 1 and 32, alternating rounds. Reports calls/s, p50/p99, server CPU per call and per
  * response KB, peak RSS, cold start and bundle size; prints a table and writes _output/bench.json.
- * Cold start is the median of --cold-starts fresh processes per server (default 9).
+ * Each measured run follows 2 s of the same load (steady state: optimized code, grown heap); cold
+ * start is measured apart, as the median of --cold-starts fresh processes per server (default 9).
  * --profile also runs the production bundle under --cpu-prof and lists where its CPU goes.
  */
 import { execFileSync } from "node:child_process";
