@@ -32,6 +32,7 @@ const withoutZodLocales: Plugin = {
   name: "without-zod-locales",
   setup(b) {
     b.onResolve({ filter: /\/locales\/index\.js$/ }, (a) => (/[\\/]zod[\\/]/.test(a.importer) ? { path: "zod-locales", namespace: "stub" } : undefined));
+    b.onLoad({ filter: /^zod-locales$/, namespace: "stub" }, () => ({ contents: "export {};", loader: "js" }));
   },
 };
 
@@ -53,7 +54,6 @@ const withoutProtoLoader: Plugin = {
       contents: 'throw new Error("function-tessera is built without @grpc/proto-loader: grpc-js channelz and ORCA services are not available");',
       loader: "js",
     }));
-    b.onLoad({ filter: /^zod-locales$/, namespace: "stub" }, () => ({ contents: "export {};", loader: "js" }));
   },
 };
 
@@ -123,12 +123,16 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
   return outfile;
 }
 
-/** Runs the bundle over every example's requests, so the code they reach is compiled, and keeps V8's cache of it. */
+/**
+ * Runs the bundle over every example's requests, so the code they reach is compiled, and keeps V8's
+ * cache of it. No NODE_OPTIONS: V8 flags would change the cache's flag hash and the image, which
+ * runs plain `node`, would then refuse it.
+ */
 async function recordCodeCache(file: string): Promise<void> {
   const { freePort, requests } = await import("./load.ts");
   const reqs = await requests();
   const port = await freePort();
-  const child = spawn(process.execPath, [file, "--insecure", "--address", `127.0.0.1:${port}`], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, TESSERA_CODE_CACHE_RECORD: "1" } });
+  const child = spawn(process.execPath, [file, "--insecure", "--address", `127.0.0.1:${port}`], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NODE_OPTIONS: "", TESSERA_CODE_CACHE_RECORD: "1" } });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
