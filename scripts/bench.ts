@@ -44,6 +44,23 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 
+/**
+ * A fixed piece of work (hashing), timed on core 0 where the servers run. On a shared host the same
+ * work takes longer whenever neighbours take the core; the spread between repeats says how far the
+ * absolute numbers of this run can be trusted (the ratios between the servers hold better).
+ */
+function calibrate(): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    execFileSync("taskset", ["-c", "0", process.execPath, "-e", "let s=0;for(let i=0;i<3e7;i++)s=(s*31+i)|0;"], { stdio: "ignore" });
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+const spread = (xs: number[]) => Math.max(...xs) / Math.min(...xs) - 1;
+
 async function main(): Promise<void> {
   if (cpus().length < 2) console.warn("bench: fewer than 2 cores; server and client will share one");
   execFileSync("taskset", ["-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
@@ -54,6 +71,7 @@ async function main(): Promise<void> {
     banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' }, logLevel: "error",
   });
   const certs = makeCerts();
+  const calibrationBefore = calibrate();
   const reqs = await requests(FIELD_ORDERS);
   // The responses must be what the function means: no request of the corpus may be refused.
   for (const r of reqs) {
@@ -93,7 +111,8 @@ async function main(): Promise<void> {
   process.stdout.write("\n");
 
   const sizes = { tessera: statSync(ours).size, "sdk-serve": statSync(reference).size } as Record<string, number>;
-  const report: Record<string, unknown> = { machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, seconds: SECONDS, rounds: ROUNDS, requests: reqs.length, servers: {} };
+  const noise = [...calibrationBefore, ...calibrate()];
+  const report: Record<string, unknown> = { machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, calibrationMs: noise, calibrationSpread: spread(noise) }, seconds: SECONDS, rounds: ROUNDS, requests: reqs.length, servers: {} };
   const rows: string[][] = [["server", "conc", "calls/s", "p50 ms", "p99 ms", "CPU µs/call", "CPU µs/resp KB", "peak RSS MiB", "cold start ms", "bundle KB"]];
   for (const t of targets) {
     const r = results[t.name]!;
@@ -124,6 +143,8 @@ async function main(): Promise<void> {
 
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
+  const noisy = spread(noise) > 0.1;
+  console.log(`\nmachine: a fixed workload on core 0 varied by ${(spread(noise) * 100).toFixed(0)}% across the run${noisy ? " (over 10%: neighbours share this host; trust the ratios more than the absolute numbers)" : ""}`);
   console.log("\ntargets (tessera):");
   for (const [k, v] of Object.entries(targetsMet)) console.log(`  ${v.ok ? "ok  " : "MISS"} ${k}: ${v.value.toFixed(2)} (target ${v.target})`);
 
