@@ -90,12 +90,17 @@ async function main(): Promise<void> {
 
   const nodeFlags = args["node-flags"].split(" ").filter(Boolean);
   // Cold starts first, alternating, each a fresh process: spawn to first successful call over mTLS.
+  // Beside them, Node.js alone (spawn to exit of `node -e 0`): the part of a cold start no function controls.
+  const bareNode: number[] = [];
   for (let i = 0; i < Number(args["cold-starts"]); i++) {
     for (const t of i % 2 ? [...targets].reverse() : targets) {
       const s = await start(t.name, t.file, t.flags, certs, reqs[0]!, nodeFlags);
       results[t.name]!.cold.push(s.coldStartMs);
       await stop(s);
     }
+    const t0 = performance.now();
+    execFileSync("taskset", ["-c", "0", process.execPath, "-e", "0"], { stdio: "ignore" });
+    bareNode.push(performance.now() - t0);
   }
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order each round, so drift on the machine does not favour one side.
@@ -112,7 +117,7 @@ async function main(): Promise<void> {
 
   const sizes = { tessera: statSync(ours).size, "sdk-serve": statSync(reference).size } as Record<string, number>;
   const noise = [...calibrationBefore, ...calibrate()];
-  const report: Record<string, unknown> = { machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, calibrationMs: noise, calibrationSpread: spread(noise) }, seconds: SECONDS, rounds: ROUNDS, requests: reqs.length, servers: {} };
+  const report: Record<string, unknown> = { machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, calibrationMs: noise, calibrationSpread: spread(noise), bareNodeStartMs: { median: pct(bareNode, 50), all: bareNode } }, seconds: SECONDS, rounds: ROUNDS, requests: reqs.length, servers: {} };
   const rows: string[][] = [["server", "conc", "calls/s", "p50 ms", "p99 ms", "CPU µs/call", "CPU µs/resp KB", "peak RSS MiB", "cold start ms", "bundle KB"]];
   for (const t of targets) {
     const r = results[t.name]!;
@@ -143,8 +148,9 @@ async function main(): Promise<void> {
 
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
+  console.log(`\nNode.js alone starts and exits in ${pct(bareNode, 50).toFixed(0)} ms here (median); cold starts include it.`);
   const noisy = spread(noise) > 0.1;
-  console.log(`\nmachine: a fixed workload on core 0 varied by ${(spread(noise) * 100).toFixed(0)}% across the run${noisy ? " (over 10%: neighbours share this host; trust the ratios more than the absolute numbers)" : ""}`);
+  console.log(`machine: a fixed workload on core 0 varied by ${(spread(noise) * 100).toFixed(0)}% across the run${noisy ? " (over 10%: neighbours share this host; trust the ratios more than the absolute numbers)" : ""}`);
   console.log("\ntargets (tessera):");
   for (const [k, v] of Object.entries(targetsMet)) console.log(`  ${v.ok ? "ok  " : "MISS"} ${k}: ${v.value.toFixed(2)} (target ${v.target})`);
 
