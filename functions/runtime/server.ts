@@ -166,7 +166,8 @@ export async function start(opts: ServerOptions, log: Logger): Promise<Running> 
   widenFlowControl(server);
   // Set by the production bundle's loader (scripts/build.ts): whether V8's code cache sped up this start.
   const codeCache = (globalThis as { __tesseraCodeCache?: string }).__tesseraCodeCache ?? "not the production bundle";
-  log.info("serving", { address: opts.address, port, tls: opts.insecure ? "off (--insecure)" : "mTLS", services: SERVICES, codeCache });
+  // performance.now() counts from the process's start: how long Node.js, loading and binding took.
+  log.info("serving", { address: opts.address, port, tls: opts.insecure ? "off (--insecure)" : "mTLS", services: SERVICES, codeCache, startedInMs: Math.round(performance.now()) });
   return {
     server,
     port,
