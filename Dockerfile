@@ -9,6 +9,9 @@
 # distroless: no shell or package manager; runs as the nonroot user (65532).
 FROM gcr.io/distroless/nodejs20-debian12:nonroot
 WORKDIR /function
+# The code cache speeds the start only if this image's Node.js is the version that ran `npm run
+# build` (the function logs codeCache: used or rejected); `npm run package` records it with the
+# image's own node instead.
 COPY --chmod=0444 dist/function.js dist/function.js.cache /function/
 USER 65532:65532
 EXPOSE 9443

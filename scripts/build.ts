@@ -128,11 +128,11 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
  * cache of it. No NODE_OPTIONS: V8 flags would change the cache's flag hash and the image, which
  * runs plain `node`, would then refuse it.
  */
-async function recordCodeCache(file: string): Promise<void> {
+export async function recordCodeCache(file: string, node: string = process.execPath): Promise<void> {
   const { freePort, requests } = await import("./load.ts");
   const reqs = await requests();
   const port = await freePort();
-  const child = spawn(process.execPath, [file, "--insecure", "--address", `127.0.0.1:${port}`], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NODE_OPTIONS: "", TESSERA_CODE_CACHE_RECORD: "1" } });
+  const child = spawn(node, [file, "--insecure", "--address", `127.0.0.1:${port}`], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NODE_OPTIONS: "", TESSERA_CODE_CACHE_RECORD: "1" } });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));

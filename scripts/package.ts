@@ -48,7 +48,8 @@ async function main(): Promise<number> {
     const img = await functionImage(base, arch, js);
     const file = join(OUTPUT, `${FUNCTION}-${arch}.xpkg`);
     writeFileSync(file, await imageTarball(img, `${FUNCTION}:latest`));
-    console.log(`${file}  linux/${arch}, ${img.layers.length} layers`);
+    const cache = img.config.history?.find((h) => h.created_by?.startsWith("tessera: function bundle"))?.created_by?.replace(/^.*code cache, /, "");
+    console.log(`${file}  linux/${arch}, ${img.layers.length} layers; code cache ${cache}`);
   }
   return 0;
 }

@@ -10,15 +10,17 @@
  * Package layers are labelled in the image config (`io.crossplane.xpkg:<digest>` = base | upbound)
  * because the tarball format loses layer annotations; publish turns them into annotations.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import type { K8sObject } from "../../functions/shared/types.ts";
-import { bundle, CODE_CACHE_SUFFIX } from "../build.ts";
+import { bundle, CODE_CACHE_SUFFIX, recordCodeCache } from "../build.ts";
 import { ROOT } from "../generate.ts";
 import { loadObjects } from "../render-engine.ts";
 import { lint, type PackageKind } from "./lint.ts";
-import { layerOf, parseReference, readLayout, Registry, dockerCredentials, XPKG_ANNOTATION, type Image, type ImageConfig, type Layer } from "./oci.ts";
+import { layerOf, parseReference, readLayout, Registry, dockerCredentials, untar, XPKG_ANNOTATION, type Image, type ImageConfig, type Layer, type TarFile } from "./oci.ts";
 
 export const CONFIGURATION = "configuration-tessera";
 export const FUNCTION = "function-tessera";
@@ -132,22 +134,60 @@ export async function baseImage(src: BaseSource, architecture: string): Promise<
   return registry.pullImage(ref.tag ?? "latest", architecture);
 }
 
+const HOST_ARCHITECTURE: Record<string, string> = { x64: "amd64", arm64: "arm64" };
+
+/**
+ * The V8 code cache the image ships. V8 refuses a cache that another Node.js version recorded, so
+ * when this machine can run the base image's own node (same architecture, an ordinary dynamically
+ * linked binary), that node records it, over the same requests `npm run build` uses. Otherwise the
+ * cache `npm run build` recorded goes in, which the image uses only if its Node.js is the same version
+ * (the function logs `codeCache` at start either way). `recordedBy` says which, for the image history.
+ */
+export async function codeCacheFor(base: Image, architecture: string, node: string, bundleFile: string): Promise<{ data: Buffer | undefined; recordedBy: string }> {
+  const built = `${bundleFile}${CODE_CACHE_SUFFIX}`;
+  const fallback = (why: string) => ({ data: existsSync(built) ? readFileSync(built) : undefined, recordedBy: `recorded by Node.js ${process.version} at build time (${why})` });
+  if (HOST_ARCHITECTURE[process.arch] !== architecture) return fallback(`this machine cannot run a linux/${architecture} node`);
+  if (!node.startsWith("/")) return fallback("the base image's entrypoint does not name its node binary");
+  let binary: Buffer | undefined;
+  for (const layer of [...base.layers].reverse()) {
+    binary = (await untar(layer.blob)).get(node.slice(1));
+    if (binary) break;
+  }
+  if (!binary) return fallback(`the base image has no file ${node}`);
+  const dir = mkdtempSync(join(tmpdir(), "tessera-node-"));
+  try {
+    const exe = join(dir, "node");
+    writeFileSync(exe, binary, { mode: 0o755 });
+    let version: string;
+    try {
+      version = execFileSync(exe, ["--version"], { timeout: 10_000, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    } catch {
+      return fallback(`the base image's ${node} does not run here`);
+    }
+    const copy = join(dir, "function.js");
+    writeFileSync(copy, readFileSync(bundleFile));
+    writeFileSync(join(dir, "package.json"), '{ "type": "commonjs" }\n');
+    await recordCodeCache(copy, exe);
+    return { data: readFileSync(`${copy}${CODE_CACHE_SUFFIX}`), recordedBy: `recorded by the base image's Node.js ${version}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The Function package for one architecture: the base image, the bundle, then the package layers. */
 export async function functionImage(base: Image, architecture: string, bundlePath?: string): Promise<Image> {
   if (base.config.architecture && base.config.architecture !== architecture) {
     throw new Error(`the base image is ${base.config.os}/${base.config.architecture}, not linux/${architecture}; pick the ${architecture} variant`);
   }
   const file = bundlePath ?? (await bundle());
-  const files = [{ name: "function/function.js", data: readFileSync(file), mode: 0o444 }];
-  // The V8 code cache recorded for the bundle (scripts/build.ts). The loader checks that it belongs
-  // to this bundle and V8 that it belongs to the base image's Node.js; otherwise the bundle compiles
-  // as usual and only the cold start is slower.
-  if (existsSync(`${file}${CODE_CACHE_SUFFIX}`)) files.push({ name: `function/function.js${CODE_CACHE_SUFFIX}`, data: readFileSync(`${file}${CODE_CACHE_SUFFIX}`), mode: 0o444 });
-  const runtime = await layerOf(files);
-  const pkg = await packageLayers(functionObjects());
   const b = base.config.config ?? {};
   // distroless has node at /nodejs/bin/node as its entrypoint; other Node images have node on PATH.
   const node = b.Entrypoint?.length === 1 && /(^|\/)node$/.test(b.Entrypoint[0]!) ? b.Entrypoint[0]! : "node";
+  const files: TarFile[] = [{ name: "function/function.js", data: readFileSync(file), mode: 0o444 }];
+  const cache = await codeCacheFor(base, architecture, node, file);
+  if (cache.data) files.push({ name: `function/function.js${CODE_CACHE_SUFFIX}`, data: cache.data, mode: 0o444 });
+  const runtime = await layerOf(files);
+  const pkg = await packageLayers(functionObjects());
   const layers = [...base.layers, runtime, ...pkg];
   const config: ImageConfig = {
     ...base.config,
@@ -166,7 +206,7 @@ export async function functionImage(base: Image, architecture: string, bundlePat
     rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) },
     history: [
       ...(base.config.history ?? []),
-      { created_by: "tessera: function bundle (dist/function.js and its V8 code cache)" },
+      { created_by: `tessera: function bundle (dist/function.js) and its V8 code cache, ${cache.recordedBy}` },
       { created_by: "tessera: package.yaml", comment: "io.crossplane.xpkg=base" },
       { created_by: "tessera: .up/examples.yaml", comment: "io.crossplane.xpkg=upbound" },
     ],

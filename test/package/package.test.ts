@@ -4,6 +4,7 @@
  * annotations and package.yaml are read back over the distribution API.
  */
 import { execFileSync } from "node:child_process";
+import { gzipSync } from "node:zlib";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,8 +14,9 @@ import { BUNDLE } from "../../scripts/build.ts";
 import { ROOT } from "../../scripts/generate.ts";
 import { baseImage, configurationObjects, functionImage, RUNTIME_USER } from "../../scripts/package/build.ts";
 import { fullyQualified, lint, validConstraint } from "../../scripts/package/lint.ts";
-import { layerOf, manifestOf, MEDIA, readImageTarball, Registry, sha256, untar, XPKG_ANNOTATION, type Image } from "../../scripts/package/oci.ts";
+import { layerOf, manifestOf, MEDIA, readImageTarball, Registry, sha256, tarOf, untar, XPKG_ANNOTATION, type Image } from "../../scripts/package/oci.ts";
 import { publish } from "../../scripts/publish.ts";
+import { startFunction } from "../support/grpc.ts";
 import { startRegistry, type RunningRegistry } from "../support/registry.ts";
 
 let registry: RunningRegistry;
@@ -199,4 +201,33 @@ describe("package lint", () => {
   it.each([">=v2.0.0", "v1.2.3", "^1.2", "~1.2.3", ">=1.0, <2.0", ">= 1.2 < 3.0 || 4.x", "1.2 - 1.4.5", ">=v2.0.0-0", "*"])("accepts the constraint %s", (c) => expect(validConstraint(c)).toBe(true));
   it.each(["", ">=", "two", "v1.2.3.4", ">>1"])("refuses the constraint %j", (c) => expect(validConstraint(c)).toBe(false));
   it.each([["xpkg.crossplane.io/org/name", true], ["localhost:5000/x", true], ["org/name", false], ["xpkg.crossplane.io/org/name:v1", false], ["xpkg.crossplane.io/org/name@sha256:ab", false]] as const)("%s fully qualified: %s", (ref, ok) => expect(fullyQualified(ref)).toBe(ok));
+});
+
+describe("the code cache in the Function image", () => {
+  const arch = ({ x64: "amd64", arm64: "arm64" } as Record<string, string>)[process.arch];
+
+  it.runIf(arch)("is recorded by the base image's own Node.js when this machine can run it, and used at start", async () => {
+    // A base image whose node is this machine's: the cache must come from it, not from the build.
+    const raw = await tarOf([{ name: "nodejs/bin/node", data: readFileSync(process.execPath), mode: 0o755 }]);
+    const blob = gzipSync(raw, { level: 1 });
+    const layer = { blob, digest: sha256(blob), diffId: sha256(raw) };
+    const base: Image = { config: { architecture: arch ?? "amd64", os: "linux", config: { Entrypoint: ["/nodejs/bin/node"] }, rootfs: { type: "layers", diff_ids: [layer.diffId] } }, layers: [layer] };
+    const fn = await functionImage(base, arch!, BUNDLE);
+    expect(fn.config.history?.map((h) => h.created_by).join("\n")).toContain(`recorded by the base image's Node.js ${process.version}`);
+    const files = await untar(fn.layers[1]!.blob);
+    const dir = mkdtempSync(join(tmpdir(), "tessera-image-"));
+    for (const name of ["function.js", "function.js.cache"]) writeFileSync(join(dir, name), files.get(`function/${name}`)!);
+    const p = await startFunction(["--insecure"], {}, join(dir, "function.js"));
+    expect(p.logs()).toContain('"codeCache":"used"');
+    p.child.kill("SIGTERM");
+    expect(await p.exit).toBe(0);
+  }, 60_000);
+
+  it("falls back to the cache the build recorded when the base image's node cannot run here", async () => {
+    const layer = await layerOf([{ name: "nodejs/bin/node", data: Buffer.from("#!/bin/false\n"), mode: 0o755 }]);
+    const base: Image = { config: { architecture: "amd64", os: "linux", config: { Entrypoint: ["/nodejs/bin/node"] }, rootfs: { type: "layers", diff_ids: [layer.diffId] } }, layers: [layer] };
+    const fn = await functionImage(base, "amd64", BUNDLE);
+    expect(fn.config.history?.map((h) => h.created_by).join("\n")).toMatch(new RegExp(`recorded by Node.js ${process.version} at build time \\((the base image's /nodejs/bin/node does not run here|this machine cannot run a linux/amd64 node)\\)`));
+    expect((await untar(fn.layers[1]!.blob)).get("function/function.js.cache")?.equals(readFileSync(`${BUNDLE}.cache`))).toBe(true);
+  });
 });
