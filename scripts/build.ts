@@ -13,8 +13,8 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { build, type Plugin } from "esbuild";
@@ -113,13 +113,23 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
   });
   const js = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"));
-  mkdirSync(dirname(outfile), { recursive: true });
+  const dir = dirname(outfile);
+  mkdirSync(dir, { recursive: true });
   // The repository's package.json says "type": "module"; the bundle is CommonJS wherever it lies.
-  writeFileSync(join(dirname(outfile), "package.json"), '{ "type": "commonjs" }\n');
-  writeFileSync(outfile, loader(js, createHash("sha256").update(js).digest("hex")));
-  if (map) writeFileSync(`${outfile}.map`, map.contents);
-  rmSync(`${outfile}${CODE_CACHE_SUFFIX}`, { force: true });
-  if (opts.codeCache ?? true) await recordCodeCache(outfile);
+  writeFileSync(join(dir, "package.json"), '{ "type": "commonjs" }\n');
+  // Built and recorded aside, then renamed into place: a process starting the bundle meanwhile (a
+  // test, `npm start`) sees the old files or the new ones, never a half-written file or no cache.
+  const aside = mkdtempSync(join(dir, ".build-"));
+  try {
+    const name = basename(outfile);
+    writeFileSync(join(aside, name), loader(js, createHash("sha256").update(js).digest("hex")));
+    if (map) writeFileSync(join(aside, `${name}.map`), map.contents);
+    if (opts.codeCache ?? true) await recordCodeCache(join(aside, name));
+    else rmSync(`${outfile}${CODE_CACHE_SUFFIX}`, { force: true });
+    for (const f of readdirSync(aside)) renameSync(join(aside, f), join(dir, f));
+  } finally {
+    rmSync(aside, { recursive: true, force: true });
+  }
   return outfile;
 }
 
