@@ -9,7 +9,7 @@
  */
 import { HELP, options } from "./runtime/flags.ts";
 import { Logger } from "./runtime/log.ts";
-import { start, StartupError, type ServerOptions } from "./runtime/server.ts";
+import { start, StartupError, type Running, type ServerOptions } from "./runtime/server.ts";
 
 async function main(): Promise<void> {
   let opts: ServerOptions | "help";
@@ -24,25 +24,31 @@ async function main(): Promise<void> {
     return;
   }
   const log = new Logger(opts.debug);
-  let running;
+  // Signal handlers come first: a SIGTERM that arrives while the server is still binding (or just
+  // after it logs "serving") must still drain and exit 0, not kill the process by default.
+  let running: Running | undefined;
+  let signal: string | undefined;
+  const stop = () => {
+    log.info("draining calls in flight", { signal });
+    void running!.drain().then(() => {
+      log.info("stopped");
+      process.exit(0);
+    });
+  };
+  const onSignal = (name: string) => {
+    if (signal) return;
+    signal = name;
+    if (running) stop();
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
   try {
     running = await start(opts, log);
   } catch (e) {
     log.error(e instanceof StartupError ? e.message : `cannot start: ${String(e)}`);
     process.exit(1);
   }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info("draining calls in flight", { signal });
-    void running.drain().then(() => {
-      log.info("stopped");
-      process.exit(0);
-    });
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  if (signal) stop();
 }
 
 void main();

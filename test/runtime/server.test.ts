@@ -232,6 +232,15 @@ describe("lifecycle", () => {
     c.close();
   });
 
+  it("exits 0 on a SIGTERM that comes the moment it starts serving", async () => {
+    for (let i = 0; i < 3; i++) {
+      const p = await startFunction(["--insecure"]);
+      p.child.kill("SIGTERM");
+      expect(await p.exit).toBe(0);
+      expect(p.logs()).toContain('"msg":"stopped"');
+    }
+  });
+
   it("parses the flags Crossplane and operators pass", () => {
     expect(options(["--insecure"], {})).toMatchObject({ address: "0.0.0.0:9443", insecure: true, tlsCertsDir: undefined, maxMessageBytes: 16 * 1024 * 1024 });
     expect(options([], { TLS_SERVER_CERTS_DIR: "/tls/server" })).toMatchObject({ tlsCertsDir: "/tls/server", insecure: false });
