@@ -62,6 +62,16 @@ function plainInProcess(req: RunFunctionRequest) {
   }));
 }
 
+/** One plaintext call for an example's first request, answered without results; then SIGTERM and exit 0. */
+async function servesThenStops(p: Proc, path: string): Promise<void> {
+  const c = client(p.port, grpc.credentials.createInsecure());
+  const [req] = await requestsFor(path);
+  expect(plain(await call(c, wireRequest(req!))).results).toEqual([]);
+  c.close();
+  p.child.kill("SIGTERM");
+  expect(await p.exit).toBe(0);
+}
+
 let certs: Certs;
 let mtls: Proc;
 let mtlsCreds: grpc.ChannelCredentials;
@@ -202,13 +212,7 @@ describe("lifecycle", () => {
   });
 
   it("serves plaintext with --insecure, as crossplane composition render expects", async () => {
-    const p = await startFunction(["--insecure"]);
-    const c = client(p.port, grpc.credentials.createInsecure());
-    const [req] = await requestsFor("examples/network/aws-minimal.yaml");
-    expect(plain(await call(c, wireRequest(req!))).results).toEqual([]);
-    c.close();
-    p.child.kill("SIGTERM");
-    expect(await p.exit).toBe(0);
+    await servesThenStops(await startFunction(["--insecure"]), "examples/network/aws-minimal.yaml");
   });
 
   it("drains calls in flight on SIGTERM and exits 0", async () => {
@@ -261,14 +265,7 @@ describe("production bundle and its code cache", () => {
   const recorded = () => readFileSync(`${BUNDLE}${CODE_CACHE_SUFFIX}`);
   const codeCache = (p: Proc) => (JSON.parse(p.logs().split("\n").find((l) => l.includes('"msg":"serving"'))!) as { codeCache: string }).codeCache;
 
-  async function serves(p: Proc): Promise<void> {
-    const c = client(p.port, grpc.credentials.createInsecure());
-    const [req] = await requestsFor("examples/redis-cluster/aws-minimal.yaml");
-    expect(plain(await call(c, wireRequest(req!))).results).toEqual([]);
-    c.close();
-    p.child.kill("SIGTERM");
-    expect(await p.exit).toBe(0);
-  }
+  const serves = (p: Proc) => servesThenStops(p, "examples/redis-cluster/aws-minimal.yaml");
 
   it("starts from the cache recorded at build time", async () => {
     const p = await startFunction(["--insecure"], {}, imageLike(recorded()));
