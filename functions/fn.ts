@@ -52,7 +52,8 @@ function decodeObserved(req: RunFunctionRequest): Record<string, ObservedResourc
     if (!r.resource) continue;
     out[key] = {
       resource: r.resource as K8sObject,
-      connectionDetails: Object.fromEntries(Object.entries(r.connectionDetails ?? {}).map(([k, v]) => [k, Buffer.from(v).toString("utf8")])),
+      // A view over the bytes, not a copy: only their text is kept.
+      connectionDetails: Object.fromEntries(Object.entries(r.connectionDetails ?? {}).map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("utf8")])),
     };
   }
   return out;
