@@ -3,6 +3,7 @@
  * built from Crossplane's .proto, certificates made by openssl.
  */
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { connect } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunFunctionRequest } from "@crossplane-org/function-sdk-typescript";
 import { runFunction } from "../../functions/fn.ts";
 import { options } from "../../functions/runtime/flags.ts";
+import { SESSION_WINDOW_BYTES, STREAM_WINDOW_BYTES } from "../../functions/runtime/server.ts";
 import { BUNDLE, CODE_CACHE_SUFFIX } from "../../scripts/build.ts";
 import { grpcRunner } from "../../scripts/function-client.ts";
 import { render } from "../../scripts/render-engine.ts";
@@ -128,6 +130,21 @@ describe("protocol", () => {
     const rsp = plain(await call(c, wireRequest(req!)));
     expect(Object.keys(rsp.resources).length).toBeGreaterThan(5);
     c.close();
+  });
+
+  it("grants each connection and each stream a receive window wide enough for a large request", async () => {
+    // Seen from a plain HTTP/2 client: the server's SETTINGS and its connection WINDOW_UPDATE.
+    const session = connect(`https://localhost:${mtls.port}`, { ca: certs.ca, key: certs.client.key, cert: certs.client.cert });
+    try {
+      session.on("error", () => {});
+      // The server's first SETTINGS carry Node's defaults; the wider ones follow as it takes the session.
+      const granted = () => session.remoteSettings?.initialWindowSize === STREAM_WINDOW_BYTES && session.state.remoteWindowSize === SESSION_WINDOW_BYTES;
+      for (let i = 0; i < 200 && !granted(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(session.remoteSettings.initialWindowSize).toBe(STREAM_WINDOW_BYTES);
+      expect(session.state.remoteWindowSize).toBe(SESSION_WINDOW_BYTES);
+    } finally {
+      session.destroy();
+    }
   });
 
   it("answers many different calls at once, each with its own response", async () => {
