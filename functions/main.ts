@@ -9,7 +9,8 @@
  */
 import { HELP, options } from "./runtime/flags.ts";
 import { Logger } from "./runtime/log.ts";
-import { start, StartupError, type Running, type ServerOptions } from "./runtime/server.ts";
+import { start, type Running } from "./runtime/server.ts";
+import { StartupError, type ServerOptions } from "./runtime/transport.ts";
 
 async function main(): Promise<void> {
   let opts: ServerOptions | "help";

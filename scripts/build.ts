@@ -86,6 +86,8 @@ script.runInThisContext()(exports, require, module, __filename, __dirname);
 }
 
 export interface BundleOptions {
+  /** Entry point (default functions/main.ts; the bench builds its transport floor the same way). */
+  entry?: string;
   outfile?: string;
   /** Names kept, for profiles. */
   minify?: boolean;
@@ -96,7 +98,7 @@ export interface BundleOptions {
 export async function bundle(opts: BundleOptions = {}): Promise<string> {
   const outfile = opts.outfile ?? BUNDLE;
   const result = await build({
-    entryPoints: [join(ROOT, "functions", "main.ts")],
+    entryPoints: [opts.entry ?? join(ROOT, "functions", "main.ts")],
     outfile,
     write: false,
     bundle: true,

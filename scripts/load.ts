@@ -23,7 +23,8 @@ export const FIELD_ORDERS = 4;
  * What Crossplane sends while composing each example: first passes and passes with everything
  * observed. Crossplane marshals Structs from Go maps, so each call carries the same objects with
  * their fields in another order; `variants` copies of each request have their fields shuffled
- * (deterministically), so a server cannot benefit from an order real requests do not keep.
+ * (deterministically), so a server cannot benefit from an order real requests do not keep. The
+ * corpus is then shuffled (deterministically too).
  */
 export async function requests(variants = 1): Promise<Buffer[]> {
   const out: Buffer[] = [];
@@ -50,6 +51,13 @@ export async function requests(variants = 1): Promise<Buffer[]> {
       out.push(encodeRequest(req));
       for (let i = 1; i < variants; i++) out.push(encodeRequest(shuffled(req) as RunFunctionRequest));
     }
+  }
+  // Sent in a mixed order, as concurrent reconciles of many XRs arrive: in corpus order the field-order
+  // variants of one request, and the large observed passes of one example, came in bursts, so at
+  // concurrency 32 all callers waited behind a run of the largest requests at once.
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /** The function's command line, kept apart from main.ts so tests can parse flags without serving. */
 import { parseArgs } from "node:util";
-import { StartupError, type ServerOptions } from "./server.ts";
+import { StartupError, type ServerOptions } from "./transport.ts";
 
 export const HELP = `Usage: function-tessera [flags]
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunFunctionRequest } from "@crossplane-org/function-sdk-typescript";
 import { runFunction } from "../../functions/fn.ts";
 import { options } from "../../functions/runtime/flags.ts";
-import { SESSION_WINDOW_BYTES, STREAM_WINDOW_BYTES } from "../../functions/runtime/server.ts";
+import { SESSION_WINDOW_BYTES, STREAM_WINDOW_BYTES } from "../../functions/runtime/transport.ts";
 import { BUNDLE, CODE_CACHE_SUFFIX } from "../../scripts/build.ts";
 import { grpcRunner } from "../../scripts/function-client.ts";
 import { render } from "../../scripts/render-engine.ts";
