@@ -66,7 +66,9 @@ const spread = (xs: number[]) => Math.max(...xs) / Math.min(...xs) - 1;
 
 async function main(): Promise<void> {
   if (cpus().length < 2) console.warn("bench: fewer than 2 cores; server and client will share one");
-  execFileSync("taskset", ["-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
+  // -a: every thread of this process. Without it only the main thread moved, and the client's V8
+  // helper threads (parallel GC) kept running on core 0 beside the server they measure.
+  execFileSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
   const ours = await bundle();
   const reference = join(ROOT, "dist", "reference.mjs");
   await build({

@@ -19,7 +19,8 @@ const CONCURRENCY = 32;
 
 async function main(): Promise<number> {
   try {
-    execFileSync("taskset", ["-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
+    // -a: every thread of this process, V8's GC helpers included, not only the main thread.
+    execFileSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
   } catch {
     // Without taskset the soak still runs, only unpinned.
   }
