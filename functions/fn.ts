@@ -50,11 +50,13 @@ function decodeObserved(req: RunFunctionRequest): Record<string, ObservedResourc
   const out: Record<string, ObservedResource> = {};
   for (const [key, r] of Object.entries(req.observed?.resources ?? {})) {
     if (!r.resource) continue;
-    out[key] = {
-      resource: r.resource as K8sObject,
-      // A view over the bytes, not a copy: only their text is kept.
-      connectionDetails: Object.fromEntries(Object.entries(r.connectionDetails ?? {}).map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("utf8")])),
-    };
+    const details: Record<string, string> = {};
+    // Most resources have none. Each is read through a view over its bytes, not a copy.
+    for (const k in r.connectionDetails) {
+      const v = r.connectionDetails[k]!;
+      details[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("utf8");
+    }
+    out[key] = { resource: r.resource as K8sObject, connectionDetails: details };
   }
   return out;
 }

@@ -5,11 +5,18 @@
 import type { XrMeta } from "./types.ts";
 
 export function tagsFor(kind: string, xr: XrMeta, user: Record<string, string> | undefined, name?: string): Record<string, string> {
-  return {
-    ...user,
-    "tessera-kind": kind,
-    "tessera-namespace": xr.namespace,
-    "tessera-name": xr.name,
-    ...(name ? { Name: name } : {}),
-  };
+  // Built by assignment, not object spread: this runs for every composed resource on every call, and
+  // spreading the (frozen) user tags took the slow copy path.
+  const out: Record<string, string> = {};
+  if (user) {
+    for (const k of Object.keys(user)) {
+      if (k === "__proto__") Object.defineProperty(out, k, { value: user[k], enumerable: true, writable: true, configurable: true });
+      else out[k] = user[k]!;
+    }
+  }
+  out["tessera-kind"] = kind;
+  out["tessera-namespace"] = xr.namespace;
+  out["tessera-name"] = xr.name;
+  if (name) out["Name"] = name;
+  return out;
 }

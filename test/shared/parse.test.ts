@@ -2,10 +2,11 @@
  * The parse cache at the function's boundary: Crossplane sends the same spec on every reconcile, with
  * its fields in whatever order Go's map iteration gave, and the cache must see through that.
  */
+import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { NetworkSpec } from "../../apis/network/schema.ts";
 import { SpecError } from "../../functions/shared/errors.ts";
-import { clearParseCache, parseSpec } from "../../functions/shared/parse.ts";
+import { clearParseCache, hashJson, parseSpec, sameJson } from "../../functions/shared/parse.ts";
 import { example } from "../support/fixtures.ts";
 
 const spec = () => structuredClone(example("examples/network/aws-minimal.yaml").spec) as Record<string, unknown>;
@@ -52,5 +53,61 @@ describe("parseSpec", () => {
     const s = parseSpec(NetworkSpec, spec()) as { subnets: { public: unknown[] } };
     expect(Object.isFrozen(s)).toBe(true);
     expect(() => s.subnets.public.push({})).toThrow(TypeError);
+  });
+});
+
+describe("the cache key", () => {
+  // Any JSON value a spec can hold, and the same value with its object fields in another order.
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: "small" }, fc.constantFrom<unknown>(null, true, false, 0, -1, 1.5, "", "a"), fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), tie("array"), tie("object")),
+    array: fc.array(tie("value"), { maxLength: 4 }),
+    object: fc.dictionary(fc.string({ maxLength: 6 }), tie("value"), { maxKeys: 5 }),
+  })).value;
+  const sorted = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
+
+  it("hashes and compares a value the same in any field order", () => {
+    fc.assert(fc.property(json, (v) => {
+      const r = reversed(v);
+      expect(hashJson(r)).toBe(hashJson(v));
+      expect(sameJson(r, v)).toBe(true);
+    }), { numRuns: 500 });
+  });
+
+  it("calls two values the same exactly when their sorted JSON is the same", () => {
+    fc.assert(fc.property(json, json, (a, b) => {
+      expect(sameJson(a, b)).toBe(sorted(a) === sorted(b));
+    }), { numRuns: 500 });
+    expect(sameJson({ a: 1 }, { a: 1, b: undefined })).toBe(true);
+    expect(sameJson({ a: 1 }, { b: 1 })).toBe(false);
+    expect(sameJson([1, 2], [2, 1])).toBe(false);
+    expect(sameJson({ a: [] }, { a: {} })).toBe(false);
+  });
+
+  it("never takes another spec's result on a hash collision", () => {
+    // Two tag values whose hashes collide (found by a birthday search; 32-bit hashes collide after
+    // about 80,000 strings), so the two specs share a cache slot and only the comparison tells them apart.
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const s = `team-${i}`;
+      const h = hashJson(s);
+      const other = seen.get(h);
+      if (other !== undefined) pair = [other, s];
+      else seen.set(h, s);
+    }
+    const a = { ...spec(), tags: { owner: pair[0] } };
+    const b = { ...spec(), tags: { owner: pair[1] } };
+    expect(hashJson(a)).toBe(hashJson(b));
+    expect((parseSpec(NetworkSpec, a) as { tags: Record<string, string> }).tags["owner"]).toBe(pair[0]);
+    expect((parseSpec(NetworkSpec, b) as { tags: Record<string, string> }).tags["owner"]).toBe(pair[1]);
+    expect((parseSpec(NetworkSpec, a) as { tags: Record<string, string> }).tags["owner"]).toBe(pair[0]);
+  });
+
+  it("sees a change to an object the caller reuses", () => {
+    const s = spec();
+    const first = parseSpec(NetworkSpec, s) as { cidr: string };
+    s["cidr"] = "10.97.0.0/16";
+    expect((parseSpec(NetworkSpec, s) as { cidr: string }).cidr).toBe("10.97.0.0/16");
+    expect(first.cidr).not.toBe("10.97.0.0/16");
   });
 });
