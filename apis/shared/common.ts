@@ -69,7 +69,7 @@ export const regionField = cel(
 export const tagsField = z
   .record(z.string().min(1).max(128), z.string().max(256))
   .optional()
-  .describe("Tags (AWS) / tags (Azure) added to every cloud resource, beside Tessera's own tessera.io/* tags.")
+  .describe("Tags (AWS) / tags (Azure) added to every cloud resource, beside Tessera's own tessera-kind, tessera-namespace and tessera-name tags, which win over a user tag of the same key.")
   .meta({ maxProperties: 40 });
 
 /** A reference to another Tessera XR in the same namespace. Cross-namespace references are not expressible. */
