@@ -36,20 +36,17 @@ export interface ManagedOptions {
  * carry them), so walking every resource to drop them would be work on the hot path for nothing.
  */
 export function managed(apiVersion: string, kind: string, key: string, forProvider: Obj, opts: ManagedOptions = {}): K8sObject {
-  return {
-    apiVersion,
-    kind,
-    metadata: {
-      labels: { [LABELS.resource]: key, ...opts.labels },
-      ...(opts.annotations ? { annotations: opts.annotations } : {}),
-    },
-    spec: {
-      forProvider,
-      ...(opts.initProvider ? { initProvider: opts.initProvider } : {}),
-      ...(opts.managementPolicies ? { managementPolicies: opts.managementPolicies } : {}),
-      ...(opts.connectionSecret ? { writeConnectionSecretToRef: { name: opts.connectionSecret } } : {}),
-    },
-  };
+  // Assembled field by field (same fields, same order as spreads would give): this runs for every
+  // composed resource on every call, and each conditional spread built a throwaway object.
+  const labels: Record<string, string> = { [LABELS.resource]: key };
+  if (opts.labels) for (const k of Object.keys(opts.labels)) labels[k] = opts.labels[k]!;
+  const metadata: NonNullable<K8sObject["metadata"]> = { labels };
+  if (opts.annotations) metadata.annotations = opts.annotations;
+  const spec: Obj = { forProvider };
+  if (opts.initProvider) spec["initProvider"] = opts.initProvider;
+  if (opts.managementPolicies) spec["managementPolicies"] = opts.managementPolicies;
+  if (opts.connectionSecret) spec["writeConnectionSecretToRef"] = { name: opts.connectionSecret };
+  return { apiVersion, kind, metadata, spec };
 }
 
 /** Selects a resource composed by the same XR, by its key. */

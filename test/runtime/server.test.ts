@@ -157,6 +157,14 @@ describe("protocol", () => {
     c.close();
   });
 
+  it("answers a gzip-compressed request (the bundle loads zlib only when a call needs it)", async () => {
+    // grpc.default_compression_algorithm 2 = gzip: the client compresses every request it sends.
+    const c = client(mtls.port, mtlsCreds, "v1", { "grpc.default_compression_algorithm": 2 });
+    const [req] = await requestsFor("examples/postgres-database/aws-vivr.yaml");
+    expect(plain(await call(c, wireRequest(req!)))).toEqual(plainInProcess(req!));
+    c.close();
+  });
+
   it("echoes meta.tag and sets a TTL so Crossplane calls again", async () => {
     const c = client(mtls.port, mtlsCreds);
     const [req] = await requestsFor("examples/network/aws-minimal.yaml");

@@ -49,12 +49,12 @@ const definition = protoLoader.loadSync(PROTO, { keepCase: false, longs: Number,
 const methods = (grpc.loadPackageDefinition(definition) as any).apiextensions.fn.proto.v1.FunctionRunnerService.service as grpc.ServiceDefinition;
 
 /** A client for `pkg` (v1 or v1beta1), whose messages are the same. */
-export function client(port: number, creds: grpc.ChannelCredentials, pkg = "v1"): grpc.Client & { RunFunction: Function } {
+export function client(port: number, creds: grpc.ChannelCredentials, pkg = "v1", options: grpc.ChannelOptions = {}): grpc.Client & { RunFunction: Function } {
   const service = Object.fromEntries(
     Object.entries(methods).map(([name, m]) => [name, { ...m, path: m.path.replace(".v1.", `.${pkg}.`) }]),
   );
   const Ctor = grpc.makeGenericClientConstructor(service, "FunctionRunnerService");
-  return new Ctor(`127.0.0.1:${port}`, creds, { "grpc.ssl_target_name_override": "localhost" }) as any;
+  return new Ctor(`127.0.0.1:${port}`, creds, { "grpc.ssl_target_name_override": "localhost", ...options }) as any;
 }
 
 export function call(c: grpc.Client & { RunFunction: Function }, req: unknown, deadlineMs = 10_000): Promise<any> {
