@@ -41,13 +41,7 @@ export async function requests(variants = 1): Promise<Buffer[]> {
     return Object.fromEntries(entries.map(([k, x]) => [k, shuffled(x)]));
   };
   for (const path of EXAMPLES) {
-    const xr = example(path);
-    const required = requiredFor(xr);
-    const seen: RunFunctionRequest[] = [];
-    const runner = (req: RunFunctionRequest) => (seen.push(structuredClone(req)), runFunction(req));
-    const first = await render({ xr, required, runner });
-    await render({ xr, required, observed: observe(first.resources), connectionDetails: CONNECTION_DETAILS, runner });
-    for (const req of seen) {
+    for (const req of await exampleRequests(path)) {
       out.push(encodeRequest(req));
       for (let i = 1; i < variants; i++) out.push(encodeRequest(shuffled(req) as RunFunctionRequest));
     }
@@ -60,6 +54,17 @@ export async function requests(variants = 1): Promise<Buffer[]> {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
+}
+
+/** What Crossplane sends while composing one example: its first passes, then passes with everything observed. */
+export async function exampleRequests(path: string): Promise<RunFunctionRequest[]> {
+  const xr = example(path);
+  const required = requiredFor(xr);
+  const seen: RunFunctionRequest[] = [];
+  const runner = (req: RunFunctionRequest) => (seen.push(structuredClone(req)), runFunction(req));
+  const first = await render({ xr, required, runner });
+  await render({ xr, required, observed: observe(first.resources), connectionDetails: CONNECTION_DETAILS, runner });
+  return seen;
 }
 
 export const freePort = () =>
