@@ -13,7 +13,7 @@ import { redisCluster } from "./redis-cluster/index.ts";
 import { SpecError } from "./shared/errors.ts";
 import { conditionOf, isReady } from "./shared/observed.ts";
 import { prune } from "./shared/resources.ts";
-import type { K8sObject, KindModule, ObservedResource, Rendered } from "./shared/types.ts";
+import type { K8sObject, KindModule, ObservedObject, ObservedResource, Rendered } from "./shared/types.ts";
 
 /** Crossplane re-runs realtime compositions only on watch events or after this TTL. */
 export const TTL_SECONDS = 60;
@@ -56,7 +56,7 @@ function decodeObserved(req: RunFunctionRequest): Record<string, ObservedResourc
       const v = r.connectionDetails[k]!;
       details[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("utf8");
     }
-    out[key] = { resource: r.resource as K8sObject, connectionDetails: details };
+    out[key] = { resource: r.resource as ObservedObject, connectionDetails: details };
   }
   return out;
 }

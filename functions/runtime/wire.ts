@@ -23,6 +23,7 @@ import type {
   RunFunctionResponse,
   State,
 } from "@crossplane-org/function-sdk-typescript";
+import type { ObservedObject } from "../shared/types.ts";
 
 /** The protocol's enums, as numbers, so the runtime bundle does not load the SDK for four enums. */
 export const Ready = { READY_UNSPECIFIED: 0, READY_TRUE: 1, READY_FALSE: 2 } as const;
@@ -565,12 +566,80 @@ function structAt(end: number, depth: number): JsonObject {
   return out;
 }
 
-/** Decodes the Struct the reader is positioned on (its length prefix next). */
-function readStruct(r: Reader): JsonObject {
+/**
+ * How much of a Struct to decode: fields named in `nested` through their own Projection, and, if
+ * `only` is set, only the fields it names (others are skipped over, never decoded); without `only`,
+ * every other field whole.
+ */
+interface Projection {
+  readonly nested?: Readonly<Record<string, Projection>>;
+  readonly only?: ReadonlySet<string>;
+}
+
+/** structAt through a Projection. Not the hot path's structAt: most Structs are decoded whole. */
+function projectedStructAt(end: number, depth: number, keep: Projection): JsonObject {
+  if (depth > MAX_DEPTH) throw new WireError(`Struct nested deeper than ${MAX_DEPTH}`);
+  const out: JsonObject = Object.create(null) as JsonObject;
+  while (P < end) {
+    const tag = varintAt(end);
+    if (tag !== ((1 << 3) | LEN)) { skipAt(tag & 7, end); continue; }
+    const entryEnd = lenAt(end);
+    let key = "";
+    let valueStart = -1;
+    let valueEnd = -1;
+    // Protobuf allows the value before the key: locate the value, decide once the key is known.
+    while (P < entryEnd) {
+      const t = varintAt(entryEnd);
+      if (t === ((1 << 3) | LEN)) key = keyAt(entryEnd);
+      else if (t === ((2 << 3) | LEN)) {
+        valueEnd = lenAt(entryEnd);
+        valueStart = P;
+        P = valueEnd;
+      } else skipAt(t & 7, entryEnd);
+    }
+    const sub = keep.nested?.[key];
+    if (!sub && keep.only && !keep.only.has(key)) continue;
+    let value: Json = null;
+    if (valueStart >= 0) {
+      P = valueStart;
+      value = sub ? projectedValueAt(valueEnd, depth, sub) : valueAt(valueEnd, depth);
+      P = entryEnd;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** A google.protobuf.Value: a struct_value through `keep`, any other kind of value as it is. */
+function projectedValueAt(end: number, depth: number, keep: Projection): Json {
+  const start = P;
+  if (P < end && varintAt(end) === ((5 << 3) | LEN)) {
+    const stop = lenAt(end);
+    const v = projectedStructAt(stop, depth + 1, keep);
+    P = stop;
+    if (P === end) return v;
+  }
+  P = start;
+  return valueAt(end, depth);
+}
+
+/**
+ * What the function decodes of an observed composed resource: all of it but metadata, and of
+ * metadata only name, namespace, labels and annotations. Crossplane sends each resource whole,
+ * metadata.managedFields included (several KB per resource once Crossplane and its provider have
+ * applied it), with ownerReferences, uid, resourceVersion and more that no renderer reads; those are
+ * skipped over. The fields are the ones ObservedObject (types.ts) declares, so code that needed
+ * another one would not compile without adding it here.
+ */
+const OBSERVED_METADATA: { readonly [K in keyof NonNullable<ObservedObject["metadata"]>]-?: true } = { name: true, namespace: true, labels: true, annotations: true };
+const OBSERVED_COMPOSED: Projection = { nested: { metadata: { only: new Set(Object.keys(OBSERVED_METADATA)) } } };
+
+/** Decodes the Struct the reader is positioned on (its length prefix next). *//** Decodes the Struct the reader is positioned on (its length prefix next). */
+function readStruct(r: Reader, keep?: Projection): JsonObject {
   B = r.buf;
   P = r.pos;
   const stop = lenAt(r.end);
-  const out = structAt(stop, 0);
+  const out = keep ? projectedStructAt(stop, 0, keep) : structAt(stop, 0);
   r.pos = stop;
   return out;
 }
@@ -594,12 +663,12 @@ function readEntry<V>(r: Reader, value: (r: Reader, wire: number) => V, empty: V
   return [key, v];
 }
 
-function readResource(r: Reader): Resource {
+function readResource(r: Reader, keep?: Projection): Resource {
   const out: Resource = { resource: undefined, connectionDetails: {}, ready: Ready.READY_UNSPECIFIED };
   while (r.more()) {
     const tag = r.varint();
     switch (tag) {
-      case (1 << 3) | LEN: out.resource = readStruct(r); break;
+      case (1 << 3) | LEN: out.resource = readStruct(r, keep); break;
       case (2 << 3) | LEN: {
         const [k, v] = readEntry(r.sub(), (e) => e.bytes(), Buffer.alloc(0));
         put(out.connectionDetails, k, v);
@@ -612,13 +681,13 @@ function readResource(r: Reader): Resource {
   return out;
 }
 
-function readState(r: Reader): State {
+function readState(r: Reader, composed?: Projection): State {
   const out: State = { composite: undefined, resources: {} };
   while (r.more()) {
     const tag = r.varint();
     if (tag === ((1 << 3) | LEN)) out.composite = readResource(r.sub());
     else if (tag === ((2 << 3) | LEN)) {
-      const [k, v] = readEntry<Resource | undefined>(r.sub(), (e) => readResource(e.sub()), undefined);
+      const [k, v] = readEntry<Resource | undefined>(r.sub(), (e) => readResource(e.sub(), composed), undefined);
       if (v) put(out.resources, k, v);
     } else r.skip(tag & 7);
   }
@@ -664,7 +733,7 @@ export function decodeRequest(buf: Buffer): RunFunctionRequest {
     const tag = r.varint();
     switch (tag) {
       case (1 << 3) | LEN: out.meta = readMeta(r.sub()); break;
-      case (2 << 3) | LEN: out.observed = readState(r.sub()); break;
+      case (2 << 3) | LEN: out.observed = readState(r.sub(), OBSERVED_COMPOSED); break;
       case (3 << 3) | LEN: out.desired = readState(r.sub()); break;
       case (4 << 3) | LEN: out.input = readStruct(r); break;
       case (5 << 3) | LEN: out.context = readStruct(r); break;

@@ -16,8 +16,22 @@ export interface K8sObject {
   [k: string]: unknown;
 }
 
+/**
+ * An observed composed resource as the codec decodes it (functions/runtime/wire.ts): everything but
+ * metadata, of which only these fields. Crossplane also sends managedFields, ownerReferences, uid and
+ * more; the codec skips them, and this type keeps code from reading them.
+ */
+export interface ObservedObject {
+  apiVersion: string;
+  kind: string;
+  metadata?: Pick<NonNullable<K8sObject["metadata"]>, "name" | "namespace" | "labels" | "annotations">;
+  spec?: Obj;
+  status?: Obj;
+  [k: string]: unknown;
+}
+
 export interface ObservedResource {
-  resource: K8sObject;
+  resource: ObservedObject;
   /** Decoded connection details the provider wrote for this resource (bytes as UTF-8). */
   connectionDetails: Record<string, string>;
 }

@@ -39,6 +39,14 @@ const bytes = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a));
 
 const resourceArb = fc.record({ resource: json, connectionDetails: fc.dictionary(text, bytes, { maxKeys: 3 }), ready: fc.constantFrom(0, 1, 2) });
 
+/** An observed composed resource as decodeRequest keeps it: metadata only name, namespace, labels, annotations. */
+function observedAsDecoded(r: Record<string, unknown>): Record<string, unknown> {
+  const m = r["metadata"];
+  if (m === null || typeof m !== "object" || Array.isArray(m)) return r;
+  const kept = Object.fromEntries(Object.entries(m).filter(([k]) => ["name", "namespace", "labels", "annotations"].includes(k)));
+  return { ...r, metadata: kept };
+}
+
 describe("wire codec", () => {
   it("decodes requests protobufjs encodes, and protobufjs decodes requests it encodes", () => {
     fc.assert(
@@ -53,7 +61,8 @@ describe("wire codec", () => {
           requiredSchemas: {},
         };
         const ours = decodeRequest(method.requestSerialize(toLoader(req)));
-        expect(JSON.parse(JSON.stringify(ours.observed))).toEqual(JSON.parse(JSON.stringify(req.observed)));
+        const expected = { ...req.observed, resources: Object.fromEntries(Object.entries(resources).map(([k, r]) => [k, { ...r, resource: observedAsDecoded(r.resource) }])) };
+        expect(JSON.parse(JSON.stringify(ours.observed))).toEqual(JSON.parse(JSON.stringify(expected)));
         expect(ours.meta).toEqual(req.meta);
         expect(ours.requiredResources["network"]!.items[0]!.resource).toEqual(xr.resource);
 
@@ -96,6 +105,50 @@ describe("wire codec", () => {
     );
   });
 
+  it("decodes only the metadata renderers read of observed composed resources, and all of everything else", () => {
+    const metadata = {
+      name: "db-x7k2p", namespace: "team-a", labels: { "platform.tessera.io/resource": "instance" }, annotations: { "crossplane.io/external-name": "db-x7k2p" },
+      uid: "4c3a8923", resourceVersion: "81723", generation: 3, finalizers: ["finalizer.managedresource.crossplane.io"],
+      ownerReferences: [{ apiVersion: "platform.tessera.io/v1alpha1", kind: "PostgresDatabase", name: "db", uid: "9f0e", controller: true }],
+      managedFields: [{ manager: "apiextensions.crossplane.io/composed", operation: "Apply", fieldsV1: { "f:spec": { "f:forProvider": { "f:region": {} } } } }],
+    };
+    const composed = { apiVersion: "rds.aws.m.upbound.io/v1beta1", kind: "Instance", metadata, spec: { forProvider: { region: "us-east-1" } }, status: { atProvider: { arn: "arn:aws:rds:x" } } };
+    const xr = { apiVersion: "platform.tessera.io/v1alpha1", kind: "PostgresDatabase", metadata, spec: { provider: "aws" } };
+    const req: RunFunctionRequest = {
+      meta: { tag: "t", capabilities: [] },
+      observed: { composite: { resource: xr, connectionDetails: {}, ready: 0 }, resources: { instance: { resource: composed, connectionDetails: {}, ready: 1 } } },
+      desired: { composite: { resource: xr, connectionDetails: {}, ready: 0 }, resources: { instance: { resource: composed, connectionDetails: {}, ready: 0 } } },
+      extraResources: {},
+      credentials: {},
+      requiredResources: { network: { items: [{ resource: composed, connectionDetails: {}, ready: 0 }] } },
+      requiredSchemas: {},
+    };
+    for (const bytes of [encodeRequest(req), method.requestSerialize(toLoader(req))]) {
+      const got = JSON.parse(JSON.stringify(decodeRequest(bytes)));
+      expect(got.observed.resources.instance.resource).toEqual({ ...composed, metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations } });
+      // The XR, desired state and required resources are whole.
+      expect(got.observed.composite.resource).toEqual(xr);
+      expect(got.desired.resources.instance.resource).toEqual(composed);
+      expect(got.requiredResources.network.items[0].resource).toEqual(composed);
+    }
+  });
+
+  it("reads a Struct entry whose value comes before its key, projected or not", () => {
+    // Struct { fields: { "metadata": Value{ struct_value: Struct{ fields: { "uid": "u", "name": "n" } } } } },
+    // with every map entry written value first (field 2, then field 1), as protobuf allows.
+    const str = (field: number, v: string) => Buffer.concat([Buffer.from([(field << 3) | 2, Buffer.byteLength(v)]), Buffer.from(v)]);
+    const varint = (n: number) => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, n >> 7]);
+    const msg = (field: number, body: Buffer) => Buffer.concat([Buffer.from([(field << 3) | 2, ...varint(body.length)]), body]);
+    const entry = (key: string, value: Buffer) => msg(1, Buffer.concat([msg(2, value), str(1, key)]));
+    const inner = Buffer.concat([entry("uid", str(3, "u")), entry("name", str(3, "n"))]);
+    const resource = Buffer.concat([entry("metadata", msg(5, inner)), entry("kind", str(3, "Instance"))]);
+    const composedEntry = msg(2, Buffer.concat([str(1, "instance"), msg(2, msg(1, resource))]));
+    const state = Buffer.concat([msg(1, msg(1, resource)), composedEntry]);
+    const got = decodeRequest(msg(2, state));
+    expect(JSON.parse(JSON.stringify(got.observed!.composite!.resource))).toEqual({ metadata: { uid: "u", name: "n" }, kind: "Instance" });
+    expect(JSON.parse(JSON.stringify(got.observed!.resources["instance"]!.resource))).toEqual({ metadata: { name: "n" }, kind: "Instance" });
+  });
+
   it("keeps a key named __proto__ as data, in Structs and in protocol maps", () => {
     const evil = JSON.parse('{"__proto__": {"polluted": true}, "spec": {"__proto__": "x"}}') as Record<string, unknown>;
     const bytes = encodeRequest({ meta: { tag: "t", capabilities: [] }, observed: { composite: { resource: evil, connectionDetails: {}, ready: 0 }, resources: JSON.parse('{"__proto__": {"resource": {"a": 1}, "connectionDetails": {}, "ready": 0}}') }, desired: undefined, extraResources: {}, credentials: {}, requiredResources: {}, requiredSchemas: {} });
@@ -135,6 +188,7 @@ function toLoader(req: RunFunctionRequest): unknown {
   return {
     meta: req.meta,
     observed: { composite: resource(req.observed!.composite), resources: Object.fromEntries(Object.entries(req.observed!.resources).map(([k, v]) => [k, resource(v)])) },
+    ...(req.desired?.composite ? { desired: { composite: resource(req.desired.composite), resources: Object.fromEntries(Object.entries(req.desired.resources).map(([k, v]) => [k, resource(v)])) } } : {}),
     requiredResources: Object.fromEntries(Object.entries(req.requiredResources).map(([k, v]) => [k, { items: v.items.map(resource) }])),
   };
 }

@@ -64,6 +64,27 @@ export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?
       },
     };
     if (o.apiVersion === "azure.m.upbound.io/v1beta1") o.metadata!.annotations!["crossplane.io/external-name"] = o.metadata?.name as string;
+    // What the API server adds, and Crossplane passes on to functions with the rest of the object:
+    // identity, versions, finalizers and the managed fields of Crossplane's apply and the provider's
+    // status updates (crossplane/cli#182: observed objects reach functions with managedFields).
+    const at = "2026-11-01T10:00:00Z";
+    Object.assign(o.metadata!, {
+      uid: `${key.padEnd(8, "0").slice(0, 8)}-1111-4222-8333-444455556666`,
+      resourceVersion: "81723",
+      generation: 2,
+      creationTimestamp: at,
+      finalizers: ["finalizer.managedresource.crossplane.io"],
+      managedFields: [
+        { manager: "apiextensions.crossplane.io/composed/8f2d6c1a", operation: "Apply", apiVersion: o.apiVersion, time: at, fieldsType: "FieldsV1", fieldsV1: { "f:metadata": fieldsOf(r.metadata), "f:spec": fieldsOf(r.spec) } },
+        { manager: "provider", operation: "Update", apiVersion: o.apiVersion, time: at, fieldsType: "FieldsV1", fieldsV1: { "f:status": fieldsOf(o.status) }, subresource: "status" },
+      ],
+    });
     return o;
   });
+}
+
+/** A managedFields fieldsV1 set for `v`: each object field as "f:<name>", leaves as {}. */
+function fieldsOf(v: unknown): Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return {};
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [`f:${k}`, fieldsOf(x)]));
 }
