@@ -572,7 +572,7 @@ function structAt(end: number, depth: number): JsonObject {
  * every other field whole.
  */
 interface Projection {
-  readonly nested?: Readonly<Record<string, Projection>>;
+  readonly nested?: ReadonlyMap<string, Projection>;
   readonly only?: ReadonlySet<string>;
 }
 
@@ -597,7 +597,7 @@ function projectedStructAt(end: number, depth: number, keep: Projection): JsonOb
         P = valueEnd;
       } else skipAt(t & 7, entryEnd);
     }
-    const sub = keep.nested?.[key];
+    const sub = keep.nested?.get(key);
     if (!sub && keep.only && !keep.only.has(key)) continue;
     let value: Json = null;
     if (valueStart >= 0) {
@@ -632,7 +632,7 @@ function projectedValueAt(end: number, depth: number, keep: Projection): Json {
  * another one would not compile without adding it here.
  */
 const OBSERVED_METADATA: { readonly [K in keyof NonNullable<ObservedObject["metadata"]>]-?: true } = { name: true, namespace: true, labels: true, annotations: true };
-const OBSERVED_COMPOSED: Projection = { nested: { metadata: { only: new Set(Object.keys(OBSERVED_METADATA)) } } };
+const OBSERVED_COMPOSED: Projection = { nested: new Map([["metadata", { only: new Set(Object.keys(OBSERVED_METADATA)) }]]) };
 
 /** Decodes the Struct the reader is positioned on (its length prefix next). *//** Decodes the Struct the reader is positioned on (its length prefix next). */
 function readStruct(r: Reader, keep?: Projection): JsonObject {

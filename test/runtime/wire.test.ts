@@ -112,7 +112,8 @@ describe("wire codec", () => {
       ownerReferences: [{ apiVersion: "platform.tessera.io/v1alpha1", kind: "PostgresDatabase", name: "db", uid: "9f0e", controller: true }],
       managedFields: [{ manager: "apiextensions.crossplane.io/composed", operation: "Apply", fieldsV1: { "f:spec": { "f:forProvider": { "f:region": {} } } } }],
     };
-    const composed = { apiVersion: "rds.aws.m.upbound.io/v1beta1", kind: "Instance", metadata, spec: { forProvider: { region: "us-east-1" } }, status: { atProvider: { arn: "arn:aws:rds:x" } } };
+    // toString and constructor: keys an object's prototype also has, which must stay plain data.
+    const composed = { apiVersion: "rds.aws.m.upbound.io/v1beta1", kind: "Instance", metadata, spec: { forProvider: { region: "us-east-1" } }, status: { atProvider: { arn: "arn:aws:rds:x" } }, toString: { only: "data" }, constructor: "data" };
     const xr = { apiVersion: "platform.tessera.io/v1alpha1", kind: "PostgresDatabase", metadata, spec: { provider: "aws" } };
     const req: RunFunctionRequest = {
       meta: { tag: "t", capabilities: [] },
