@@ -1,9 +1,11 @@
 /**
- * npm run bench [-- --seconds N --rounds N --profile]
+ * npm run bench [-- --seconds N --rounds N --profile --client auto|c-core|grpc-js]
  *
  * The production bundle against a reference built on the SDK's `serve`, side by side on this
- * machine: both over mTLS, the server pinned to core 0 and this client to core 1, closed loops at
- * concurrency 1 and 32, alternating rounds. Reports calls/s, p50/p99, server CPU per call and per
+ * machine: both over mTLS, the server pinned to core 0 and the client to core 1, closed loops at
+ * concurrency 1 and 32, alternating rounds. The client is gRPC's C core (scripts/load_client.py,
+ * Debian's python3-grpcio) when installed, else grpc-js in this process, whose garbage collections
+ * stop it for 10-25 ms several times a second and which saturates before a server doing no work does. Reports calls/s, p50/p99, server CPU per call and per
  * response KB, peak RSS, cold start and bundle size; prints a table and writes _output/bench.json.
  * Each measured run follows 2 s of the same load (steady state: optimized code, grown heap); cold
  * start is measured apart, as the median of --cold-starts fresh processes per server (default 9).
@@ -24,7 +26,7 @@ import { responseTable } from "./bench-floor-table.ts";
 import { bundle, CODE_CACHE_SUFFIX } from "./build.ts";
 import { makeCerts, type Certs } from "./certs.ts";
 import { ROOT } from "./generate.ts";
-import { FIELD_ORDERS, load, peakRssMiB, requests, start, stop, type Run } from "./load.ts";
+import { FIELD_ORDERS, hasCCoreClient, load, loadCCore, peakRssMiB, requests, start, stop, type Run } from "./load.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +37,8 @@ const { values: args } = parseArgs({
     "cold-starts": { type: "string", default: "9" },
     // Extra node flags for both servers, e.g. --node-flags="--max-semi-space-size=2" to study GC.
     "node-flags": { type: "string", default: "" },
+    // The load client: gRPC's C core (python3-grpcio) when installed, else grpc-js in this process.
+    client: { type: "string", default: "auto" },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -85,10 +89,14 @@ async function main(): Promise<void> {
     if (fatal) throw new Error(`the request corpus has a refused request: ${fatal.message}`);
   }
   const requestKB = reqs.reduce((a, r) => a + r.length, 0) / reqs.length / 1024;
+  const client = args.client === "auto" ? (hasCCoreClient() ? "c-core" : "grpc-js") : args.client;
+  if (client !== "c-core" && client !== "grpc-js") throw new Error(`--client ${client}: use c-core, grpc-js or auto`);
+  if (client === "c-core" && !hasCCoreClient()) throw new Error("--client c-core needs Debian's python3-grpcio (apt-get install python3-grpcio)");
+  const drive = client === "c-core" ? loadCCore : load;
   // The floor sends the function's own responses, looked up by request size (bench-floor.ts).
   const floorResponse = join(ROOT, "dist", "floor", "responses.bin");
   writeFileSync(floorResponse, responseTable(reqs.map((r) => [r.length, encodeResponse(runFunction(decodeRequest(r)))])));
-  console.log(`${reqs.length} requests from ${EXAMPLES.length} examples (each in ${FIELD_ORDERS} field orders), mean ${requestKB.toFixed(1)} KB; ${ROUNDS} rounds x ${SECONDS}s per concurrency`);
+  console.log(`${reqs.length} requests from ${EXAMPLES.length} examples (each in ${FIELD_ORDERS} field orders), mean ${requestKB.toFixed(1)} KB; ${ROUNDS} rounds x ${SECONDS}s per concurrency; load client: ${client === "c-core" ? "gRPC C core (python3-grpcio)" : "grpc-js in this process (install python3-grpcio for the C-core client, whose own pauses are shorter)"}`);
 
   const targets = [
     { name: "tessera", file: ours, flags: [] as string[] },
@@ -117,7 +125,7 @@ async function main(): Promise<void> {
     for (const t of round % 2 ? [...targets].reverse() : targets) {
       const s = await start(t.name, t.file, t.flags, certs, reqs[0]!, nodeFlags);
       const r = results[t.name]!;
-      for (const c of CONCURRENCY) r.runs[c]!.push(await load(s, certs, reqs, c, SECONDS));
+      for (const c of CONCURRENCY) r.runs[c]!.push(await drive(s, certs, reqs, c, SECONDS));
       r.rss.push(peakRssMiB(s.child.pid!));
       await stop(s);
       process.stdout.write(".");
@@ -127,7 +135,7 @@ async function main(): Promise<void> {
 
   const sizes = { tessera: statSync(ours).size, "sdk-serve": statSync(reference).size, floor: statSync(floor).size } as Record<string, number>;
   const noise = [...calibrationBefore, ...calibrate()];
-  const report: Record<string, unknown> = { machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, calibrationMs: noise, calibrationSpread: spread(noise), bareNodeStartMs: { median: pct(bareNode, 50), all: bareNode } }, seconds: SECONDS, rounds: ROUNDS, requests: reqs.length, servers: {} };
+  const report: Record<string, unknown> = { client, machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, calibrationMs: noise, calibrationSpread: spread(noise), bareNodeStartMs: { median: pct(bareNode, 50), all: bareNode } }, seconds: SECONDS, rounds: ROUNDS, requests: reqs.length, servers: {} };
   const rows: string[][] = [["server", "conc", "calls/s", "p50 ms", "p99 ms", "CPU µs/call", "CPU µs/resp KB", "peak RSS MiB", "cold start ms", "bundle KB"]];
   for (const t of targets) {
     const r = results[t.name]!;

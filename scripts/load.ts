@@ -2,8 +2,11 @@
  * Load-generation helpers shared by `npm run bench` and `npm run soak`: the request corpus built from
  * the examples, a pinned server process over mTLS, and a closed-loop client.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { connect, createServer } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import type { RunFunctionRequest } from "@crossplane-org/function-sdk-typescript";
@@ -179,4 +182,55 @@ export async function load(s: Server, certs: Certs, reqs: Buffer[], concurrency:
 export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Debian's python3 with gRPC's C core (python3-grpcio), if this machine has it. */
+export const C_CORE_PYTHON = "/usr/bin/python3";
+export function hasCCoreClient(): boolean {
+  try {
+    execFileSync(C_CORE_PYTHON, ["-c", "import grpc.aio"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * load(), driven by scripts/load_client.py on gRPC's C core in its own process, pinned to core 1.
+ * The same closed loop, requests and measures; the server's CPU is read over the measured window,
+ * which the client announces.
+ */
+export async function loadCCore(s: Server, certs: Certs, reqs: Buffer[], concurrency: number, seconds: number, warmupSeconds = 2): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), "tessera-load-"));
+  try {
+    const corpus = join(dir, "corpus.bin");
+    writeFileSync(corpus, Buffer.concat(reqs.flatMap((r) => {
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(r.length);
+      return [length, r];
+    })));
+    const latencyFile = join(dir, "latencies.bin");
+    const script = join(import.meta.dirname, "load_client.py");
+    const child = spawn("taskset", ["-c", "1", C_CORE_PYTHON, script, String(s.port), certs.dir, corpus, String(concurrency), String(warmupSeconds), String(seconds), latencyFile], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    let ticks0 = 0;
+    let summary: { calls: number; seconds: number; responseBytes: number } | undefined;
+    let cpuSeconds = 0;
+    for await (const line of createInterface({ input: child.stdout! })) {
+      if (line === "measuring") ticks0 = cpuTicks(s.child.pid!);
+      else if (line.startsWith("{")) {
+        cpuSeconds = (cpuTicks(s.child.pid!) - ticks0) / CLK_TCK;
+        summary = JSON.parse(line) as typeof summary;
+      }
+    }
+    const code = await exited;
+    if (code !== 0 || !summary) throw new Error(`load_client.py exited ${code}: ${stderr}`);
+    const raw = readFileSync(latencyFile);
+    const latenciesMs = Array.from(new Float64Array(raw.buffer, raw.byteOffset, raw.length / 8));
+    return { calls: summary.calls, seconds: summary.seconds, latenciesMs, cpuSeconds, responseKB: summary.responseBytes / 1024 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
