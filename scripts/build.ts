@@ -42,13 +42,14 @@ const withoutZodLocales: Plugin = {
  * first use (functions/runtime/shims/). About 5 ms of cold start; behaviour is unchanged. (`http`
  * would be another, but Node's http2 loads it anyway.)
  */
-const SHIMMED: Record<string, string> = { net: "net", zlib: "lazy" };
+const SHIMMED: Record<string, "net.ts" | "lazy"> = { net: "net.ts", zlib: "lazy" };
 const grpcNodeShims: Plugin = {
   name: "grpc-node-shims",
   setup(b) {
-    b.onResolve({ filter: /^(net|zlib)$/ }, (a) => {
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(SHIMMED).join("|")})$`) }, (a) => {
       if (!/[\\/]@grpc[\\/]grpc-js[\\/]/.test(a.importer)) return undefined;
-      return SHIMMED[a.path] === "net" ? { path: join(ROOT, "functions", "runtime", "shims", "net.ts") } : { path: a.path, namespace: "lazy-node" };
+      const shim = SHIMMED[a.path]!;
+      return shim === "lazy" ? { path: a.path, namespace: "lazy-node" } : { path: join(ROOT, "functions", "runtime", "shims", shim) };
     });
     b.onLoad({ filter: /.*/, namespace: "lazy-node" }, (a) => ({
       contents: `const { lazyModule } = require(${JSON.stringify(join(ROOT, "functions", "runtime", "shims", "lazy.ts"))});\nmodule.exports = lazyModule(() => require("node:${a.path}"));\n`,

@@ -634,7 +634,7 @@ function projectedValueAt(end: number, depth: number, keep: Projection): Json {
 const OBSERVED_METADATA: { readonly [K in keyof NonNullable<ObservedObject["metadata"]>]-?: true } = { name: true, namespace: true, labels: true, annotations: true };
 const OBSERVED_COMPOSED: Projection = { nested: new Map([["metadata", { only: new Set(Object.keys(OBSERVED_METADATA)) }]]) };
 
-/** Decodes the Struct the reader is positioned on (its length prefix next). *//** Decodes the Struct the reader is positioned on (its length prefix next). */
+/** Decodes the Struct the reader is positioned on (its length prefix next), through `keep` if given. */
 function readStruct(r: Reader, keep?: Projection): JsonObject {
   B = r.buf;
   P = r.pos;
