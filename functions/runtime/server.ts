@@ -89,6 +89,53 @@ export function handler(log: Logger, encoded: { bytes: number } = { bytes: 0 }):
   };
 }
 
+/**
+ * Calls are not composed inside grpc-js's read callback, where it hands them over, but queued and
+ * composed in arrival order from setImmediate, in slices of about SLICE_MS of work; between slices
+ * the event loop turns, so HTTP/2 writes the answers so far and reads what has arrived. Composed
+ * inside the read callback, each call held up the session's processing of everything else that read
+ * brought. Measured at concurrency 32 with the C-core client, in 8 alternating pairs on a quiet host:
+ * 6% more calls a second on the same CPU (7 pairs of 8), the same p99.
+ */
+const SLICE_MS = 1;
+const pending: Array<() => void> = [];
+let draining = false;
+
+function drain(): void {
+  const until = performance.now() + SLICE_MS;
+  let done = 0;
+  try {
+    while (done < pending.length) {
+      pending[done++]!();
+      if (performance.now() >= until) break;
+    }
+  } finally {
+    pending.splice(0, done);
+    if (pending.length) setImmediate(drain);
+    else draining = false;
+  }
+}
+
+function queued(handle: grpc.handleUnaryCall<Buffer, RunFunctionResponse>, log: Logger): grpc.handleUnaryCall<Buffer, RunFunctionResponse> {
+  return (call, callback) => {
+    pending.push(() => {
+      // A caller that gave up while the call waited gets nothing; grpc-js has answered it already.
+      if (call.cancelled) return;
+      try {
+        handle(call, callback);
+      } catch (e) {
+        // handle() answers every error it can foresee; this keeps one it cannot from stopping the queue.
+        log.error("RunFunction failed outside the function", { error: String(e) });
+        callback({ code: grpc.status.INTERNAL, details: "function-tessera failed to answer this call" });
+      }
+    });
+    if (!draining) {
+      draining = true;
+      setImmediate(drain);
+    }
+  };
+}
+
 export interface Running {
   server: grpc.Server;
   port: number;
@@ -101,7 +148,7 @@ export async function start(opts: ServerOptions, log: Logger): Promise<Running> 
   const server = new grpc.Server(grpcOptions(opts));
   const encoded = { bytes: 0 };
   const handle = handler(log, encoded);
-  for (const pkg of SERVICES) server.addService(service(pkg, encoded), { RunFunction: handle });
+  for (const pkg of SERVICES) server.addService(service(pkg, encoded), { RunFunction: queued(handle, log) });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(opts.address, creds, (err, p) => (err ? reject(new StartupError(`cannot listen on ${opts.address}: ${err.message}`)) : resolve(p))),
   );

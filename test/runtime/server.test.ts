@@ -193,6 +193,17 @@ describe("protocol", () => {
     c.close();
   });
 
+  it("keeps serving when callers give up on calls still waiting to be composed", async () => {
+    // Many calls at once with a 1 ms deadline: most expire while queued, and are dropped, not composed.
+    const c = client(mtls.port, mtlsCreds);
+    const reqs = (await requestsFor("examples/network/aws-broxiva.yaml")).map(wireRequest);
+    const outcomes = await Promise.allSettled(Array.from({ length: 64 }, (_, i) => call(c, reqs[i % reqs.length], 1)));
+    for (const o of outcomes) if (o.status === "rejected") expect(o.reason).toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+    expect(outcomes.some((o) => o.status === "rejected")).toBe(true);
+    expect(plain(await call(c, reqs[0])).results).toEqual([]);
+    c.close();
+  });
+
   it("logs one structured line per call with --debug, and never a password", async () => {
     const c = client(mtls.port, mtlsCreds);
     const xr = example("examples/postgres-database/aws-minimal.yaml");
