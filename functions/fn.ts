@@ -32,15 +32,6 @@ export const KINDS: Record<string, AnyKind> = {
 /** Managed-resource groups per provider; an observed resource outside them means a provider switch. */
 const PROVIDER_GROUP: Record<Provider, RegExp> = { aws: /(^|\.)aws\.m\.upbound\.io$/, azure: /(^|\.)azure\.m\.upbound\.io$/ };
 
-/** Kinds holding data. Dropping one from desired state deletes it, so that is only ever deliberate. */
-const STATEFUL = new Set([
-  "rds.aws.m.upbound.io/Instance",
-  "dbforpostgresql.azure.m.upbound.io/FlexibleServer",
-  "dbforpostgresql.azure.m.upbound.io/FlexibleServerDatabase",
-  "elasticache.aws.m.upbound.io/ReplicationGroup",
-  "cache.azure.m.upbound.io/RedisCache",
-]);
-
 const groupOf = (o: K8sObject) => {
   const slash = o.apiVersion.indexOf("/");
   return slash < 0 ? "" : o.apiVersion.slice(0, slash);
@@ -112,7 +103,7 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
     const ctx = { xr, spec, observed, required };
     mod.validate?.(ctx);
     const out = mod.renderers[spec.provider](ctx);
-    refuseStatefulDrop(observed, out);
+    refuseStatefulDrop(mod.stateful, observed, out);
     apply(rsp, oxr, spec, observed, out);
     return rsp;
   } catch (e) {
@@ -134,10 +125,10 @@ function refuseProviderSwitch(provider: Provider, observed: Record<string, Obser
   );
 }
 
-function refuseStatefulDrop(observed: Record<string, ObservedResource>, out: Rendered): void {
+function refuseStatefulDrop(stateful: readonly string[], observed: Record<string, ObservedResource>, out: Rendered): void {
   for (const [key, o] of Object.entries(observed)) {
     const kind = `${groupOf(o.resource)}/${o.resource.kind}`;
-    if (STATEFUL.has(kind) && !out.resources[key] && !out.released.includes(key)) {
+    if (stateful.includes(kind) && !out.resources[key] && !out.released.includes(key)) {
       throw new Error(`the renderer dropped stateful resource ${key} (${o.resource.kind}) without the spec removing it`);
     }
   }

@@ -62,4 +62,6 @@ export const network: KindModule<NetworkSpec> = {
     "subnets.network.azure.m.upbound.io",
     "virtualnetworks.network.azure.m.upbound.io",
   ],
+  // A Network holds no data itself; what lives in it is protected by its dependants' Usages.
+  stateful: [],
 };

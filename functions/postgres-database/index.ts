@@ -69,4 +69,6 @@ export const postgresDatabase: KindModule<PostgresDatabaseSpec> = {
     "flexibleserverconfigurations.dbforpostgresql.azure.m.upbound.io",
     "flexibleserverdatabases.dbforpostgresql.azure.m.upbound.io",
   ],
+  // Kinds holding data: never dropped from desired state unless the spec deliberately releases them.
+  stateful: ["rds.aws.m.upbound.io/Instance", "dbforpostgresql.azure.m.upbound.io/FlexibleServer", "dbforpostgresql.azure.m.upbound.io/FlexibleServerDatabase"],
 };

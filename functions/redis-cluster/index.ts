@@ -51,4 +51,6 @@ export const redisCluster: KindModule<RedisClusterSpec> = {
     "rediscaches.cache.azure.m.upbound.io",
     "privateendpoints.network.azure.m.upbound.io",
   ],
+  // Kinds holding data: never dropped from desired state unless the spec deliberately releases them.
+  stateful: ["elasticache.aws.m.upbound.io/ReplicationGroup", "cache.azure.m.upbound.io/RedisCache"],
 };

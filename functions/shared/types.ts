@@ -84,4 +84,9 @@ export interface KindModule<S> {
   renderers: Record<Provider, Renderer<S>>;
   /** MRD names (`<plural>.<group>`) of every managed resource kind the renderers may compose. */
   composes: readonly string[];
+  /**
+   * The composed kinds (`<group>/<Kind>`) that hold data. Dropping one from desired state deletes it,
+   * so fn.ts refuses any render that drops one the spec did not deliberately release.
+   */
+  stateful: readonly string[];
 }
