@@ -4,7 +4,7 @@
  * and the function parses XRs with it.
  */
 import { z } from "zod";
-import { cel, localRef, providerField, regionField, regionRule, secretNameField, tagsField } from "../shared/common.ts";
+import { cel, localRef, providerField, commonRules, regionField, secretNameField, tagsField } from "../shared/common.ts";
 import { DAYS, hhmm, SIZES } from "../postgres-database/schema.ts";
 
 export { SIZES };
@@ -98,7 +98,7 @@ export const RedisClusterSpec = cel(
       tags: tagsField,
     })
     .strict(),
-  regionRule(),
+  ...commonRules(),
   {
     rule: "!self.highAvailability || self.replicasPerShard >= 1",
     message: "spec.highAvailability needs a replica to fail over to; set replicasPerShard to 1 or more, or highAvailability: false",
