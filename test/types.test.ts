@@ -15,11 +15,15 @@ import { crdFiles, CRD_ROOT, generatedTypes, typedKinds, TYPES_DIR } from "../sc
 import { ROOT } from "../scripts/generate.ts";
 import { KINDS } from "../functions/fn.ts";
 import { managed, own, ofNetwork } from "../functions/shared/resources.ts";
-import type { ForProvider, InitProvider } from "../functions/shared/types.ts";
+import { networkUsage } from "../functions/shared/usage.ts";
+import type { Composed, ForProvider, InitProvider } from "../functions/shared/types.ts";
+import type { Secret } from "../functions/crds/core.ts";
+import type { Usage } from "../functions/crds/protection.crossplane.io.ts";
 import type * as rds from "../functions/crds/rds.aws.m.upbound.io.ts";
 import type * as ec2 from "../functions/crds/ec2.aws.m.upbound.io.ts";
 import type * as network from "../functions/crds/network.azure.m.upbound.io.ts";
 import type * as helm from "../functions/crds/helm.m.crossplane.io.ts";
+import type * as kubernetes from "../functions/crds/kubernetes.m.crossplane.io.ts";
 
 const RDS = "rds.aws.m.upbound.io/v1beta1";
 const files = generatedTypes();
@@ -102,6 +106,21 @@ describe("typed managed()", () => {
     expect(JSON.stringify(typed)).toBe(JSON.stringify(untyped));
   });
 
+  it("the Usage builder's output is what it was before it was typed", () => {
+    const u = networkUsage("usage-network", { network: "net", tier: "database", by: { apiVersion: RDS, kind: "Instance", key: "instance" }, reason: "a database" });
+    expect(JSON.stringify(u)).toBe(JSON.stringify({
+      apiVersion: "protection.crossplane.io/v1beta1",
+      kind: "Usage",
+      metadata: { labels: { "platform.tessera.io/resource": "usage-network", "platform.tessera.io/network": "net", "platform.tessera.io/tier": "database" } },
+      spec: {
+        of: { apiVersion: "platform.tessera.io/v1alpha1", kind: "Network", resourceRef: { name: "net" } },
+        by: { apiVersion: RDS, kind: "Instance", resourceSelector: { matchControllerRef: true, matchLabels: { "platform.tessera.io/resource": "instance" } } },
+        reason: "a database",
+        replayDeletion: true,
+      },
+    }));
+  });
+
   it("refuses at compile time what the CRD does not accept (tsc checks the lines below)", () => {
     // Never run: what matters is that tsc accepts the plain lines and refuses the marked ones.
     const fixtures = () => {
@@ -143,7 +162,15 @@ describe("typed managed()", () => {
       add("VPC", { region: "eu-west-1", subnetId: "subnet-1" });
       // Untyped callers compile as before.
       managed(RDS, "Instance", "instance", { anything: "goes", until: "converted" });
-      return [release, renamed, fp, bad, init];
+      // Kinds not built by managed(): the literal `satisfies Composed<T>`.
+      const usage = { apiVersion: "protection.crossplane.io/v1beta1", kind: "Usage", metadata: { labels: { a: "b" } }, spec: { of: { apiVersion: "v1", kind: "Network", resourceRef: { name: "n" } }, replayDeletion: true } } satisfies Composed<Usage>;
+      // @ts-expect-error misspelt Usage field (replayDeletion)
+      const badUsage = { apiVersion: "protection.crossplane.io/v1beta1", kind: "Usage", spec: { of: { kind: "Network" }, replayDeleton: true } } satisfies Composed<Usage>;
+      // @ts-expect-error Secret data is a map of strings
+      const badSecret = { apiVersion: "v1", kind: "Secret", data: { password: 42 } } satisfies Composed<Secret>;
+      // @ts-expect-error wrong shape: a provider-kubernetes ProviderConfig's credentials is an object, not a string
+      const badConfig = { apiVersion: "kubernetes.m.crossplane.io/v1alpha1", kind: "ProviderConfig", spec: { credentials: "Secret" } } satisfies Composed<kubernetes.ProviderConfig>;
+      return [release, renamed, fp, bad, init, usage, badUsage, badSecret, badConfig];
     };
     expect(typeof fixtures).toBe("function");
   });

@@ -2,7 +2,8 @@
  * Builders for composed resources. Renderers describe forProvider; these add what every composed
  * resource needs (identity label, tags policy, no undefined values) so no renderer repeats it.
  */
-import type { ForProvider, InitProvider, K8sObject, ManagedKind, Obj, ObservedResource, Untyped } from "./types.ts";
+import type { Secret } from "../crds/core.ts";
+import type { Composed, ForProvider, InitProvider, K8sObject, ManagedKind, Obj, ObservedResource, Untyped } from "./types.ts";
 
 export const LABELS = {
   /** The composed-resource key; selectors with matchControllerRef use it to wire resources of one XR. */
@@ -79,6 +80,7 @@ export function ofNetwork(network: string, match: { tier?: string; resource?: st
 /** Management policies that never delete the external resource: deleting the XR orphans it. */
 export const RETAIN = ["Observe", "Create", "Update", "LateInitialize"];
 
+/** A connection Secret: `data` is base64 of each UTF-8 value, as the core v1 Secret type says. */
 export function secret(name: string, data: Record<string, string>): K8sObject {
   return {
     apiVersion: "v1",
@@ -86,7 +88,7 @@ export function secret(name: string, data: Record<string, string>): K8sObject {
     metadata: { name, labels: { [LABELS.resource]: "connection-secret" } },
     type: "Opaque",
     data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")])),
-  };
+  } satisfies Composed<Secret>;
 }
 
 /** compact, and also drops objects left empty: status shows a field only once something fills it. */

@@ -38,6 +38,13 @@ export type ForProvider<M extends ManagedKind> = M["spec"]["forProvider"];
 export type InitProvider<M extends ManagedKind> = NonNullable<M["spec"]["initProvider"]>;
 
 /**
+ * A composed resource that is not built by managed() (a Secret, a Usage, a ProviderConfig), typed
+ * by its generated type: `return { apiVersion, kind, metadata, ... } satisfies Composed<Usage>`
+ * makes tsc check every field, and the object still is a K8sObject.
+ */
+export type Composed<T extends { apiVersion: string; kind: string }> = T & { metadata?: K8sObject["metadata"] };
+
+/**
  * An observed composed resource as the codec decodes it (functions/runtime/wire.ts): everything but
  * metadata, of which only these fields. Crossplane also sends managedFields, ownerReferences, uid and
  * more; the codec skips them, and this type keeps code from reading them.
