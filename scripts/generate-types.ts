@@ -90,6 +90,17 @@ export function crdFiles(names: string[], root = CRD_ROOT): Map<string, string> 
   return out;
 }
 
+let camelcase: ((s: string) => string) | undefined;
+
+/** The property name json2jsii gives a field (its own camelcase, as its emitProperty does). */
+function tsName(name: string): string {
+  if (!camelcase) {
+    const json2jsii = createRequire(createRequire(createRequire(import.meta.url).resolve("cdk8s-cli/package.json")).resolve("json2jsii"));
+    camelcase = json2jsii("camelcase") as (s: string) => string;
+  }
+  return camelcase(name.replace(/^\$/, "").replace(/\//, "_"));
+}
+
 /**
  * json2jsii (behind cdk8s import) drops the second of two properties whose names camelCase alike,
  * and the second of two enum values that differ only in case. Neither happens in today's CRDs;
@@ -100,7 +111,7 @@ function checkLossless(node: SchemaObject | undefined, path: string, problems: s
   if (node.properties) {
     const seen = new Map<string, string>();
     for (const [name, child] of Object.entries(node.properties)) {
-      const folded = name.replace(/^\$/, "").replace(/[-_./\s]+/g, "").toLowerCase();
+      const folded = tsName(name);
       const other = seen.get(folded);
       if (other !== undefined) problems.push(`${path}: properties ${other} and ${name} would get one TypeScript name`);
       seen.set(folded, name);
