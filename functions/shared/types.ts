@@ -17,6 +17,34 @@ export interface K8sObject {
 }
 
 /**
+ * A managed-resource kind as functions/crds describes it (generated from the real CRDs by
+ * `npm run generate:types`): its apiVersion and kind as literals and its spec's shape. Renderers
+ * pass one to managed() (`managed<rds.Instance>(...)`) so that tsc checks what they compose.
+ */
+export interface ManagedKind {
+  apiVersion: string;
+  kind: string;
+  spec: { forProvider: object; initProvider?: object | undefined };
+}
+
+/** What managed() takes when no kind is given: any apiVersion, kind and object (not checked). */
+export interface Untyped extends ManagedKind {
+  spec: { forProvider: Obj; initProvider?: Obj | undefined };
+}
+
+/** The forProvider type of a kind, for renderers that build it apart: `const fp: ForProvider<rds.Instance> = {...}`. */
+export type ForProvider<M extends ManagedKind> = M["spec"]["forProvider"];
+/** The initProvider type of a kind. */
+export type InitProvider<M extends ManagedKind> = NonNullable<M["spec"]["initProvider"]>;
+
+/**
+ * A composed resource that is not built by managed() (a Secret, a Usage, a ProviderConfig), typed
+ * by its generated type: `return { apiVersion, kind, metadata, ... } satisfies Composed<Usage>`
+ * makes tsc check every field, and the object still is a K8sObject.
+ */
+export type Composed<T extends { apiVersion: string; kind: string }> = T & { metadata?: K8sObject["metadata"] };
+
+/**
  * An observed composed resource as the codec decodes it (functions/runtime/wire.ts): everything but
  * metadata, of which only these fields. Crossplane also sends managedFields, ownerReferences, uid and
  * more; the codec skips them, and this type keeps code from reading them.
