@@ -26,7 +26,7 @@ const replica = z
     region: z.string().max(32).optional().describe("Region of the replica. Default: spec.region. Another region makes a cross-region replica."),
     networkRef: localRef("Network")
       .optional()
-      .describe("Network for a cross-region replica, in the replica's region: the replica is placed in its database subnets (AWS) / delegated subnet and private DNS zone (Azure). Same-region replicas use spec.networkRef. On Azure the two Networks must be peered (Network spec.peers) so the replica can reach its primary on 5432."),
+      .describe("Network for a cross-region replica, in the replica's region: the replica is placed in its database subnets (AWS) / delegated subnet and private DNS zone (Azure). Same-region replicas use spec.networkRef. On Azure the two Networks must be peered (VNet peering, declared on the Networks) so the replica can reach its primary on 5432."),
     keyId: z
       .string()
       .min(1)
