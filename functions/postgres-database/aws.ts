@@ -16,7 +16,7 @@ import { connectionSecret, connectionSecretName } from "./connection.ts";
 import { CONNECTION_SECRET, finalSnapshotIdentifier, LEGACY_PARAMETER_GROUP, logGroupKey, NETWORK, parameterGroupKey, passwordSecretName, rdsIdentifier, replicaKey, replicaNetwork, usageKey } from "./names.ts";
 import { isRdsDefault, resolveParameters, tlsParameters } from "./parameters.ts";
 import { rdsCaBundle } from "./ca.ts";
-import { releasedReplicaNotes } from "./replicas.ts";
+import { refuseRegionMoves, releasedReplicaNotes } from "./replicas.ts";
 import { rdsLogGroup, SIZE_CLASS } from "./tables.ts";
 
 const RDS = "rds.aws.m.upbound.io/v1beta1";
@@ -274,6 +274,7 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
     });
   }
 
+  refuseRegionMoves(r, observed);
   const host = str(primary["address"]);
   const conn = connectionSecret(ctx, host, rdsCaBundle(region));
   if (conn) r[CONNECTION_SECRET] = conn;

@@ -16,11 +16,12 @@ import { AZURE_CA_BUNDLE } from "./ca.ts";
 import { connectionSecret, connectionSecretName } from "./connection.ts";
 import { CONNECTION_SECRET, NETWORK, passwordSecretName, replicaKey, replicaNetwork, usageKey } from "./names.ts";
 import { resolveParameters, tlsParameters } from "./parameters.ts";
-import { releasedReplicaNotes } from "./replicas.ts";
+import { refuseRegionMoves, releasedReplicaNotes } from "./replicas.ts";
 import { AZURE_REPLICA_AT_LEAST_PRIMARY, PORT, SIZE_CLASS } from "./tables.ts";
 
 const DB = "dbforpostgresql.azure.m.upbound.io/v1beta1";
 const INSIGHTS = "insights.azure.m.upbound.io/v1beta1";
+const NET = "network.azure.m.upbound.io/v1beta1";
 
 /**
  * No LateInitialize on servers: after an HA failover Azure swaps zone and standby zone, and
@@ -150,6 +151,24 @@ export const renderAzure: Renderer<PostgresDatabaseSpec> = (ctx) => {
       const ck = configKey(name, `${key}-`);
       r[ck] = managed(DB, "FlexibleServerConfiguration", ck, { serverIdSelector: own(key), name, value });
     }
+    if (rep.networkRef && rep.networkRef.name !== spec.networkRef.name) {
+      // Private DNS zones resolve only in the VNets linked to them, independently of peering
+      // (https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-networking-private#private-dns-zone-and-virtual-network-peering):
+      // link each side's PostgreSQL zone to the other side's VNet, so clients of either Network resolve
+      // both the primary and the replica (and the promoted replica after a regional failover).
+      const link = (suffix: string, zoneNet: string, vnetNet: string): void => {
+        const lk = `${key}-dns-link-${suffix}`;
+        r[lk] = managed(NET, "PrivateDNSZoneVirtualNetworkLink", lk, {
+          resourceGroupNameSelector: ofNetwork(zoneNet, { resource: "resource-group" }),
+          privateDnsZoneNameSelector: ofNetwork(zoneNet, { resource: "private-dns-zone-postgres" }),
+          virtualNetworkIdSelector: ofNetwork(vnetNet, { resource: "virtual-network" }),
+          registrationEnabled: false,
+          tags,
+        });
+      };
+      link("primary-zone", spec.networkRef.name, network);
+      link("replica-zone", network, spec.networkRef.name);
+    }
     if (rep.networkRef) {
       r[usageKey(replicaNetwork(rep.name))] = networkUsage(usageKey(replicaNetwork(rep.name)), {
         network,
@@ -160,6 +179,7 @@ export const renderAzure: Renderer<PostgresDatabaseSpec> = (ctx) => {
     }
   }
 
+  refuseRegionMoves(r, observed);
   const host = str(server["fqdn"]);
   const conn = connectionSecret(ctx, host, AZURE_CA_BUNDLE);
   if (conn) r[CONNECTION_SECRET] = conn;

@@ -109,6 +109,7 @@ export const postgresDatabase: KindModule<PostgresDatabaseSpec> = {
     "flexibleserverconfigurations.dbforpostgresql.azure.m.upbound.io",
     "flexibleserverdatabases.dbforpostgresql.azure.m.upbound.io",
     "monitordiagnosticsettings.insights.azure.m.upbound.io",
+    "privatednszonevirtualnetworklinks.network.azure.m.upbound.io",
   ],
   // Also composed, and not managed resources (so not activated, and not listed above): one Crossplane
   // Usage (protection.crossplane.io) per Network the server and its replicas stand on, and the v1

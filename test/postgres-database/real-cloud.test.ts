@@ -217,6 +217,26 @@ describe("Keys, types and names refused before the cloud sees them (12.8, 12.10,
   });
 });
 
+describe("Region changes over live resources (12.9)", () => {
+  it("refuses moving a live replica to another region", async () => {
+    const live = observe((await settle(vivr)).resources);
+    const use2 = structuredClone(NETWORKS.find((n) => n.metadata?.name === "vivr-vpc-usw2")!);
+    use2.metadata!.name = "vivr-vpc-use2";
+    (use2.spec as any).region = "us-east-2";
+    const moved = withSpec(vivr, (s) => { s.readReplicas[1].region = "us-east-2"; s.readReplicas[1].keyId = "arn:aws:kms:us-east-2:111122223333:key/abcd"; s.readReplicas[1].networkRef = { name: "vivr-vpc-use2" }; });
+    const out = await render({ xr: moved, required: [...NETWORKS, use2, passwordSecret(vivr)], observed: live });
+    expect(out.fatal).toContain("spec.readReplicas (usw2).region: got us-east-2, but replica-usw2 runs in us-west-2; a server cannot move between regions");
+  });
+  it("refuses a spec.region change over the live server, in the function too", async () => {
+    const live = observe((await run(azure)).resources);
+    const xr = withSpec(azure, (s) => (s.region = "northeurope"));
+    const net = structuredClone(NETWORKS.find((n) => n.metadata?.name === "minimal-azure")!);
+    (net.spec as any).region = "northeurope";
+    const out = await render({ xr, required: [net, passwordSecret(xr)], observed: live });
+    expect(out.fatal).toContain("server runs in westeurope; a server cannot move between regions");
+  });
+});
+
 describe("TLS and the connection Secret (11.15)", () => {
   it("raises the minimum TLS version on both clouds", async () => {
     const a = await run(withSpec(aws, (s) => (s.tls = { minVersion: "1.3" })));
@@ -314,6 +334,15 @@ describe("Flexible Server (11.2, 11.3, 11.4, 11.10, 11.11, 11.13)", () => {
     expect(fp(resources, "replica-westus-server-config-max-connections")).toMatchObject({ name: "max_connections", value: "200", serverIdSelector: { matchLabels: { "platform.tessera.io/resource": "replica-westus" } } });
     expect(fp(resources, "replica-westus-server-config-ssl-min-protocol-version")).toMatchObject({ value: "TLSv1.3" });
     expect(fp(resources, "replica-westus-server-config-require-secure-transport")).toMatchObject({ value: "on" });
+    // Each side's PostgreSQL zone linked to the other side's VNet.
+    expect(fp(resources, "replica-westus-dns-link-primary-zone")).toMatchObject({
+      privateDnsZoneNameSelector: { matchLabels: { "platform.tessera.io/network": "broxiva-eastus", "platform.tessera.io/resource": "private-dns-zone-postgres" } },
+      virtualNetworkIdSelector: { matchLabels: { "platform.tessera.io/network": "broxiva-westus", "platform.tessera.io/resource": "virtual-network" } },
+    });
+    expect(fp(resources, "replica-westus-dns-link-replica-zone")).toMatchObject({
+      resourceGroupNameSelector: { matchLabels: { "platform.tessera.io/network": "broxiva-westus" } },
+      virtualNetworkIdSelector: { matchLabels: { "platform.tessera.io/network": "broxiva-eastus" } },
+    });
   });
   it("refuses a geoRedundant change (XRD transition rule and against the live server)", async () => {
     const schema = xrdSpecSchema("postgres-database");
