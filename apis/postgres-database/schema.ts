@@ -396,4 +396,4 @@ export const PostgresDatabaseStatus = z.object({
     .optional()
     .describe("Replicas removed from spec.readReplicas and what happened to them (orphaned and still running under deletion protection, or deleted)."),
   message: z.string().optional().describe("Why the database is not ready yet, or 'Available'."),
-});
+}).describe("What the function observed: endpoint, ids, replicas and readiness. Crossplane adds conditions.");

@@ -4,6 +4,9 @@
  * is renamed or dropped by a later render.
  */
 import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { PostgresDatabaseSpec } from "../../apis/postgres-database/schema.ts";
 import { REGIONS } from "../../apis/shared/common.ts";
@@ -11,6 +14,7 @@ import { rdsCaBundle } from "../../functions/postgres-database/ca.ts";
 import { finalSnapshotIdentifier, rdsIdentifier } from "../../functions/postgres-database/names.ts";
 import { normalise, PARAMETERS, RESERVED } from "../../functions/postgres-database/parameters.ts";
 import type { K8sObject } from "../../functions/shared/types.ts";
+import { ROOT } from "../../scripts/generate.ts";
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 import { example, NETWORKS, observe, passwordSecret } from "../support/fixtures.ts";
 import { admission, expectRefused, withSpec, xrdSpecSchema } from "../support/refusals.ts";
@@ -266,6 +270,24 @@ describe("TLS and the connection Secret (11.15)", () => {
     const subjects = ca.split(/(?<=-----END CERTIFICATE-----\n)/).filter(Boolean).map((p) => new X509Certificate(p).subject);
     expect(subjects.join()).toContain("DigiCert Global Root G2");
     expect(subjects.join()).toContain("Microsoft RSA Root Certificate Authority 2017");
+  });
+});
+
+describe("XRD descriptions (13.16)", () => {
+  it("describes every field of spec and status", () => {
+    const xrd = parse(readFileSync(join(ROOT, "apis", "postgres-database", "definition.yaml"), "utf8"));
+    const root = xrd.spec.versions[0].schema.openAPIV3Schema.properties;
+    const missing: string[] = [];
+    const walk = (n: any, path: string): void => {
+      if (!n.description) missing.push(path);
+      for (const [k, v] of Object.entries(n.properties ?? {})) walk(v, `${path}.${k}`);
+      if (n.items?.properties) for (const [k, v] of Object.entries(n.items.properties)) walk(v, `${path}[].${k}`);
+    };
+    walk(root.spec, "spec");
+    walk(root.status, "status");
+    expect(missing).toEqual([]);
+    // What each size becomes per cloud is in the size description.
+    expect(root.spec.properties.size.description).toContain("db.m7g.large, GP_Standard_D2ds_v5");
   });
 });
 
