@@ -108,7 +108,9 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
   const storageType = spec.storage.type ?? "gp3";
   checkStorage(spec.storage, storageType);
   const instanceClass = spec.instanceType ?? SIZE_CLASS[spec.size].aws;
-  // With deletion protection the provider never deletes the instance: deleting the XR orphans it.
+  // With deletion protection the provider never deletes the instance: deleting the XR (or removing a
+  // replica) orphans it, and with it what it needs to keep running and be restored (its subnet and
+  // parameter groups, which AWS would refuse to delete while in use, its logs and backup copies).
   const managementPolicies = spec.deletionProtection ? RETAIN : undefined;
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
@@ -131,9 +133,9 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
     tags,
   });
 
-  r["subnet-group"] = managed(RDS, "SubnetGroup", "subnet-group", subnetGroup(region, net));
+  r["subnet-group"] = managed(RDS, "SubnetGroup", "subnet-group", subnetGroup(region, net), { managementPolicies });
   const pg = parameterGroups(observed, family, "", atProvider(observed["instance"]));
-  r[pg.key] = managed(RDS, "ParameterGroup", pg.key, parameterGroup(region));
+  r[pg.key] = managed(RDS, "ParameterGroup", pg.key, parameterGroup(region), { managementPolicies });
   for (const k of pg.keep) r[k] = kept(observed[k]!, k);
 
   const enhanced = spec.monitoring.enhancedMonitoringSeconds;
@@ -203,14 +205,17 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
   }, { managementPolicies });
   r[usageKey(NETWORK)] = networkUsage(usageKey(NETWORK), { network: net, tier: "database", by: { apiVersion: RDS, kind: "Instance", key: "instance" }, reason: `PostgresDatabase ${xr.name}'s RDS instance stands in this Network's database subnets` });
 
-  // Exported logs go to groups Tessera creates first, with a retention; RDS would otherwise create
-  // them itself, kept forever. https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html
+  // Exported logs go to groups Tessera composes with a retention; RDS would otherwise create them
+  // itself, kept forever. The external name is the group's name, so a group RDS created first (or
+  // before this version) is adopted and given the retention, not created twice.
+  // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html
   for (const log of spec.monitoring.logExports ?? []) {
     if (!identifier) {
       pending.push(logGroupKey(log));
       continue;
     }
     r[logGroupKey(log)] = managed(LOGS, "Group", logGroupKey(log), { region, retentionInDays: spec.monitoring.logRetentionDays, tags }, {
+      managementPolicies,
       annotations: { "crossplane.io/external-name": rdsLogGroup(identifier, log) },
     });
   }
@@ -225,7 +230,7 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
       sourceDbInstanceArnSelector: own("instance"),
       kmsKeyId: copy.keyId,
       retentionPeriod: copy.retentionDays ?? spec.backup.retentionDays,
-    });
+    }, { managementPolicies });
   }
 
   for (const rep of spec.readReplicas) {
@@ -247,9 +252,9 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
     // Cross-region: RDS needs the source ARN, known once the primary exists; and a subnet group and
     // parameter group in the replica's region, in the Network referenced for it.
     const rnet = rep.networkRef!.name;
-    r[`${key}-subnet-group`] = managed(RDS, "SubnetGroup", `${key}-subnet-group`, subnetGroup(where, rnet));
+    r[`${key}-subnet-group`] = managed(RDS, "SubnetGroup", `${key}-subnet-group`, subnetGroup(where, rnet), { managementPolicies });
     const rpg = parameterGroups(observed, family, `${key}-`, atProvider(observed[key]));
-    r[rpg.key] = managed(RDS, "ParameterGroup", rpg.key, parameterGroup(where));
+    r[rpg.key] = managed(RDS, "ParameterGroup", rpg.key, parameterGroup(where), { managementPolicies });
     for (const k of rpg.keep) r[k] = kept(observed[k]!, k);
     const sourceArn = str(primary["arn"]) ?? str((observed[key]?.resource.spec?.["forProvider"] as Obj | undefined)?.["replicateSourceDb"]);
     if (!sourceArn) {

@@ -313,6 +313,12 @@ describe("Removed replicas (12.6)", () => {
     expect(out.results.find((r) => r.severity.includes("WARNING"))?.message).toContain("read replica use1 was removed from spec.readReplicas: under deletionProtection it is orphaned");
     expect((out.xr.status as any).releasedReplicas[0]).toContain("keeps running (and billing)");
   });
+  it("keeps what an orphaned replica needs (its subnet and parameter groups) out of deletion", async () => {
+    const { resources } = await settle(vivr);
+    for (const k of ["replica-usw2-subnet-group", "replica-usw2-parameter-group-postgres16", "subnet-group", "log-group-postgresql"]) {
+      expect(byKey(resources, k)!.spec.managementPolicies).toEqual(["Observe", "Create", "Update", "LateInitialize"]);
+    }
+  });
   it("says it is deleted without deletion protection", async () => {
     const xr = withSpec(broxivaAzure, (s) => (s.deletionProtection = false));
     const live = observe((await settle(xr)).resources);
