@@ -4,7 +4,7 @@
  * XRs with it, so every default below is the only default.
  */
 import { z } from "zod";
-import { cel, localRef, providerField, regionField, regionRule, secretNameField, tagsField } from "../shared/common.ts";
+import { cel, localRef, providerField, REGIONS, regionField, regionRule, secretNameField, tagsField } from "../shared/common.ts";
 
 export const MAJOR_VERSIONS = ["14", "15", "16", "17"] as const;
 export const SIZES = ["small", "medium", "large", "xlarge", "2xlarge"] as const;
@@ -36,6 +36,8 @@ const replica = z
   })
   .strict()
   .describe("A read replica: same version, class and storage as the primary, its own endpoint.");
+
+const celList = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(", ")}]`;
 
 /** Azure SKU prefixes and the burstable one (CEL cannot match patterns; the function checks the full pattern). */
 const AZURE_BURSTABLE = "(has(self.instanceType) ? self.instanceType.startsWith('B_') : self.size == 'small')";
@@ -352,6 +354,16 @@ export const PostgresDatabaseSpec = cel(
     rule: "self.provider != 'aws' || self.readReplicas.all(r, !has(r.keyId) || ((r.keyId.startsWith('arn:aws:kms:' + (has(r.region) ? r.region : self.region) + ':')) && (r.keyId.contains(':key/') || r.keyId.contains(':alias/'))))",
     message: "spec.readReplicas: keyId must be a KMS key ARN in the replica's own region (arn:aws:kms:<replica region>:<account>:key/<id>)",
     fieldPath: ".readReplicas",
+  },
+  {
+    rule: `self.readReplicas.all(r, !has(r.region) || (self.provider == 'aws' ? r.region in ${celList(REGIONS.aws)} : r.region in ${celList(REGIONS.azure)}))`,
+    message: "spec.readReplicas: a replica's region must be a region of spec.provider (AWS regions look like us-west-2, Azure regions like westus)",
+    fieldPath: ".readReplicas",
+  },
+  {
+    rule: `!has(self.backup.crossRegionCopy) || self.backup.crossRegionCopy.region in ${celList(REGIONS.aws)}`,
+    message: "spec.backup.crossRegionCopy.region must be an AWS region, such as us-west-2",
+    fieldPath: ".backup.crossRegionCopy.region",
   },
   {
     rule: "self.provider != 'azure' || !has(self.backup.crossRegionCopy)",

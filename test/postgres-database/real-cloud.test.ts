@@ -208,6 +208,7 @@ describe("Keys, types and names refused before the cloud sees them (12.8, 12.10,
     const spec = PostgresDatabaseSpec.parse(aws.spec);
     expect(admission(schema, { ...spec, encryption: { keyId: "arn:aws:kms:us-east-1:111122223333:key/abcd" } }).join()).toContain("KMS key ARN in us-west-2");
     expect(admission(schema, { ...spec, instanceType: "GP_Standard_D4s_v3" }).join()).toContain("spec.instanceType");
+    expect(admission(schema, { ...spec, readReplicas: [{ name: "r", region: "westus" }] }).join()).toContain("a replica's region must be a region of spec.provider");
   });
 
   it("refuses a databaseName change (XRD transition rule and against the live instance/database)", async () => {
