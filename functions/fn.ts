@@ -76,7 +76,8 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
   if (!mod || oxr.apiVersion !== `platform.tessera.io/v1alpha1`) {
     return fatal(rsp, `cannot compose ${oxr.apiVersion} ${oxr.kind}: function-tessera composes platform.tessera.io/v1alpha1 ${Object.keys(KINDS).join(", ")}`, "UnknownKind");
   }
-  const xr = { name: oxr.metadata?.name ?? "", namespace: oxr.metadata?.namespace ?? "" };
+  const uid = oxr.metadata?.["uid"];
+  const xr = { name: oxr.metadata?.name ?? "", namespace: oxr.metadata?.namespace ?? "", ...(typeof uid === "string" && uid ? { uid } : {}) };
   const what = `${oxr.kind} ${xr.namespace}/${xr.name}`;
   try {
     refuseLongName(xr.name);
@@ -109,6 +110,9 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
     const out = mod.renderers[spec.provider](ctx);
     refuseStatefulDrop(mod.stateful, observed, out);
     apply(rsp, oxr, spec, observed, out);
+    for (const message of out.warnings ?? []) {
+      rsp.results.push({ severity: Severity.SEVERITY_WARNING, message, reason: "Warning", target: Target.TARGET_COMPOSITE });
+    }
     return rsp;
   } catch (e) {
     if (e instanceof SpecError) return fatal(rsp, `invalid ${what}: ${e.message}`, "InvalidSpec");

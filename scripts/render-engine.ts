@@ -75,6 +75,8 @@ export async function render(input: RenderInput): Promise<RenderOutput> {
   const namespace = xr.metadata?.namespace ?? "default";
   xr.metadata = { ...xr.metadata, name, namespace };
   const uid = (xr.metadata["uid"] as string | undefined) ?? uidFor(xr);
+  // Crossplane sends the XR with its uid; so does this renderer (renderers may tell XRs apart by it).
+  xr.metadata["uid"] = uid;
   for (const fn of pipelineFor(xr)) {
     if (fn !== FUNCTION_NAME) throw new Error(`this renderer runs only ${FUNCTION_NAME}, but the Composition calls ${fn}`);
   }

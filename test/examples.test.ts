@@ -12,13 +12,19 @@ import { CONNECTION_DETAILS, EXAMPLES, example, observe, requiredFor } from "./s
 
 const keyOf = (o: K8sObject) => o.metadata?.annotations?.[RESOURCE_NAME] as string;
 
+/**
+ * Core kinds need no activation: v1 (Secret) and Crossplane's own (protection.crossplane.io Usage),
+ * which are not managed resources. They are still validated against their CRDs above.
+ */
+const isCore = (r: K8sObject) => r.apiVersion === "v1" || /^[a-z.]*crossplane\.io\//.test(r.apiVersion);
+
 /** Valid against the CRDs, and of a kind the Configuration's activation policy activates. */
 export function expectValid(resources: K8sObject[], xrKind?: string): void {
   const errors = resources.flatMap((r) => validateComposed(r).map((e) => `${keyOf(r)} (${r.apiVersion} ${r.kind}): ${e}`));
   expect(errors).toEqual([]);
   if (!xrKind) return;
   const activated = new Set(KINDS[xrKind]?.composes);
-  const missing = resources.filter((r) => r.apiVersion !== "v1").map((r) => mrdName(r) ?? r.kind).filter((n) => !activated.has(n));
+  const missing = resources.filter((r) => !isCore(r)).map((r) => mrdName(r) ?? r.kind).filter((n) => !activated.has(n));
   expect(missing, `composed by ${xrKind} but not in its composes list`).toEqual([]);
 }
 
@@ -41,7 +47,7 @@ describe.each(EXAMPLES)("%s", (file) => {
     expect(out.resources.every((r) => r.metadata?.namespace === xr.metadata?.namespace)).toBe(true);
     const provider = (xr.spec as { provider: string }).provider;
     for (const r of out.resources) {
-      if (r.apiVersion !== "v1") expect(r.apiVersion).toMatch(new RegExp(`\\.${provider}\\.m\\.upbound\\.io/|^azure\\.m\\.upbound\\.io/`));
+      if (!isCore(r)) expect(r.apiVersion).toMatch(new RegExp(`\\.${provider}\\.m\\.upbound\\.io/|^azure\\.m\\.upbound\\.io/`));
     }
   });
 
@@ -69,9 +75,11 @@ describe.each(EXAMPLES)("%s", (file) => {
       expect(status["connectionSecretName"]).toBe(`${xr.metadata?.name}-connection`);
       const secret = out.resources.find((r) => keyOf(r) === "connection-secret") as K8sObject & { data: Record<string, string> };
       const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
-      expect(Object.keys(data).sort()).toEqual(["database", "host", "password", "port", "sslmode", "uri", "username"]);
+      expect(Object.keys(data).sort()).toEqual(["ca.crt", "database", "host", "password", "port", "sslmode", "uri", "username"]);
       expect(data["password"]).toBe("p@ss:w/rd");
-      expect(data["uri"]).toBe(`postgresql://${data["username"]}:p%40ss%3Aw%2Frd@${data["host"]}:5432/${data["database"]}?sslmode=require`);
+      expect(data["sslmode"]).toBe("verify-full");
+      expect(data["ca.crt"]).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+      expect(data["uri"]).toBe(`postgresql://${data["username"]}:p%40ss%3Aw%2Frd@${data["host"]}:5432/${data["database"]}?sslmode=verify-full`);
     }
     if (xr.kind === "RedisCluster") {
       const provider = (xr.spec as { provider: string }).provider;

@@ -67,6 +67,8 @@ export interface ObservedResource {
 export interface XrMeta {
   name: string;
   namespace: string;
+  /** metadata.uid of the XR: tells one XR from an earlier one of the same name (Crossplane always sends it). */
+  uid?: string;
 }
 
 export interface RenderContext<S> {
@@ -87,6 +89,8 @@ export interface Rendered {
   pending: string[];
   /** Observed keys the spec deliberately removed (e.g. a replica taken out of spec.readReplicas). */
   released: string[];
+  /** Non-fatal things the user must know (a setting degraded, a resource orphaned): Warning results. */
+  warnings?: string[];
 }
 
 export type Renderer<S> = (ctx: RenderContext<S>) => Rendered;
