@@ -126,6 +126,14 @@ export const NetworkSpec = cel(
         { rule: "self.all(a, self.exists_one(b, b.networkRef.name == a.networkRef.name))", message: "spec.peerings: each Network may be named once; remove the duplicate" },
       ),
       flowLogs: flowLogs.optional(),
+      kubernetes: z
+        .object({
+          podCidr: ipv4Cidr.optional().describe("Azure only: the pod range of AKS clusters in this network (Azure CNI overlay; AKS's default is 10.244.0.0/16). Pod traffic is not encapsulated, so the application tier's NSG allows it to and from this range. Pods of several clusters may share it. AWS: must be unset (the VPC CNI gives pods addresses of the private tier)."),
+          serviceCidr: ipv4Cidr.optional().describe("The Kubernetes service range of clusters in this network (AKS's default 10.0.0.0/16 is a common VNet range, so set it). Checked by the function only: neither range may overlap spec.cidr or each other."),
+        })
+        .strict()
+        .optional()
+        .describe("Address ranges Kubernetes clusters placed in this network use outside it, reserved here so nothing overlaps them; K8sCluster reads them."),
       tags: tagsField,
     })
     .strict()
@@ -185,6 +193,11 @@ export const NetworkSpec = cel(
     rule: "self.provider != 'aws' || !has(self.peerings) || size(self.peerings) == 0",
     message: "spec.peerings: Tessera peers Azure VNets only. On AWS nothing it composes needs peering (RDS cross-region replicas replicate over AWS's own network, not the VPC); remove spec.peerings",
     fieldPath: ".peerings",
+  },
+  {
+    rule: "self.provider != 'aws' || !has(self.kubernetes) || !has(self.kubernetes.podCidr)",
+    message: "spec.kubernetes.podCidr: EKS pods take addresses of the private tier (VPC CNI), so there is no pod range to reserve on AWS; remove it",
+    fieldPath: ".kubernetes.podCidr",
   },
   {
     rule: "self.provider != 'azure' || !has(self.flowLogs)",

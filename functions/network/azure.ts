@@ -125,7 +125,16 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
     ],
     private: [
       inbound("AllowAppFromLoadBalancerTier", "Tcp", spec.appPorts.map(String), cidrOf("public"), "From the load-balancer tier"),
-      ...self("private", "*", ["*"], "Kubernetes node and pod traffic (Azure CNI overlay)"),
+      ...self("private", "*", ["*"], "Kubernetes node traffic"),
+      // Azure CNI overlay does not encapsulate pod traffic, so the NSG sees pod addresses, which are
+      // outside the VNet (and outside the VirtualNetwork tag): node<->pod and pod<->pod need their own
+      // allow. https://learn.microsoft.com/azure/aks/azure-cni-overlay#network-security-groups
+      ...(spec.kubernetes?.podCidr
+        ? [
+            inbound("AllowPodsInbound", "*", ["*"], spec.kubernetes.podCidr, "Kubernetes pod traffic (Azure CNI overlay)"),
+            outbound("AllowPodsOutbound", "*", ["*"], spec.kubernetes.podCidr, "Kubernetes pod traffic (Azure CNI overlay)"),
+          ]
+        : []),
       lb,
       denyVnetIn,
       // Egress (VIVR's vivr-app-sg; Broxiva's app-nsg "443 to Internet"): the data tiers on their

@@ -45,6 +45,16 @@ function checkLayout(spec: NetworkSpec): void {
       seen.push({ field, cidr: s.cidr, block: b });
     });
   }
+  const k8s = spec.kubernetes ?? {};
+  for (const [name, cidr] of Object.entries(k8s) as Array<[string, string]>) {
+    const field = `spec.kubernetes.${name}`;
+    if (!isAligned(cidr)) throw SpecError.field(field, `got ${cidr}, which is not a network address`, `use ${cidrFix(cidr)}`);
+    if (overlaps(block(cidr), vpc)) throw SpecError.field(field, `got ${cidr}, which overlaps spec.cidr ${spec.cidr}`, "pick a range outside the network's address space (e.g. 10.244.0.0/16 for pods, 172.16.0.0/16 for services when the network is in 10.0.0.0/8)");
+  }
+  if (k8s.podCidr && k8s.serviceCidr && overlaps(block(k8s.podCidr), block(k8s.serviceCidr))) {
+    throw SpecError.field("spec.kubernetes.serviceCidr", `got ${k8s.serviceCidr}, which overlaps spec.kubernetes.podCidr ${k8s.podCidr}`, "give pods and services disjoint ranges");
+  }
+  if (spec.provider === "aws" && k8s.podCidr) throw SpecError.field("spec.kubernetes.podCidr", "is set on AWS", "remove it: EKS pods take addresses of the private tier");
   if (spec.provider === "aws" && spec.peerings?.length) {
     throw SpecError.field("spec.peerings", "is set on AWS", "remove it: Tessera peers Azure VNets only, and RDS cross-region replicas do not need peering");
   }
