@@ -317,7 +317,6 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
       natGatewayIds: id("nat-gateway") ? [id("nat-gateway")] : undefined,
       privateDnsZoneIds: { postgres: id("private-dns-zone-postgres"), redis: id("private-dns-zone-redis"), managedRedis: id("private-dns-zone-managed-redis") },
       usableAddresses: Object.fromEntries(tiers.map((t) => [t, 2 ** (32 - block(cidrOf(t)).prefix) - RESERVED_PER_SUBNET])),
-      dependants: deps.length ? deps.map((d) => `${d.who}: ${d.tier} tier`) : undefined,
     },
     pending: [],
     released: [],

@@ -119,15 +119,19 @@ export function refuseTakingFromDependants(deps: Dependant[], observed: Record<s
   const used = new Set(deps.map((d) => d.tier));
   const kept = new Set<string>();
   for (const [key, o] of Object.entries(out.resources)) for (const i of provides(key, o)) kept.add(i.what);
+  const lost: Item[] = [];
   for (const [key, o] of Object.entries(observed)) {
-    for (const i of provides(key, o.resource)) {
-      if (!used.has(i.tier) || kept.has(i.what)) continue;
-      const who = deps.filter((d) => d.tier === i.tier).map((d) => d.who);
-      throw SpecError.field(
-        i.field,
-        `this change would remove ${i.what}, which the ${i.tier} tier's dependant${who.length > 1 ? "s" : ""} ${who.slice(0, 3).join(", ")}${who.length > 3 ? ` and ${who.length - 3} more` : ""} still use${who.length > 1 ? "" : "s"}`,
-        "put it back; remove or move what stands on it first (delete it, or point it at another Network), then change the Network",
-      );
-    }
+    for (const i of provides(key, o.resource)) if (used.has(i.tier) && !kept.has(i.what)) lost.push(i);
   }
+  if (lost.length === 0) return;
+  // Name the most telling loss first: a subnet, then a rule, then what hangs off them.
+  const rank = (i: Item) => (i.what.startsWith("subnet-") ? 0 : /rule|^sg-/.test(i.what) ? 1 : 2);
+  const [first] = lost.sort((a, b) => rank(a) - rank(b) || a.what.localeCompare(b.what));
+  const i = first!;
+  const who = deps.filter((d) => d.tier === i.tier).map((d) => d.who);
+  throw SpecError.field(
+    i.field,
+    `this change would remove ${i.what}${lost.length > 1 ? ` (and ${lost.length - 1} more)` : ""}, which the ${i.tier} tier's dependant${who.length > 1 ? "s" : ""} ${who.slice(0, 3).join(", ")}${who.length > 3 ? ` and ${who.length - 3} more` : ""} still use${who.length > 1 ? "" : "s"}`,
+    "put it back; remove or move what stands on it first (delete it, or point it at another Network), then change the Network",
+  );
 }

@@ -81,7 +81,9 @@ function validate({ spec, xr, required }: RenderContext<NetworkSpec>): void {
 /** Renders, then refuses the result if it takes away what a live dependant stands on. */
 const guarded = (render: Renderer<NetworkSpec>): Renderer<NetworkSpec> => (ctx) => {
   const out = render(ctx);
-  refuseTakingFromDependants(dependantsOf(ctx.required, ctx.xr), ctx.observed, out);
+  const deps = dependantsOf(ctx.required, ctx.xr);
+  refuseTakingFromDependants(deps, ctx.observed, out);
+  if (deps.length) out.status["dependants"] = deps.map((d) => `${d.who}: ${d.tier} tier`);
   return out;
 };
 
