@@ -112,7 +112,7 @@ export const NetworkSpec = cel(
         .optional()
         .describe("Egress NAT for the application tier. PerZone: one NAT gateway in each zone that has application subnets (survives a zone outage; needs a public subnet in each of those zones). Shared: one NAT gateway for all. Default: PerZone on AWS; Azure offers only Shared (a subnet takes a single NAT gateway)."),
       appPorts: z
-        .array(z.int().min(1).max(65535))
+        .array(z.int().min(1).max(65535).describe("A TCP port of the application tier."))
         .min(1)
         .max(8)
         .default([8080])
@@ -208,7 +208,7 @@ export const NetworkSpec = cel(
 
 export type NetworkSpec = z.output<typeof NetworkSpec>;
 
-const ids = z.array(z.string().max(512)).max(6);
+const ids = z.array(z.string().max(512).describe("A cloud resource id.")).max(6);
 const perTier = <T extends z.ZodType>(t: T, what: string) =>
   z
     .object({
@@ -246,6 +246,6 @@ export const NetworkStatus = z.object({
     .optional()
     .describe("Azure private DNS zones linked to the VNet."),
   flowLogGroup: z.string().optional().describe("AWS: CloudWatch Logs group the VPC flow logs go to."),
-  dependants: z.array(z.string()).max(100).optional().describe("What stands on this network (from the Crossplane Usages of it): kind, name and tier. Their tiers, zones and ports cannot be removed, and on Azure the resource group is kept (not deleted) while any exist."),
+  dependants: z.array(z.string().describe("One dependant: kind, name, the resource that uses the network, and the tier.")).max(100).optional().describe("What stands on this network (from the Crossplane Usages of it): kind, name and tier. Their tiers, zones and ports cannot be removed, and on Azure the resource group is kept (not deleted) while any exist."),
   message: z.string().optional().describe("Why the network is not ready yet, or 'Available'."),
-});
+}).describe("What the function observed of the network's cloud resources.");

@@ -1,4 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { ROOT } from "../../scripts/generate.ts";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 import { example, observe } from "../support/fixtures.ts";
@@ -314,6 +318,25 @@ describe("Network refusals of what the cloud would refuse later (issue 11.4, 12.
     const long = structuredClone(aws);
     long.metadata!.name = "n".repeat(80);
     await expectRefused({ xr: long }, "metadata.name", "80 characters", "at most 63");
+  });
+});
+
+describe("Network XRD documentation (issue 13.16)", () => {
+  it("describes every field of spec and status, and lists the supported regions", () => {
+    const xrd = parse(readFileSync(join(ROOT, "apis", "network", "definition.yaml"), "utf8"));
+    const root = xrd.spec.versions[0].schema.openAPIV3Schema;
+    const missing: string[] = [];
+    const walk = (n: any, path: string): void => {
+      if (!n || typeof n !== "object") return;
+      if (!n.description) missing.push(path);
+      for (const [k, v] of Object.entries(n.properties ?? {})) walk(v, `${path}.${k}`);
+      if (n.items) walk(n.items, `${path}[]`);
+    };
+    walk(root.properties.spec, "spec");
+    walk(root.properties.status, "status");
+    expect(missing).toEqual([]);
+    expect(root.properties.spec.properties.region.description).toContain("us-west-2");
+    expect(root.properties.spec.properties.region.description).toContain("westeurope");
   });
 });
 
