@@ -31,16 +31,18 @@ export const MANAGED_REDIS_DNS_ZONE = "privatelink.redis.azure.net";
  */
 export const REDIS_PORTS = ["10000", "8500-8599", "6380", "15000-15999"];
 
-/** Name of a rule, link or peering that carries a peer Network's name, within Azure's 80 characters. */
-const withPeer = (prefix: string, peer: string) => `${prefix}-${peer}`.slice(0, 80);
-/** Composed-resource key for a peer's resources; label values hold 63 characters. */
-export const peerKey = (prefix: string, peer: string) => {
-  const key = `${prefix}-${peer}`;
-  if (key.length <= 63) return key;
+/** `<prefix>-<peer>`, or when longer than `max`, its first characters and a hash of the peer's name (stable, distinct per peer). */
+function boundedName(prefix: string, peer: string, max: number): string {
+  const name = `${prefix}-${peer}`;
+  if (name.length <= max) return name;
   let h = 0;
   for (const c of peer) h = (Math.imul(h, 31) + c.charCodeAt(0)) | 0;
-  return `${key.slice(0, 54)}-${(h >>> 0).toString(16).padStart(8, "0")}`;
-};
+  return `${name.slice(0, max - 9)}-${(h >>> 0).toString(16).padStart(8, "0")}`;
+}
+/** NSG rule name carrying a peer Network's name, within Azure's 80 characters. */
+const withPeer = (prefix: string, peer: string) => boundedName(prefix, peer, 80);
+/** Composed-resource key for a peer's resources; the key is a label value, which holds 63 characters. */
+export const peerKey = (prefix: string, peer: string) => boundedName(prefix, peer, 63);
 
 interface NsgRule {
   name: string;

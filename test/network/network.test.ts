@@ -9,6 +9,7 @@ import { example, observe } from "../support/fixtures.ts";
 import { admission, expectRefused, withSpec, xrdSpecSchema } from "../support/refusals.ts";
 import { NetworkSpec } from "../../apis/network/schema.ts";
 import { network } from "../../functions/network/index.ts";
+import { peerKey } from "../../functions/network/azure.ts";
 import { networkUsage } from "../../functions/shared/usage.ts";
 import { NETWORKS } from "../support/fixtures.ts";
 
@@ -221,6 +222,13 @@ describe("Network on Azure: VNet peering (issue 11.2)", () => {
     ["the same peer twice", (s: any) => s.peerings.push({ networkRef: { name: "broxiva-westus" } }), ["each Network may be named once"]],
   ] as const)("refuses %s", async (_n, patch, fragments) => {
     await expectRefused({ xr: withSpec(eastus, patch), required: NETWORKS }, ...fragments);
+  });
+
+  it("keeps keys (label values) and rule names of long peer names within their limits, distinct per peer", () => {
+    const [a, b] = [`${"p".repeat(62)}a`, `${"p".repeat(62)}b`];
+    expect(peerKey("private-dns-zone-link-peer-postgres", a).length).toBeLessThanOrEqual(63);
+    expect(peerKey("peering", a)).not.toBe(peerKey("peering", b));
+    expect(peerKey("peering", "broxiva-westus")).toBe("peering-broxiva-westus");
   });
 
   it("refuses peerings on AWS, at admission and in the function", async () => {
