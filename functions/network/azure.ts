@@ -120,10 +120,10 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
       // Application Gateway v2 cannot start without its control-plane ports; they are not data ports.
       inbound("AllowGatewayManagerInbound", "Tcp", ["65200-65535"], "GatewayManager", "Application Gateway v2 infrastructure"),
       lb,
-      // The gateway sends only to the application tier. Its internet egress stays open: Application
-      // Gateway v2 does not support NSGs that block it. https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure#network-security-groups
-      outbound("AllowAppTierOutbound", "Tcp", spec.appPorts.map(String), cidrOf("private"), "To the application tier"),
-      denyVnetOut,
+      // No outbound rules: Application Gateway v2 is unsupported behind an NSG that denies any outbound
+      // connectivity (it reports health and takes updates over it), unless the subscription opts in to
+      // private Application Gateway deployment. AWS's load-balancer tier, by contrast, sends only to the
+      // application tier. https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure#network-security-groups
     ],
     private: [
       inbound("AllowAppFromLoadBalancerTier", "Tcp", spec.appPorts.map(String), cidrOf("public"), "From the load-balancer tier"),
