@@ -78,8 +78,23 @@ function validate({ spec, xr, required }: RenderContext<NetworkSpec>): void {
   });
 }
 
+/**
+ * spec.region is immutable in the XRD (a CEL transition rule), which the function cannot evaluate
+ * without the old object; what exists in the cloud says where the network is.
+ */
+function refuseRegionChange({ spec, observed }: RenderContext<NetworkSpec>): void {
+  for (const [key, o] of Object.entries(observed)) {
+    const fp = (o.resource.spec?.["forProvider"] ?? {}) as { region?: unknown; location?: unknown };
+    const where = fp.region ?? fp.location;
+    if (typeof where === "string" && where !== spec.region) {
+      throw SpecError.field("spec.region", `got ${spec.region}, but this network already exists in ${where} (${key})`, `set spec.region back to ${where}; to move, create a new Network in ${spec.region} and move what stands on this one`);
+    }
+  }
+}
+
 /** Renders, then refuses the result if it takes away what a live dependant stands on. */
 const guarded = (render: Renderer<NetworkSpec>): Renderer<NetworkSpec> => (ctx) => {
+  refuseRegionChange(ctx);
   const out = render(ctx);
   const deps = dependantsOf(ctx.required, ctx.xr);
   refuseTakingFromDependants(deps, ctx.observed, out);

@@ -321,6 +321,13 @@ describe("Network refusals of what the cloud would refuse later (issue 11.4, 12.
     expect(() => network.parse({ ...spec, subnets: { ...spec.subnets, public: [{ zone: "a", cidr: "10.20.0.0/24" }, { zone: "e", cidr: "10.20.1.0/24" }] } })).toThrow(/us-west-2.*a, b, c, d/);
   });
 
+  it("refuses a region change over live resources in the function too (offline render has no old object)", async () => {
+    const observed = observe((await render({ xr: aws })).resources);
+    await expectRefused({ xr: withSpec(aws, (s) => (s.region = "us-east-1")), observed }, "spec.region", "already exists in us-west-2", "set spec.region back to us-west-2");
+    const az = observe((await render({ xr: azure })).resources);
+    await expectRefused({ xr: withSpec(azure, (s) => (s.region = "northeurope")), observed: az }, "spec.region", "already exists in westeurope");
+  });
+
   it("refuses a Network name too long for label values", async () => {
     const long = structuredClone(aws);
     long.metadata!.name = "n".repeat(80);
