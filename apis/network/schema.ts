@@ -137,7 +137,9 @@ export const NetworkSpec = cel(
       tags: tagsField,
     })
     .strict()
-    .describe("A private network with public, application, database and cache tiers."),
+    .describe(
+      "A private network with public, application, database and cache tiers. Checked by the function only (kubectl apply accepts them, the XR then reports the refusal): CIDR alignment, containment and overlap; Kubernetes ranges outside the network; peers (exist, same cloud, not overlapping); metadata.name at most 63 characters (a label value on every resource); a region change over live resources; and nothing a live dependant (PostgresDatabase, RedisCluster) stands on may be removed.",
+    ),
   regionRule(),
   {
     rule: `self.provider != 'aws' || (${everySubnet("has(s.zone)")})`,
