@@ -17,7 +17,12 @@ export type Tier = (typeof TIERS)[number];
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-/** Smallest subnet each cloud accepts: AWS /28 (16 addresses), Azure /29 (8 addresses). Both reserve 5 per subnet. */
+/**
+ * Smallest subnet each cloud accepts: AWS /28 (16 addresses), Azure /29 (8 addresses). Both reserve 5
+ * per subnet (network, router, DNS, future use, broadcast on AWS; network, gateway, 2 DNS, broadcast on Azure).
+ * https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html
+ * https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq#are-there-any-restrictions-on-using-ip-addresses-within-these-subnets
+ */
 export const MAX_SUBNET_PREFIX = { aws: 28, azure: 29 } as const;
 export const RESERVED_PER_SUBNET = 5;
 
