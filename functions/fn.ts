@@ -94,7 +94,12 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
         extraResources: {},
         schemas: {},
         resources: Object.fromEntries(
-          Object.entries(selectors).map(([k, s]) => [k, { apiVersion: s.apiVersion, kind: s.kind, matchName: s.name, namespace: s.namespace }]),
+          Object.entries(selectors).map(([k, s]) => [
+            k,
+            s.matchLabels
+              ? { apiVersion: s.apiVersion, kind: s.kind, matchLabels: { labels: s.matchLabels }, namespace: s.namespace }
+              : { apiVersion: s.apiVersion, kind: s.kind, matchName: s.name, namespace: s.namespace },
+          ]),
         ),
       };
       for (const name of Object.keys(selectors)) {

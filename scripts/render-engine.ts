@@ -57,8 +57,11 @@ export function loadObjects(path: string): K8sObject[] {
   );
 }
 
-function matches(sel: { apiVersion: string; kind: string; matchName?: string | undefined; namespace?: string | undefined }, o: K8sObject): boolean {
-  return o.apiVersion === sel.apiVersion && o.kind === sel.kind && o.metadata?.name === sel.matchName && (!sel.namespace || o.metadata?.namespace === sel.namespace);
+function matches(sel: { apiVersion: string; kind: string; matchName?: string | undefined; matchLabels?: { labels: Record<string, string> } | undefined; namespace?: string | undefined }, o: K8sObject): boolean {
+  const picked = sel.matchLabels
+    ? Object.entries(sel.matchLabels.labels).every(([k, v]) => o.metadata?.labels?.[k] === v)
+    : o.metadata?.name === sel.matchName;
+  return o.apiVersion === sel.apiVersion && o.kind === sel.kind && picked && (!sel.namespace || o.metadata?.namespace === sel.namespace);
 }
 
 function pipelineFor(xr: K8sObject): string[] {

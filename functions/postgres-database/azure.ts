@@ -151,24 +151,10 @@ export const renderAzure: Renderer<PostgresDatabaseSpec> = (ctx) => {
       const ck = configKey(name, `${key}-`);
       r[ck] = managed(DB, "FlexibleServerConfiguration", ck, { serverIdSelector: own(key), name, value });
     }
-    if (rep.networkRef && rep.networkRef.name !== spec.networkRef.name) {
-      // Private DNS zones resolve only in the VNets linked to them, independently of peering
-      // (https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-networking-private#private-dns-zone-and-virtual-network-peering):
-      // link each side's PostgreSQL zone to the other side's VNet, so clients of either Network resolve
-      // both the primary and the replica (and the promoted replica after a regional failover).
-      const link = (suffix: string, zoneNet: string, vnetNet: string): void => {
-        const lk = `${key}-dns-link-${suffix}`;
-        r[lk] = managed(NET, "PrivateDNSZoneVirtualNetworkLink", lk, {
-          resourceGroupNameSelector: ofNetwork(zoneNet, { resource: "resource-group" }),
-          privateDnsZoneNameSelector: ofNetwork(zoneNet, { resource: "private-dns-zone-postgres" }),
-          virtualNetworkIdSelector: ofNetwork(vnetNet, { resource: "virtual-network" }),
-          registrationEnabled: false,
-          tags,
-        });
-      };
-      link("primary-zone", spec.networkRef.name, network);
-      link("replica-zone", network, spec.networkRef.name);
-    }
+    // The replica resolves and reaches the primary through the two Networks' peering: each Network
+    // links its peer's PostgreSQL private DNS zone into its own VNet and allows 5432 between the
+    // database subnets (functions/network/azure.ts); validate() refuses a replica whose Networks do
+    // not peer. Azure allows one link per zone and VNet, so the database composes no link of its own.
     if (rep.networkRef) {
       r[usageKey(replicaNetwork(rep.name))] = networkUsage(usageKey(replicaNetwork(rep.name)), {
         network,

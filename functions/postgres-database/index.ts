@@ -4,7 +4,7 @@ import { API_VERSION, REGIONS } from "../../apis/shared/common.ts";
 import { SpecError } from "../shared/errors.ts";
 import { checkNetwork } from "../shared/network-ref.ts";
 import { parseSpec } from "../shared/parse.ts";
-import type { KindModule, RenderContext, Selector } from "../shared/types.ts";
+import type { K8sObject, KindModule, RenderContext, Selector } from "../shared/types.ts";
 import { connectionSecretName } from "./connection.ts";
 import { renderAws } from "./aws.ts";
 import { renderAzure } from "./azure.ts";
@@ -79,8 +79,28 @@ function validate({ spec, xr, required }: RenderContext<PostgresDatabaseSpec>): 
   spec.readReplicas.forEach((r, i) => {
     if (r.networkRef) {
       checkNetwork(`spec.readReplicas[${i}].networkRef.name`, required[replicaNetwork(r.name)], r.networkRef.name, xr.namespace, spec.provider, r.region ?? spec.region);
+      if (spec.provider === "azure" && r.networkRef.name !== spec.networkRef.name) checkPeered(i, spec.networkRef.name, r.networkRef.name, required[NETWORK]?.[0], required[replicaNetwork(r.name)]?.[0]);
     }
   });
+}
+
+/**
+ * An Azure replica in another Network replicates from the primary over VNet peering, and resolves it
+ * through the peer's private DNS zone, which the Network links only for peers. Both Networks must name
+ * each other in spec.peerings (a one-sided peering stays Initiated and carries nothing).
+ */
+function checkPeered(i: number, primary: string, replica: string, primaryNet: K8sObject | undefined, replicaNet: K8sObject | undefined): void {
+  const peers = (n: K8sObject | undefined) => ((n?.spec as { peerings?: Array<{ networkRef?: { name?: string } }> } | undefined)?.peerings ?? []).map((p) => p.networkRef?.name);
+  const missing = [
+    ...(peers(primaryNet).includes(replica) ? [] : [`Network ${primary} does not name ${replica}`]),
+    ...(peers(replicaNet).includes(primary) ? [] : [`Network ${replica} does not name ${primary}`]),
+  ];
+  if (missing.length === 0) return;
+  throw SpecError.field(
+    `spec.readReplicas[${i}].networkRef.name`,
+    `got ${JSON.stringify(replica)}, which is not peered with the primary's Network (${missing.join("; ")} in spec.peerings); the replica could neither reach nor resolve its primary`,
+    `add peerings: [{ networkRef: { name: ${replica} } }] to Network ${primary} and peerings: [{ networkRef: { name: ${primary} } }] to Network ${replica}`,
+  );
 }
 
 export const postgresDatabase: KindModule<PostgresDatabaseSpec> = {
@@ -112,7 +132,6 @@ export const postgresDatabase: KindModule<PostgresDatabaseSpec> = {
     "flexibleserverconfigurations.dbforpostgresql.azure.m.upbound.io",
     "flexibleserverdatabases.dbforpostgresql.azure.m.upbound.io",
     "monitordiagnosticsettings.insights.azure.m.upbound.io",
-    "privatednszonevirtualnetworklinks.network.azure.m.upbound.io",
   ],
   // Also composed, and not managed resources (so not activated, and not listed above): one Crossplane
   // Usage (protection.crossplane.io) per Network the server and its replicas stand on, and the v1

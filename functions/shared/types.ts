@@ -95,10 +95,13 @@ export interface Rendered {
 
 export type Renderer<S> = (ctx: RenderContext<S>) => Rendered;
 
+/** A required resource: one object by name, or (matchLabels) every object in the namespace with these labels. */
 export interface Selector {
   apiVersion: string;
   kind: string;
-  name: string;
+  name?: string;
+  /** Select by labels instead of name (e.g. the Usages of a Network); the match may be empty. */
+  matchLabels?: Record<string, string>;
   namespace: string;
 }
 

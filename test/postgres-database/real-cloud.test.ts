@@ -363,15 +363,12 @@ describe("Flexible Server (11.2, 11.3, 11.4, 11.10, 11.11, 11.13)", () => {
     expect(fp(resources, "replica-westus-server-config-max-connections")).toMatchObject({ name: "max_connections", value: "200", serverIdSelector: { matchLabels: { "platform.tessera.io/resource": "replica-westus" } } });
     expect(fp(resources, "replica-westus-server-config-ssl-min-protocol-version")).toMatchObject({ value: "TLSv1.3" });
     expect(fp(resources, "replica-westus-server-config-require-secure-transport")).toMatchObject({ value: "on" });
-    // Each side's PostgreSQL zone linked to the other side's VNet.
-    expect(fp(resources, "replica-westus-dns-link-primary-zone")).toMatchObject({
-      privateDnsZoneNameSelector: { matchLabels: { "platform.tessera.io/network": "broxiva-eastus", "platform.tessera.io/resource": "private-dns-zone-postgres" } },
-      virtualNetworkIdSelector: { matchLabels: { "platform.tessera.io/network": "broxiva-westus", "platform.tessera.io/resource": "virtual-network" } },
-    });
-    expect(fp(resources, "replica-westus-dns-link-replica-zone")).toMatchObject({
-      resourceGroupNameSelector: { matchLabels: { "platform.tessera.io/network": "broxiva-westus" } },
-      virtualNetworkIdSelector: { matchLabels: { "platform.tessera.io/network": "broxiva-eastus" } },
-    });
+    // The Networks' peering links the zones; the database composes no link of its own (Azure allows one per zone and VNet).
+    expect(resources.filter((r: any) => r.kind === "PrivateDNSZoneVirtualNetworkLink")).toEqual([]);
+  });
+  it("refuses a cross-region replica whose Networks do not peer each other", async () => {
+    const unpeered = required(broxivaAzure).map((o: any) => (o.kind === "Network" && o.metadata.name === "broxiva-westus" ? { ...o, spec: { ...o.spec, peerings: [] } } : o));
+    await expectRefused({ xr: broxivaAzure, required: unpeered }, "spec.readReplicas[0].networkRef.name", "Network broxiva-westus does not name broxiva-eastus", "add peerings");
   });
   it("refuses a geoRedundant change (XRD transition rule and against the live server)", async () => {
     const schema = xrdSpecSchema("postgres-database");
