@@ -173,6 +173,11 @@ export const ObjectStoreSpec = cel(
     fieldPath: ".versioning",
   },
   {
+    rule: "self.provider != 'azure' || (self.redundancy in ['zone', 'geoZone']) == (oldSelf.redundancy in ['zone', 'geoZone'])",
+    message: "spec.redundancy: Azure replaces the storage account (deleting its data) to move between {local, geo} and {zone, geoZone}; keep the current kind, or create a new ObjectStore and copy the data",
+    fieldPath: ".redundancy",
+  },
+  {
     rule: "self.provider != 'aws' || !has(self.softDeleteDays)",
     message: "spec.softDeleteDays is Azure only: S3 has no soft delete; with versioning a deleted object stays as a non-current version, kept for lifecycle noncurrentExpireAfterDays",
     fieldPath: ".softDeleteDays",
