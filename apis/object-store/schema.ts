@@ -161,7 +161,7 @@ export const ObjectStoreSpec = cel(
       deletionProtection: z
         .boolean()
         .default(true)
-        .describe("Keep the bucket or account (and its data, configuration and replica) when this resource is deleted. Off: deleting it deletes them; AWS deletes a bucket only when it is empty (Tessera never force-empties one), Azure deletes the account with all its data."),
+        .describe("Keep the buckets (AWS: with their public-access block, ownership, encryption, versioning and TLS-only policy) or the resource group, accounts and containers (Azure) when this resource is deleted; lifecycle rules, CORS, logging, replication and access identities are removed. Off: deleting this resource deletes everything; AWS deletes a bucket only when it is empty (Tessera never force-empties one), Azure deletes the account with all its data."),
       connectionSecretName: secretNameField,
       tags: tagsField,
     })

@@ -64,8 +64,15 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
   const released: string[] = [];
-  const mr = (apiVersion: string, kind: string, key: string, forProvider: Obj, externalName?: string) =>
-    managed(apiVersion, kind, key, forProvider, { annotations: externalName ? { "crossplane.io/external-name": externalName } : undefined, managementPolicies: policies });
+  /**
+   * deletionProtection retains what holds data and what keeps it safe (buckets and their always-present
+   * security companions), so an orphaned bucket stays private, encrypted and TLS-only. Optional
+   * features (lifecycle, CORS, logging, replication, access) keep the default policies: removing one
+   * from the spec must remove it in the cloud. An orphaned expiry rule would go on deleting data, and
+   * an orphaned replication would go on writing into a released replica.
+   */
+  const mr = (apiVersion: string, kind: string, key: string, forProvider: Obj, externalName?: string, retain = true) =>
+    managed(apiVersion, kind, key, forProvider, { annotations: externalName ? { "crossplane.io/external-name": externalName } : undefined, managementPolicies: retain ? policies : undefined });
   /** Adds `key` once `ready`, or when it already exists; otherwise says it waits. */
   const gate = (key: string, ready: boolean, make: () => K8sObject) => {
     if (ready || observed[key]) r[key] = make();
@@ -96,7 +103,7 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
         rule: [keyId ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyId }, bucketKeyEnabled: true } : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
       }));
     gate(`${prefix}policy`, up, () => mr(S3, "BucketPolicy", `${prefix}policy`, { ...on, policy: bucketPolicy(prefix ? { cdn: { originAccess: false }, acceptsAccessLogs: false } : spec, bucketName_) }));
-    if (lifecycle.length) gate(`${prefix}lifecycle`, up, () => mr(S3, "BucketLifecycleConfiguration", `${prefix}lifecycle`, { ...on, rule: s3Lifecycle(lifecycle) }));
+    if (lifecycle.length) gate(`${prefix}lifecycle`, up, () => mr(S3, "BucketLifecycleConfiguration", `${prefix}lifecycle`, { ...on, rule: s3Lifecycle(lifecycle) }, undefined, false));
   };
 
   bucket("", region, name, spec.encryption.keyId, spec.versioning, spec.lifecycle);
@@ -108,7 +115,7 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
       mr(S3, "BucketCorsConfiguration", "cors", {
         ...on,
         corsRule: spec.cors.map((c) => ({ allowedOrigins: c.allowedOrigins, allowedMethods: c.allowedMethods, allowedHeaders: c.allowedHeaders, exposeHeaders: c.exposeHeaders, maxAgeSeconds: c.maxAgeSeconds })),
-      }));
+      }, undefined, false));
   }
 
   if (spec.accessLogs) {
@@ -123,7 +130,7 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
         targetPrefix: spec.accessLogs!.prefix ?? `${xr.namespace}/${xr.name}/`,
         // Date-partitioned keys, so logs of one day can be queried (and expired) together.
         targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: "EventTime" } },
-      }));
+      }, undefined, false));
   }
 
   // Replication: a replica bucket in the other region, its role, and the configuration on the source.
@@ -135,13 +142,16 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
   const replica = bucketName(xr, true);
   if (rep) {
     bucket("replica-", rep.region, replica, rep.keyId, true, spec.lifecycle);
-    r["replication-role"] = managed(IAM, "Role", "replication-role", { assumeRolePolicy: trustPolicy("s3.amazonaws.com"), description: `Tessera ObjectStore ${xr.namespace}/${xr.name}: S3 replication to ${rep.region}`, tags }, { managementPolicies: policies });
-    r["replication-role-policy"] = managed(IAM, "RolePolicy", "replication-role-policy", { roleSelector: own("replication-role"), policy: replicationPolicy(name, replica, spec.encryption.keyId, rep.keyId) }, { managementPolicies: policies });
-    const both = isReady(observed["versioning"]) && isReady(observed["replica-versioning"]) && isReady(observed["replication-role"]);
+    r["replication-role"] = managed(IAM, "Role", "replication-role", { assumeRolePolicy: trustPolicy("s3.amazonaws.com"), description: `Tessera ObjectStore ${xr.namespace}/${xr.name}: S3 replication to ${rep.region}`, tags });
+    r["replication-role-policy"] = managed(IAM, "RolePolicy", "replication-role-policy", { roleSelector: own("replication-role"), policy: replicationPolicy(name, replica, spec.encryption.keyId, rep.keyId) });
+    // The role by its ARN as observed (the configuration takes an ARN; the ARN carries the account id,
+    // which only the created role tells), or as last rendered while the role's status is briefly empty.
+    const roleArn = str(atProvider(observed["replication-role"])["arn"]) ?? str((observed["replication"]?.resource.spec?.["forProvider"] as Obj | undefined)?.["role"]);
+    const both = isReady(observed["versioning"]) && isReady(observed["replica-versioning"]) && !!roleArn;
     gate("replication", both, () =>
       mr(S3, "BucketReplicationConfiguration", "replication", {
         ...on,
-        roleSelector: own("replication-role"),
+        role: roleArn,
         rule: [{
           id: "replicate-all",
           status: "Enabled",
@@ -156,7 +166,7 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
           // KMS-encrypted objects replicate only when asked, re-encrypted with the replica's key.
           sourceSelectionCriteria: spec.encryption.keyId ? { sseKmsEncryptedObjects: { status: "Enabled" } } : undefined,
         }],
-      }));
+      }, undefined, false));
   } else if (observed["replica-bucket"]) {
     // The spec removed replication: the replica bucket goes (orphaned under deletionProtection).
     released.push("replica-bucket");
@@ -171,18 +181,21 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
       assumeRolePolicy: trustPolicy("pods.eks.amazonaws.com"),
       description: `Tessera ObjectStore ${xr.namespace}/${xr.name}: ${a.role} for ${a.clusterRef.name}/${a.namespace}/${a.serviceAccount}`,
       tags,
-    }, { managementPolicies: policies });
-    r[`access-policy-${h}`] = managed(IAM, "RolePolicy", `access-policy-${h}`, { roleSelector: own(`access-role-${h}`), policy: accessPolicy(a.role, name, spec.encryption.keyId) }, { managementPolicies: policies });
-    gate(`access-association-${h}`, !!cluster.clusterName, () =>
+    });
+    r[`access-policy-${h}`] = managed(IAM, "RolePolicy", `access-policy-${h}`, { roleSelector: own(`access-role-${h}`), policy: accessPolicy(a.role, name, spec.encryption.keyId) });
+    const seen = observed[`access-association-${h}`]?.resource.spec?.["forProvider"] as Obj | undefined;
+    const clusterName = cluster.clusterName ?? str(seen?.["clusterName"]);
+    const roleArn = str(atProvider(observed[`access-role-${h}`])["arn"]) ?? str(seen?.["roleArn"]);
+    gate(`access-association-${h}`, !!clusterName && !!roleArn, () =>
       managed(EKS, "PodIdentityAssociation", `access-association-${h}`, {
         region: cluster.region,
-        clusterName: cluster.clusterName ?? (observed[`access-association-${h}`]?.resource.spec?.["forProvider"] as Obj | undefined)?.["clusterName"],
+        clusterName,
         namespace: a.namespace,
         serviceAccount: a.serviceAccount,
-        roleArnSelector: own(`access-role-${h}`),
+        roleArn,
         tags,
-      }, { managementPolicies: policies }));
-    identities.push({ cluster: a.clusterRef.name, namespace: a.namespace, serviceAccount: a.serviceAccount, roleArn: str(atProvider(observed[`access-role-${h}`])["arn"]) });
+      }));
+    identities.push({ cluster: a.clusterRef.name, namespace: a.namespace, serviceAccount: a.serviceAccount, roleArn });
   }
 
   const where = up ? { bucket: name, ...ENDPOINT.aws(region, name) } : undefined;

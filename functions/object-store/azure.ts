@@ -104,8 +104,15 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
   const released: string[] = [];
-  const mr = (apiVersion: string, kind: string, key: string, forProvider: Obj, externalName?: string) =>
-    managed(apiVersion, kind, key, forProvider, { annotations: externalName ? { "crossplane.io/external-name": externalName } : undefined, managementPolicies: policies });
+  /**
+   * deletionProtection retains what holds data: the resource group (deleting it deletes the accounts
+   * in it), the accounts and the containers. Optional features (lifecycle, replication, access logs,
+   * identities) keep the default policies, so removing one from the spec removes it in the cloud: an
+   * orphaned expiry rule would go on deleting data, an orphaned replication on writing into a
+   * released replica.
+   */
+  const mr = (apiVersion: string, kind: string, key: string, forProvider: Obj, externalName?: string, retain = true) =>
+    managed(apiVersion, kind, key, forProvider, { annotations: externalName ? { "crossplane.io/external-name": externalName } : undefined, managementPolicies: retain ? policies : undefined });
   const gate = (key: string, ready: boolean, make: () => K8sObject) => {
     if (ready || observed[key]) r[key] = make();
     else pending.push(key);
@@ -169,7 +176,7 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   blobContainer("container", "account");
   const accountUp = isReady(observed["account"]);
   if (spec.lifecycle.length) {
-    gate("lifecycle", accountUp, () => mr(STORAGE, "ManagementPolicy", "lifecycle", { storageAccountIdSelector: own("account"), rule: azureLifecycle(spec.lifecycle, container) }));
+    gate("lifecycle", accountUp, () => mr(STORAGE, "ManagementPolicy", "lifecycle", { storageAccountIdSelector: own("account"), rule: azureLifecycle(spec.lifecycle, container) }, undefined, false));
   }
 
   // Replication: object replication to an account of its own in the other region.
@@ -187,7 +194,7 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
         destinationStorageAccountIdSelector: own("replica-account"),
         // Everything: existing blobs too, not only new ones. Archived blobs are not replicated by Azure.
         rules: [{ sourceContainerName: container, destinationContainerName: container, copyBlobsCreatedAfter: "Everything" }],
-      }));
+      }, undefined, false));
   } else {
     for (const k of ["replica-account", "replica-container"]) if (observed[k]) released.push(k);
   }
@@ -205,7 +212,7 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
         targetResourceId: blobService,
         storageAccountId: targetId,
         enabledLog: AZURE_BLOB_LOG_CATEGORIES.map((category) => ({ category })),
-      }));
+      }, undefined, false));
   }
 
   // Workload access: a managed identity per entry, federated with the cluster's service account,
@@ -216,7 +223,7 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
     const h = accessKey(a);
     const cluster = clusterFor(ctx, a.clusterRef.name);
     const identity = atProvider(observed[`access-identity-${h}`]);
-    r[`access-identity-${h}`] = mr(IDENTITY, "UserAssignedIdentity", `access-identity-${h}`, { location, ...rg, name: `${account}-${h}`, tags });
+    r[`access-identity-${h}`] = mr(IDENTITY, "UserAssignedIdentity", `access-identity-${h}`, { location, ...rg, name: `${account}-${h}`, tags }, undefined, false);
     const seenFederation = observed[`access-federation-${h}`]?.resource.spec?.["forProvider"] as Obj | undefined;
     const issuer = cluster.oidcIssuerUrl ?? str(seenFederation?.["issuer"]);
     gate(`access-federation-${h}`, !!issuer, () =>
@@ -226,7 +233,7 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
         audience: ["api://AzureADTokenExchange"],
         issuer,
         subject: `system:serviceaccount:${a.namespace}:${a.serviceAccount}`,
-      }));
+      }, undefined, false));
     const seenAssignment = observed[`access-role-${h}`]?.resource.spec?.["forProvider"] as Obj | undefined;
     const principalId = str(identity["principalId"]) ?? str(seenAssignment?.["principalId"]);
     const scope = containerId ?? str(seenAssignment?.["scope"]);
@@ -238,7 +245,7 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
         principalType: "ServicePrincipal",
         roleDefinitionName: AZURE_ROLE[a.role],
         scope,
-      }));
+      }, undefined, false));
     identities.push({ cluster: a.clusterRef.name, namespace: a.namespace, serviceAccount: a.serviceAccount, clientId: str(identity["clientId"]) });
   }
 

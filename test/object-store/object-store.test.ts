@@ -144,9 +144,13 @@ describe("ObjectStore on AWS", () => {
     expect(again.resources.map(keyOf).sort()).toEqual(done.resources.map(keyOf).sort());
   });
 
-  it("retains everything while deletionProtection is on, and deletes when it is off (never force-emptying)", async () => {
+  it("retains buckets and their security settings under deletionProtection, not optional features; deletes all when off (never force-emptying)", async () => {
     const on = (await settled(broxiva, [])).resources.filter((r) => r.apiVersion !== "v1");
-    expect(on.every((r: any) => !r.spec.managementPolicies.includes("Delete"))).toBe(true);
+    const retained = on.filter((r: any) => r.spec.managementPolicies && !r.spec.managementPolicies.includes("Delete")).map(keyOf).sort();
+    const secure = ["bucket", "encryption", "ownership-controls", "policy", "public-access-block", "versioning"];
+    expect(retained).toEqual([...secure, ...secure.map((k) => `replica-${k}`)].sort());
+    // An orphaned expiry rule would go on deleting data; an orphaned replication on writing into a released replica.
+    for (const k of ["lifecycle", "replica-lifecycle", "replication", "replication-role", "replication-role-policy"]) expect(byKey(on, k).spec.managementPolicies, k).toBeUndefined();
     const off = (await settled(withSpec(broxiva, (s) => (s.deletionProtection = false)), [])).resources;
     expect(off.every((r: any) => r.spec?.managementPolicies === undefined)).toBe(true);
     expect(fp(off, "bucket").forceDestroy).toBeUndefined();
@@ -254,7 +258,8 @@ describe("ObjectStore workload access (renderers, with a K8sCluster as the contr
   it("AWS: an IAM role trusted by EKS Pod Identity, a policy on this bucket only, and the association", () => {
     const xr = withSpec(backups, (s) => (s.access = [entry]));
     xr.metadata!.namespace = "team-a";
-    const out = renderDirect(xr, [cluster("aws", "us-east-1", { clusterName: "apps-eks" })]);
+    const required = [cluster("aws", "us-east-1", { clusterName: "apps-eks" })];
+    const out = renderDirect(xr, required, observe(asComposed(renderDirect(xr, required).resources)));
     const h = Object.keys(out.resources).find((k) => k.startsWith("access-role-"))!.slice("access-role-".length);
     const trust = JSON.parse(out.resources[`access-role-${h}`]!.spec!["forProvider"]!["assumeRolePolicy" as never]);
     expect(trust.Statement[0]).toEqual({ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] });
@@ -262,10 +267,11 @@ describe("ObjectStore workload access (renderers, with a K8sCluster as the contr
     const bucket = bucketName({ namespace: "team-a", name: "vivr-backups" });
     expect(policy.Statement[1]).toMatchObject({ Resource: `arn:aws:s3:::${bucket}/*`, Action: expect.arrayContaining(["s3:GetObject", "s3:PutObject"]) });
     expect(policy.Statement[2]).toMatchObject({ Resource: (backups.spec as any).encryption.keyId, Action: ["kms:GenerateDataKey", "kms:Decrypt"] });
-    expect(out.resources[`access-association-${h}`]!.spec!["forProvider"]).toMatchObject({ clusterName: "apps-eks", namespace: "shop", serviceAccount: "api", region: "us-east-1", roleArnSelector: { matchControllerRef: true } });
+    expect(out.resources[`access-association-${h}`]!.spec!["forProvider"]).toMatchObject({ clusterName: "apps-eks", namespace: "shop", serviceAccount: "api", region: "us-east-1", roleArn: expect.stringMatching(/^arn:aws:/) });
+    expect(out.status["identities"]).toEqual([{ cluster: "apps", namespace: "shop", serviceAccount: "api", roleArn: expect.stringMatching(/^arn:aws:/) }]);
     for (const r of asComposed(out.resources)) expect(validateComposed(r), keyOf(r)).toEqual([]);
-    // Until the cluster reports its name, the association waits; the role does not.
-    const early = renderDirect(xr, [cluster("aws", "us-east-1", {})]);
+    // Until the cluster reports its name (and the role its ARN), the association waits; the role does not.
+    const early = renderDirect(xr, [cluster("aws", "us-east-1", {})], observe(asComposed(out.resources)).filter((o) => !keyOf(o).startsWith("access-association")));
     expect(early.resources[`access-association-${h}`]).toBeUndefined();
     expect(early.pending).toContain(`access-association-${h}`);
   });
