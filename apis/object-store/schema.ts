@@ -125,7 +125,7 @@ export const ObjectStoreSpec = cel(
         .object({
           originAccess: z.boolean().default(false).describe("Let CloudFront read objects through origin access control (OAC), by a statement in this bucket's own policy, so there is one writer of the policy."),
           distributionArns: z
-            .array(z.string().regex(/^arn:aws:cloudfront::\d{12}:distribution\/[A-Z0-9]+$/, "must be a CloudFront distribution ARN"))
+            .array(z.string().max(128).regex(/^arn:aws:cloudfront::\d{12}:distribution\/[A-Z0-9]+$/, "must be a CloudFront distribution ARN"))
             .max(10)
             .optional()
             .describe("Only these distributions may read. Default: any distribution of the bucket's own account."),
@@ -150,7 +150,7 @@ export const ObjectStoreSpec = cel(
       network: z
         .object({
           allowedIps: z
-            .array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}(\/([0-9]|[12][0-9]|3[0-2]))?$/, "must be an IPv4 address or CIDR"))
+            .array(z.string().max(18).regex(/^(\d{1,3}\.){3}\d{1,3}(\/([0-9]|[12][0-9]|3[0-2]))?$/, "must be an IPv4 address or CIDR"))
             .max(50)
             .default([])
             .describe("Azure only: public IPs or CIDRs (e.g. a cluster's NAT egress) allowed through the account firewall. Everything else is denied except trusted Azure services."),

@@ -188,6 +188,12 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   if (rep) {
     r["replica-account"] = storageAccount("replica-account", replica, rep.region, rep.keyId, false);
     blobContainer("replica-container", "replica-account");
+    // The same lifecycle on the replica: Microsoft documents tiering replicated data with lifecycle
+    // policies (learn.microsoft.com/azure/storage/blobs/object-replication-overview), and without it
+    // the replica would keep every object and version the source expires.
+    if (spec.lifecycle.length) {
+      gate("replica-lifecycle", isReady(observed["replica-account"]), () => mr(STORAGE, "ManagementPolicy", "replica-lifecycle", { storageAccountIdSelector: own("replica-account"), rule: azureLifecycle(spec.lifecycle, container) }, undefined, false));
+    }
     gate("replication", isReady(observed["container"]) && isReady(observed["replica-container"]), () =>
       mr(STORAGE, "ObjectReplication", "replication", {
         sourceStorageAccountIdSelector: own("account"),

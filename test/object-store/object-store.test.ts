@@ -201,6 +201,7 @@ describe("ObjectStore on Azure", () => {
       actions: { baseBlob: { tierToCoolAfterDaysSinceModificationGreaterThan: 30, tierToArchiveAfterDaysSinceModificationGreaterThan: 90, deleteAfterDaysSinceModificationGreaterThan: 365 } },
     }]);
     expect(fp(resources, "replica-account")).toMatchObject({ location: "westus", blobProperties: { versioningEnabled: true } });
+    expect(fp(resources, "replica-lifecycle")).toEqual({ ...fp(resources, "lifecycle"), storageAccountIdSelector: { matchControllerRef: true, matchLabels: { "platform.tessera.io/resource": "replica-account" } } });
     expect(fp(resources, "replication")).toMatchObject({
       sourceStorageAccountIdSelector: { matchLabels: { "platform.tessera.io/resource": "account" } },
       destinationStorageAccountIdSelector: { matchLabels: { "platform.tessera.io/resource": "replica-account" } },
