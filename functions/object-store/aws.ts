@@ -40,9 +40,10 @@ export function s3Lifecycle(rules: readonly LifecycleRule[]): Obj[] {
 }
 
 /**
- * S3 rules the CRD cannot see: a colder class comes at least 30 days after STANDARD_IA (the S3 API
- * answers "'Days' in the Transition action for StorageClass 'GLACIER' ... must be 30 days more than
- * ... 'STANDARD_IA'"); the minimum storage durations are billing, not refusals.
+ * S3 rules the CRD cannot see. STANDARD_IA only from day 30 (docs.aws.amazon.com/AmazonS3/latest/API/
+ * API_Transition.html; the XRD refuses less), and objects stay in STANDARD_IA at least 30 days before a
+ * Glacier class (S3 User Guide, "Constraints and considerations for transitions"), which the S3 API
+ * refuses otherwise. The minimum storage durations of the Glacier classes are billing, not refusals.
  */
 function checkS3Lifecycle(rules: readonly LifecycleRule[]): void {
   rules.forEach((r, i) => {
