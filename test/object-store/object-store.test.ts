@@ -142,6 +142,11 @@ describe("ObjectStore on AWS", () => {
     const unready = observe(done.resources).map((o) => (/versioning$|bucket$/.test(keyOf(o)) ? { ...o, status: { conditions: [{ type: "Ready", status: "False", reason: "Creating" }] } } : o));
     const again = await render({ xr: broxiva, required: [], observed: unready });
     expect(again.resources.map(keyOf).sort()).toEqual(done.resources.map(keyOf).sort());
+    // The role's status is briefly empty: the replication keeps the ARN it was created with.
+    const blank = observe(done.resources).map((o) => (keyOf(o) === "replication-role" ? { ...o, status: { conditions: [] } } : o));
+    const kept = await render({ xr: broxiva, required: [], observed: blank });
+    expect(fp(kept.resources, "replication").role).toBe(fp(done.resources, "replication").role);
+    expect(fp(kept.resources, "replication").role).toMatch(/^arn:aws:/);
   });
 
   it("retains buckets and their security settings under deletionProtection, not optional features; deletes all when off (never force-emptying)", async () => {
@@ -291,6 +296,11 @@ describe("ObjectStore workload access (renderers, with a K8sCluster as the contr
       scope: expect.stringMatching(/\/blobServices\/default\/containers\/uploads$/), name: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/),
     });
     expect(second.status["identities"]).toEqual([{ cluster: "apps", namespace: "shop", serviceAccount: "api", clientId: `access-identity-${h}-client` }]);
+    // The identity's and the container's status briefly empty, the cluster's issuer gone: nothing that exists is dropped or changed.
+    const blank = observe(asComposed(second.resources)).map((o) => (/^(access-identity|container)/.test(keyOf(o)) ? { ...o, status: { conditions: [] } } : o));
+    const third = renderDirect(xr, [cluster("azure", "westeurope", {})], blank);
+    expect(third.resources[`access-role-${h}`]!.spec!["forProvider"]).toEqual(second.resources[`access-role-${h}`]!.spec!["forProvider"]);
+    expect(third.resources[`access-federation-${h}`]!.spec!["forProvider"]).toEqual(second.resources[`access-federation-${h}`]!.spec!["forProvider"]);
     for (const r of asComposed(second.resources)) expect(validateComposed(r), keyOf(r)).toEqual([]);
   });
 });
