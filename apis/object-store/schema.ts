@@ -121,6 +121,10 @@ export const ObjectStoreSpec = cel(
         .boolean()
         .default(false)
         .describe("Let other ObjectStores of this account write their access logs here (AWS: a statement in this bucket's own policy for logging.s3.amazonaws.com, limited to this account). AWS needs the cloud-managed key on a log target."),
+      acceptsCdnLogs: z
+        .boolean()
+        .default(false)
+        .describe("AWS only: let CloudFront standard (legacy) logging write into this bucket. That delivery grants itself an object ACL, so object ownership becomes BucketOwnerPreferred (ACLs enabled; public ACLs stay blocked). CloudFront logging v2 needs no ACLs but has no CRD in provider-upjet-aws yet."),
       cdn: z
         .object({
           originAccess: z.boolean().default(false).describe("Let CloudFront read objects through origin access control (OAC), by a statement in this bucket's own policy, so there is one writer of the policy."),
@@ -246,6 +250,11 @@ export const ObjectStoreSpec = cel(
     rule: "self.provider != 'aws' || !self.acceptsAccessLogs || !has(self.encryption.keyId)",
     message: "spec.acceptsAccessLogs: S3 delivers server access logs only to buckets encrypted with the S3-managed key (SSE-S3); remove encryption.keyId from the log bucket",
     fieldPath: ".acceptsAccessLogs",
+  },
+  {
+    rule: "self.provider != 'azure' || !self.acceptsCdnLogs",
+    message: "spec.acceptsCdnLogs is AWS only (CloudFront standard logging); Azure Front Door sends logs through diagnostic settings, which need no grant",
+    fieldPath: ".acceptsCdnLogs",
   },
   {
     rule: "self.provider != 'azure' || (!self.cdn.originAccess && !has(self.cdn.distributionArns))",

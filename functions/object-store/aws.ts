@@ -92,7 +92,10 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
     r[`${prefix}bucket`] = mr(S3, "Bucket", `${prefix}bucket`, { region: bucketRegion, tags }, bucketName_);
     const up = isReady(observed[`${prefix}bucket`]);
     const on = { region: bucketRegion, bucket: bucketName_ };
-    gate(`${prefix}ownership-controls`, up, () => mr(S3, "BucketOwnershipControls", `${prefix}ownership-controls`, { ...on, rule: { objectOwnership: "BucketOwnerEnforced" } }));
+    // ACLs off (BucketOwnerEnforced), except on a CloudFront standard-log target, whose delivery
+    // writes with an ACL (docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging-legacy-s3.html).
+    const ownership = !prefix && spec.acceptsCdnLogs ? "BucketOwnerPreferred" : "BucketOwnerEnforced";
+    gate(`${prefix}ownership-controls`, up, () => mr(S3, "BucketOwnershipControls", `${prefix}ownership-controls`, { ...on, rule: { objectOwnership: ownership } }));
     gate(`${prefix}public-access-block`, up, () =>
       mr(S3, "BucketPublicAccessBlock", `${prefix}public-access-block`, { ...on, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }));
     // "Disabled" is only valid for a bucket that was never versioned; an Enabled one was refused above.

@@ -96,6 +96,10 @@ describe("ObjectStore on AWS", () => {
     const l = (await settled(logs)).resources;
     expect(policyOf(l).Statement.find((s: any) => s.Sid === "AllowS3ServerAccessLogs")).toMatchObject({ Principal: { Service: "logging.s3.amazonaws.com" }, Action: "s3:PutObject" });
     expect(fp(l, "encryption").rule[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe("AES256");
+    // CloudFront standard logs are written with an ACL: ACLs on for this bucket only, public ACLs still blocked.
+    expect(fp(l, "ownership-controls").rule).toEqual({ objectOwnership: "BucketOwnerPreferred" });
+    expect(fp(l, "public-access-block")).toMatchObject({ blockPublicAcls: true, ignorePublicAcls: true });
+    expect(fp(a, "ownership-controls").rule).toEqual({ objectOwnership: "BucketOwnerEnforced" });
     const t = (await settled(temp)).resources;
     expect(fp(t, "versioning").versioningConfiguration).toEqual({ status: "Disabled" });
     expect(fp(t, "lifecycle").rule).toEqual([
@@ -325,6 +329,7 @@ describe("ObjectStore refusals (one fatal naming field, value and fix)", () => {
     ["KMS objects replicated without a replica key", backups, (s: any): unknown => delete s.replication.keyId, ["spec.replication.keyId", "regional"]],
     ["soft delete on S3", aws, (s: any): unknown => (s.softDeleteDays = 7), ["spec.softDeleteDays is Azure only"]],
     ["geo redundancy on S3", aws, (s: any): unknown => (s.redundancy = "geo"), ["spec.redundancy", "spec.replication"]],
+    ["CloudFront log delivery on Azure", azure, (s: any): unknown => (s.acceptsCdnLogs = true), ["spec.acceptsCdnLogs is AWS only"]],
     ["CDN grant on Azure", azure, (s: any): unknown => (s.cdn = { originAccess: true }), ["spec.cdn is AWS only", "Private Link"]],
     ["a KMS-encrypted log bucket on S3", logs, (s: any): unknown => (s.encryption = { keyId: "arn:aws:kms:us-east-1:111122223333:key/x" }), ["spec.acceptsAccessLogs", "SSE-S3"]],
     ["allowedIps on AWS", aws, (s: any): unknown => (s.network = { allowedIps: ["203.0.113.7"] }), ["spec.network.allowedIps is Azure only"]],
