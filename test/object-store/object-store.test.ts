@@ -23,15 +23,24 @@ const byKey = (rs: K8sObject[], key: string) => rs.find((r) => keyOf(r) === key)
 const fp = (rs: K8sObject[], key: string) => byKey(rs, key)?.spec.forProvider;
 const policyOf = (rs: K8sObject[], key = "policy") => JSON.parse(fp(rs, key).policy);
 
-/** Renders until nothing new appears, as the fake cluster creates and readies what was asked for. */
+const invalid = (rs: K8sObject[]) => rs.flatMap((r) => validateComposed(r).map((e) => `${keyOf(r)}: ${e}`));
+
+/**
+ * Renders until nothing new appears, as the fake cluster creates and readies what was asked for; every
+ * pass's resources must pass the provider CRDs, and the last pass must leave the XR Ready.
+ */
 async function settled(xr: K8sObject, required: K8sObject[] = requiredFor(xr)) {
   let out = await render({ xr, required });
+  expect(out.fatal).toBeUndefined();
+  expect(invalid(out.resources)).toEqual([]);
   for (let i = 0; i < 5; i++) {
     const before = out.resources.length;
     out = await render({ xr, required, observed: observe(out.resources), connectionDetails: CONNECTION_DETAILS });
     expect(out.fatal).toBeUndefined();
+    expect(invalid(out.resources)).toEqual([]);
     if (out.resources.length === before) break;
   }
+  expect(out.xr.status?.["message"]).toBe("Available");
   return out;
 }
 
