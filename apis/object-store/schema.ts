@@ -54,7 +54,7 @@ export const LifecycleRule = cel(
     .strict(),
   {
     rule: "size(self.transitions) > 0 || has(self.expireAfterDays) || has(self.noncurrentExpireAfterDays) || has(self.abortIncompleteUploadAfterDays)",
-    message: "a lifecycle rule needs at least one action: transitions, expireAfterDays, noncurrentExpireAfterDays or abortIncompleteUploadAfterDays",
+    message: "spec.lifecycle: every rule needs at least one action: transitions, expireAfterDays, noncurrentExpireAfterDays or abortIncompleteUploadAfterDays",
   },
 );
 

@@ -326,7 +326,7 @@ describe("ObjectStore refusals (one fatal naming field, value and fix)", () => {
     ["a colder class under 30 days after infrequent on S3", aws, lc([{ name: "r", transitions: [{ afterDays: 30, tier: "infrequent" }, { afterDays: 45, tier: "archive" }] }]), ["spec.lifecycle[0].transitions", "set afterDays to 60 or more"]],
     ["transitions out of order", azure, lc([{ name: "r", transitions: [{ afterDays: 90, tier: "cold" }, { afterDays: 30, tier: "infrequent" }] }]), ["spec.lifecycle[0].transitions[1]", "warmest first"]],
     ["expiry before the last transition", aws, lc([{ name: "r", transitions: [{ afterDays: 90, tier: "archive" }], expireAfterDays: 60 }]), ["spec.lifecycle[0].expireAfterDays", "91 days or more"]],
-    ["a rule without actions", aws, lc([{ name: "r", prefix: "x/" }]), ["at least one action"]],
+    ["a rule without actions", aws, lc([{ name: "r", prefix: "x/" }]), ["spec.lifecycle: every rule needs at least one action"]],
     ["duplicate rule names", aws, lc([{ name: "r", expireAfterDays: 3 }, { name: "r", expireAfterDays: 4 }]), ["spec.lifecycle[1].name", "twice"]],
     ["rule names that collide without dashes on Azure", azure, lc([{ name: "a-b", expireAfterDays: 3 }, { name: "ab", expireAfterDays: 4 }]), ["spec.lifecycle[1].name", "no dashes"]],
     ["archive on a zone-redundant Azure account", azure, lc([{ name: "r", transitions: [{ afterDays: 90, tier: "archive" }] }]), ["Archive tier on zone-redundant", "redundancy: local or geo"]],
