@@ -8,6 +8,7 @@ import type { Resource, RunFunctionRequest, RunFunctionResponse } from "@crosspl
 import { Ready, Severity, Status, Target } from "./runtime/wire.ts";
 import type { Provider } from "../apis/shared/common.ts";
 import { network } from "./network/index.ts";
+import { objectStore } from "./object-store/index.ts";
 import { postgresDatabase } from "./postgres-database/index.ts";
 import { redisCluster } from "./redis-cluster/index.ts";
 import { SpecError } from "./shared/errors.ts";
@@ -27,6 +28,7 @@ export const KINDS: Record<string, AnyKind> = {
   Network: erase(network),
   PostgresDatabase: erase(postgresDatabase),
   RedisCluster: erase(redisCluster),
+  ObjectStore: erase(objectStore),
 };
 
 /** Managed-resource groups per provider; an observed resource outside them means a provider switch. */

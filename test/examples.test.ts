@@ -93,6 +93,22 @@ describe.each(EXAMPLES)("%s", (file) => {
       expect(Object.keys(data).sort()).toEqual(["host", "password", "port", "primaryEndpoint", "readerEndpoint", "tls", "uri"]);
       expect(data).toMatchObject({ password: "p@ss:w/rd", tls: "true", port: String(port), uri: `rediss://:p%40ss%3Aw%2Frd@${data["host"]}:${port}` });
     }
+    if (xr.kind === "ObjectStore") {
+      const provider = (xr.spec as { provider: string; region: string }).provider;
+      const region = (xr.spec as { region: string }).region;
+      expect(status["bucketName"]).toBeTruthy();
+      expect(status["resourceId"]).toBeTruthy();
+      expect(status["connectionSecretName"]).toBe(`${xr.metadata?.name}-bucket`);
+      if (provider === "azure") expect(status["accountName"]).toMatch(/^[a-z0-9]{3,24}$/);
+      else expect(status["bucketName"]).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+      if ((xr.spec as { replication?: unknown }).replication) expect((status["replica"] as Record<string, string>)["bucketName"]).toBeTruthy();
+      const secret = out.resources.find((r) => keyOf(r) === "connection-secret") as K8sObject & { data: Record<string, string> };
+      const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+      // The same keys on both clouds, and no credentials: workloads authenticate by identity.
+      expect(Object.keys(data).sort()).toEqual(["bucket", "endpoint", "provider", "region", "url"]);
+      expect(data).toMatchObject({ bucket: status["bucketName"], endpoint: status["endpoint"], url: status["url"], region, provider });
+      expect(data["url"]).toMatch(new RegExp(`^${data["endpoint"]}/${data["bucket"]}$|^https://${data["bucket"]}\\.s3\\.${region}\\.amazonaws\\.com$`));
+    }
     if (xr.kind === "Network") {
       expect(status["networkId"]).toBeTruthy();
       expect((status["subnetIds"] as Record<string, string[]>)["database"]?.length).toBeGreaterThan(0);
