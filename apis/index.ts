@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { NetworkSpec, NetworkStatus } from "./network/schema.ts";
 import { PostgresDatabaseSpec, PostgresDatabaseStatus } from "./postgres-database/schema.ts";
 import { RedisClusterSpec, RedisClusterStatus } from "./redis-cluster/schema.ts";
+import { MessageQueueSpec, MessageQueueStatus } from "./message-queue/schema.ts";
 
 export interface PrinterColumn {
   name: string;
@@ -60,6 +61,15 @@ export const APIS = [
       { name: "SHARDS", type: "integer", jsonPath: ".spec.shards" },
       { name: "ENDPOINT", type: "string", jsonPath: ".status.endpoint" },
     ],
+  },
+  {
+    kind: "MessageQueue",
+    plural: "messagequeues",
+    folder: "message-queue",
+    description: "A set of encrypted, TLS-only queues with dead-letter queues, reached by identity (SQS on AWS, a Service Bus namespace on Azure).",
+    spec: MessageQueueSpec,
+    status: MessageQueueStatus,
+    columns: [{ name: "QUEUES", type: "integer", jsonPath: ".status.queueCount" }],
   },
 ] as const satisfies readonly ApiDefinition[];
 

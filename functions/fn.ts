@@ -10,6 +10,7 @@ import type { Provider } from "../apis/shared/common.ts";
 import { network } from "./network/index.ts";
 import { postgresDatabase } from "./postgres-database/index.ts";
 import { redisCluster } from "./redis-cluster/index.ts";
+import { messageQueue } from "./message-queue/index.ts";
 import { SpecError } from "./shared/errors.ts";
 import { conditionOf, isReady } from "./shared/observed.ts";
 import { prune } from "./shared/resources.ts";
@@ -27,6 +28,7 @@ export const KINDS: Record<string, AnyKind> = {
   Network: erase(network),
   PostgresDatabase: erase(postgresDatabase),
   RedisCluster: erase(redisCluster),
+  MessageQueue: erase(messageQueue),
 };
 
 /** Managed-resource groups per provider; an observed resource outside them means a provider switch. */
@@ -105,6 +107,7 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
     const out = mod.renderers[spec.provider](ctx);
     refuseStatefulDrop(mod.stateful, observed, out);
     apply(rsp, oxr, spec, observed, out);
+    sayReleased(rsp, observed, out);
     return rsp;
   } catch (e) {
     if (e instanceof SpecError) return fatal(rsp, `invalid ${what}: ${e.message}`, "InvalidSpec");
@@ -131,6 +134,26 @@ function refuseStatefulDrop(stateful: readonly string[], observed: Record<string
     if (stateful.includes(kind) && !out.resources[key] && !out.released.includes(key)) {
       throw new Error(`the renderer dropped stateful resource ${key} (${o.resource.kind}) without the spec removing it`);
     }
+  }
+}
+
+/**
+ * A resource the spec deliberately removed (a queue, a replica) leaves desired state, and Crossplane
+ * deletes its managed resource. Say so, and say whether the cloud resource goes with it: management
+ * policies without Delete (deletionProtection) orphan it with its data.
+ */
+function sayReleased(rsp: RunFunctionResponse, observed: Record<string, ObservedResource>, out: Rendered): void {
+  for (const key of out.released) {
+    const o = observed[key];
+    if (!o) continue;
+    const policies = o.resource.spec?.["managementPolicies"] as string[] | undefined;
+    const kept = Array.isArray(policies) && !policies.includes("*") && !policies.includes("Delete");
+    rsp.results.push({
+      severity: Severity.SEVERITY_WARNING,
+      message: `${o.resource.kind} ${key} is no longer in the spec, so it leaves desired state: ${kept ? "its management policies omit Delete (deletionProtection), so the cloud resource and its data are kept, orphaned" : "Crossplane deletes it in the cloud, with its data"}`,
+      reason: "ResourceReleased",
+      target: Target.TARGET_COMPOSITE,
+    });
   }
 }
 

@@ -61,6 +61,11 @@ export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?
         configurationEndpointAddress: `clustercfg.${o.metadata?.name}.abc123.use1.cache.amazonaws.com`,
         hostname: `${o.metadata?.name}.redis.cache.windows.net`,
         sslPort: 6380,
+        // MessageQueue: SQS queue URL, Service Bus namespace endpoint, managed identity principal and client ids.
+        url: `https://sqs.${region}.amazonaws.com/111122223333/${(o.spec?.["forProvider"] as Record<string, unknown> | undefined)?.["name"] ?? o.metadata?.name}`,
+        endpoint: `https://${o.metadata?.annotations?.["crossplane.io/external-name"] ?? o.metadata?.name}.servicebus.windows.net:443/`,
+        principalId: `00000000-0000-4000-8000-${key.replace(/[^0-9a-f]/g, "").padEnd(12, "0").slice(0, 12)}`,
+        clientId: `11111111-0000-4000-8000-${key.replace(/[^0-9a-f]/g, "").padEnd(12, "0").slice(0, 12)}`,
       },
     };
     if (o.apiVersion === "azure.m.upbound.io/v1beta1") o.metadata!.annotations!["crossplane.io/external-name"] = o.metadata?.name as string;

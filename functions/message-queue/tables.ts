@@ -1,0 +1,30 @@
+/** Abstract MessageQueue terms mapped per cloud, as data. */
+import type { MessageQueueSpec } from "../../apis/message-queue/schema.ts";
+
+type Role = MessageQueueSpec["access"][number]["role"];
+
+/** SQS actions each access role grants, on this XR's queues only. */
+export const SQS_ACTIONS: Record<Role, string[]> = {
+  send: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+  receive: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+  both: ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+};
+
+/** Azure built-in data-plane roles each access role is given, at the namespace (this XR's queues). */
+export const SERVICE_BUS_ROLES: Record<Role, Array<"sender" | "receiver">> = { send: ["sender"], receive: ["receiver"], both: ["sender", "receiver"] };
+export const SERVICE_BUS_ROLE_NAME = { sender: "Azure Service Bus Data Sender", receiver: "Azure Service Bus Data Receiver" } as const;
+
+/** Service Bus SKU per tier. Basic is never offered: no sessions, no duplicate detection. */
+export const SKU: Record<NonNullable<MessageQueueSpec["tier"]>, string> = { standard: "Standard", premium: "Premium" };
+
+/** Default maximum message size (KiB) where the spec leaves it out. */
+export const DEFAULT_MAX_MESSAGE_KB = { aws: 256, premium: 1024 } as const;
+
+/** Backlog alarms: the worst of 5 minutes (AWS: one 300 s period; Azure: PT5M window evaluated every minute). */
+export const ALARM = { periodSeconds: 300, azureWindow: "PT5M", azureFrequency: "PT1M", azureSeverity: 2 } as const;
+
+/** Dead-letter queue retention where the spec leaves it out: the most SQS keeps (14 days). */
+export const DLQ_RETENTION_SECONDS = 1_209_600;
+
+/** ISO 8601 duration, as Service Bus takes every timespan. */
+export const isoSeconds = (s: number) => `PT${s}S`;
