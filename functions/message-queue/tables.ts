@@ -26,5 +26,16 @@ export const ALARM = { periodSeconds: 300, azureWindow: "PT5M", azureFrequency: 
 /** Dead-letter queue retention where the spec leaves it out: the most SQS keeps (14 days). */
 export const DLQ_RETENTION_SECONDS = 1_209_600;
 
-/** ISO 8601 duration, as Service Bus takes every timespan. */
-export const isoSeconds = (s: number) => `PT${s}S`;
+/**
+ * ISO 8601 duration in the form Service Bus returns it (a .NET TimeSpan written by XmlConvert: days,
+ * then hours, minutes and seconds, zero parts left out: 345600 s is "P4D", 300 s "PT5M"). Written
+ * the same way, the observed value equals the desired one and an unchanged queue never shows a diff.
+ */
+export function isoSeconds(total: number): string {
+  const d = Math.floor(total / 86_400);
+  const h = Math.floor((total % 86_400) / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const time = `${h ? `${h}H` : ""}${m ? `${m}M` : ""}${s ? `${s}S` : ""}`;
+  return total === 0 ? "PT0S" : `P${d ? `${d}D` : ""}${time ? `T${time}` : ""}`;
+}
