@@ -12,6 +12,15 @@ type Program = (ctx: Record<string, CelInput>) => unknown;
 const env = celEnv({ funcs: strings });
 const programs = new Map<string, Program>();
 
+/**
+ * The API server's escaping of schema property names in CEL: a name that is a CEL reserved word is
+ * written `__<word>__` (so `forProvider.namespace` is `forProvider.__namespace__` in a rule), and
+ * `__`, `.`, `-`, `/` are escaped too. Map keys (additionalProperties) are not escaped.
+ */
+const CEL_RESERVED = new Set(["true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
+const escapeProperty = (k: string) =>
+  CEL_RESERVED.has(k) ? `__${k}__` : k.replace(/__/g, "__underscores__").replace(/\./g, "__dot__").replace(/-/g, "__dash__").replace(/\//g, "__slash__");
+
 /** Converts JSON to CEL input: objects become maps, and schema integers become CEL ints (bigint). */
 export function toCel(value: unknown, schema: SchemaNode | undefined): CelInput {
   if (Array.isArray(value)) return value.map((v) => toCel(v, schema?.items)) as CelInput;
@@ -19,8 +28,9 @@ export function toCel(value: unknown, schema: SchemaNode | undefined): CelInput 
     const m = new Map<string, CelInput>();
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
-      const child = schema?.properties?.[k] ?? (typeof schema?.additionalProperties === "object" ? schema.additionalProperties : undefined);
-      m.set(k, toCel(v, child));
+      const property = schema?.properties?.[k];
+      const child = property ?? (typeof schema?.additionalProperties === "object" ? schema.additionalProperties : undefined);
+      m.set(property ? escapeProperty(k) : k, toCel(v, child));
     }
     return m as CelInput;
   }
