@@ -100,6 +100,8 @@ const queue = cel(
   },
 );
 
+// One entry per cluster, namespace and service account is checked by the function, not CEL: the
+// property `namespace` is a CEL reserved word, which the API server makes `__namespace__` in rules.
 const access = z
   .object({
     clusterRef: localRef("K8sCluster").describe("The K8sCluster (same namespace, provider and region) whose workloads get access."),
@@ -158,11 +160,6 @@ export const MessageQueueSpec = cel(
     rule: "self.queues.all(a, self.queues.exists_one(b, b.name == a.name))",
     message: "spec.queues: every queue needs its own name",
     fieldPath: ".queues",
-  },
-  {
-    rule: "self.access.all(a, self.access.exists_one(b, b.clusterRef.name == a.clusterRef.name && b.namespace == a.namespace && b.serviceAccount == a.serviceAccount))",
-    message: "spec.access: one entry per cluster, namespace and service account; use role: both for send and receive",
-    fieldPath: ".access",
   },
   {
     rule: "self.provider != 'aws' || (!has(self.tier) && !has(self.capacity) && !has(self.networkRef) && !has(self.encryption.keyVaultId))",

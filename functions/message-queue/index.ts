@@ -10,6 +10,18 @@ import { renderAws } from "./aws.ts";
 import { NETWORK_ZONE_KEY, renderAzure, SERVICE_BUS_DNS_ZONE } from "./azure.ts";
 import { clusterRequirement, NETWORK, SINGLE } from "./names.ts";
 
+function checkSpec(spec: MessageQueueSpec): void {
+  const seen = new Map<string, number>();
+  spec.access.forEach((a, i) => {
+    const id = `${a.clusterRef.name}/${a.namespace}/${a.serviceAccount}`;
+    const first = seen.get(id);
+    if (first !== undefined) {
+      throw SpecError.field(`spec.access[${i}]`, `repeats spec.access[${first}] (cluster ${a.clusterRef.name}, service account ${a.namespace}/${a.serviceAccount})`, "give one entry per cluster, namespace and service account; use role: both for send and receive");
+    }
+    seen.set(id, i);
+  });
+}
+
 function validate(ctx: RenderContext<MessageQueueSpec>): void {
   const { spec, xr, required, observed } = ctx;
   if (spec.networkRef) {
@@ -37,7 +49,7 @@ function validate(ctx: RenderContext<MessageQueueSpec>): void {
 
 export const messageQueue: KindModule<MessageQueueSpec> = {
   api: APIS[3],
-  parse: (raw) => parseSpec(MessageQueueSpec, raw),
+  parse: (raw) => parseSpec(MessageQueueSpec, raw, checkSpec),
   requirements: (spec, xr) => {
     const out: Record<string, Selector> = {};
     if (spec.networkRef) out[NETWORK] = { apiVersion: API_VERSION, kind: "Network", name: spec.networkRef.name, namespace: xr.namespace };

@@ -281,7 +281,7 @@ describe("MessageQueue refusals (one fatal naming field, value and fix)", () => 
     ["private access on Standard", azure, (s: any): unknown => (s.networkRef = { name: "minimal-azure" }), ["need spec.tier: premium", "private endpoints"]],
     ["key without its vault on Azure", azure, (s: any): unknown => Object.assign(s, { tier: "premium", encryption: { keyId: "https://kv.vault.azure.net/keys/k" } }), ["keyVaultId"]],
     ["capacity that Premium does not sell", azure, (s: any): unknown => Object.assign(s, { tier: "premium", capacity: 3 }), ["1, 2, 4, 8 or 16"]],
-    ["two entries for one service account", aws, (s: any): unknown => (s.access = [0, 1].map(() => ({ clusterRef: { name: "apps" }, namespace: "shop", serviceAccount: "worker", role: "send" }))), ["one entry per cluster, namespace and service account"]],
+    ["two entries for one service account", aws, (s: any): unknown => (s.access = [0, 1].map(() => ({ clusterRef: { name: "apps" }, namespace: "shop", serviceAccount: "worker", role: "send" }))), ["spec.access[1]", "repeats spec.access[0]", "one entry per cluster, namespace and service account"]],
   ] as const)("%s", async (_n, xr, patch, fragments) => {
     const bad = withSpec(xr, patch);
     await expectRefused({ xr: bad, required: [...requiredFor(bad), EKS] }, ...fragments);
