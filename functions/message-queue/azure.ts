@@ -121,7 +121,7 @@ export const renderAzure: Renderer<MessageQueueSpec> = (ctx) => {
     checkImmutable(q, i, observed);
     const key = KEY.queue(q.name);
     const dedup = q.deduplication;
-    r[key] = managed(SB, "Queue", key, {
+    const queue = managed(SB, "Queue", key, {
       namespaceIdSelector: own(SINGLE.namespace),
       lockDuration: isoSeconds(q.visibilityTimeoutSeconds),
       defaultMessageTtl: isoSeconds(q.retentionSeconds),
@@ -132,6 +132,9 @@ export const renderAzure: Renderer<MessageQueueSpec> = (ctx) => {
       duplicateDetectionHistoryTimeWindow: dedup ? isoSeconds(dedup.windowSeconds ?? 600) : undefined,
       maxMessageSizeInKilobytes: premium ? (q.maxMessageKB ?? DEFAULT_MAX_MESSAGE_KB.premium) : undefined,
     }, { annotations: { "crossplane.io/external-name": q.name }, managementPolicies });
+    // While the namespace waits (for its key), a queue would only fail to resolve it; one that exists stays.
+    if (r[SINGLE.namespace] || observed[key]) r[key] = queue;
+    else pending.push(key);
 
     if (q.backlogAlarm) {
       const alarmKey = KEY.alarm(q.name);

@@ -17,7 +17,12 @@ export const SERVICE_BUS_ROLE_NAME = { sender: "Azure Service Bus Data Sender", 
 /** Service Bus SKU per tier. Basic is never offered: no sessions, no duplicate detection. */
 export const SKU: Record<NonNullable<MessageQueueSpec["tier"]>, string> = { standard: "Standard", premium: "Premium" };
 
-/** Default maximum message size (KiB) where the spec leaves it out. */
+/**
+ * Default maximum message size (KiB) where the spec leaves it out. SQS takes up to 1 MiB since
+ * January 2026 ("More room to build: serverless services now support payloads up to 1 MB", AWS
+ * Compute Blog; the provider CRD's maxMessageSize allows 1048576); 256 KiB stays the default, the
+ * size Service Bus Standard takes, so one spec means the same on both clouds unless it asks for more.
+ */
 export const DEFAULT_MAX_MESSAGE_KB = { aws: 256, premium: 1024 } as const;
 
 /** Backlog alarms: the worst of 5 minutes (AWS: one 300 s period; Azure: PT5M window evaluated every minute). */

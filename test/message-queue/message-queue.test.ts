@@ -214,6 +214,7 @@ describe("MessageQueue on Azure", () => {
     const xr = withSpec(azure, (s) => Object.assign(s, { tier: "premium", encryption: { keyId: "https://broxiva-kv.vault.azure.net/keys/sb", keyVaultId: vault } }));
     const first = await render({ xr, required: requiredFor(xr) });
     expect(byKey(first.resources, "namespace")).toBeUndefined();
+    expect(byKey(first.resources, "queue-jobs")).toBeUndefined();
     const second = await render({ xr, required: requiredFor(xr), observed: observe(first.resources) });
     expect(fp(second.resources, "key-role")).toMatchObject({ roleDefinitionName: "Key Vault Crypto Service Encryption User", scope: vault, principalType: "ServicePrincipal" });
     expect(byKey(second.resources, "namespace")).toBeUndefined();
