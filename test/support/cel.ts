@@ -13,13 +13,11 @@ const env = celEnv({ funcs: strings });
 const programs = new Map<string, Program>();
 
 /**
- * The API server's escaping of schema property names in CEL: a name that is a CEL reserved word is
- * written `__<word>__` (so `forProvider.namespace` is `forProvider.__namespace__` in a rule), and
- * `__`, `.`, `-`, `/` are escaped too. Map keys (additionalProperties) are not escaped.
+ * Property names that are CEL reserved words: Kubernetes CEL reaches them as __<name>__ (e.g. a CRD rule
+ * `has(self.forProvider.__namespace__)` for forProvider.namespace).
+ * Source: https://kubernetes.io/docs/reference/using-api/cel/ ("Escaping").
  */
-const CEL_RESERVED = new Set(["true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
-const escapeProperty = (k: string) =>
-  CEL_RESERVED.has(k) ? `__${k}__` : k.replace(/__/g, "__underscores__").replace(/\./g, "__dot__").replace(/-/g, "__dash__").replace(/\//g, "__slash__");
+const RESERVED = new Set(["true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
 
 /** Converts JSON to CEL input: objects become maps, and schema integers become CEL ints (bigint). */
 export function toCel(value: unknown, schema: SchemaNode | undefined): CelInput {
@@ -30,7 +28,7 @@ export function toCel(value: unknown, schema: SchemaNode | undefined): CelInput 
       if (v === undefined) continue;
       const property = schema?.properties?.[k];
       const child = property ?? (typeof schema?.additionalProperties === "object" ? schema.additionalProperties : undefined);
-      m.set(property ? escapeProperty(k) : k, toCel(v, child));
+      m.set(property && RESERVED.has(k) ? `__${k}__` : k, toCel(v, child));
     }
     return m as CelInput;
   }
