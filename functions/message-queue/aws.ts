@@ -168,6 +168,18 @@ export const renderAws: Renderer<MessageQueueSpec> = (ctx) => {
   }
 
   const everyArn = spec.queues.every((q) => observed[KEY.queue(q.name)] && str(atProvider(observed[KEY.queue(q.name)])["arn"]) && (!q.deadLetter.enabled || str(atProvider(observed[KEY.dlq(q.name)])["arn"])));
+  // With a customer key, senders need kms:GenerateDataKey and receivers kms:Decrypt on it (SQS asks KMS
+  // on the caller's behalf). Scoped to the key when keyId is a key ARN, and to use through SQS in this
+  // region in any case; the key's own policy must let the account's IAM policies grant it (the default).
+  const keyId = spec.encryption.keyId;
+  const kms: Obj | undefined = keyId
+    ? {
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: /^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key\//.test(keyId) ? keyId : "*",
+        Condition: { StringEquals: { "kms:ViaService": `sqs.${region}.amazonaws.com` } },
+      }
+    : undefined;
   const access: AccessOut[] = spec.access.map((a) => {
     const h = accessHash(a);
     const roleKey = KEY.accessRole(h);
@@ -179,7 +191,9 @@ export const renderAws: Renderer<MessageQueueSpec> = (ctx) => {
 
     // Scoped to this XR's queues: written once every queue's ARN is known, so a grant never lists fewer queues than the spec.
     const policyKey = KEY.accessPolicy(h);
-    const policy = known(everyArn ? policyJson({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: SQS_ACTIONS[a.role], Resource: [...arns].sort() }] }) : undefined, observed[policyKey], "policy");
+    const statements: Obj[] = [{ Effect: "Allow", Action: SQS_ACTIONS[a.role], Resource: [...arns].sort() }];
+    if (kms) statements.push(kms);
+    const policy = known(everyArn ? policyJson({ Version: "2012-10-17", Statement: statements }) : undefined, observed[policyKey], "policy");
     if (policy) r[policyKey] = managed(IAM, "RolePolicy", policyKey, { roleSelector: own(roleKey), policy });
     else pending.push(policyKey);
 

@@ -149,6 +149,17 @@ describe("MessageQueue on AWS", () => {
     expect((out.status?.["access"] as any[])[0]).toMatchObject({ clusterRef: "apps", serviceAccount: "worker", roleArn: expect.stringMatching(/^arn:aws:/) });
   });
 
+  it("lets the grant use a customer key through SQS only", async () => {
+    const key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const xr = withSpec(aws, (s) => Object.assign(s, { encryption: { keyId: key }, access: [{ clusterRef: { name: "apps" }, namespace: "shop", serviceAccount: "worker", role: "send" }] }));
+    const { resources } = await settle(xr, [...requiredFor(xr), EKS]);
+    const statements = JSON.parse(fp(resources, keys(resources).find((k) => k.startsWith("accesspolicy-"))!).policy).Statement;
+    expect(statements[1]).toEqual({ Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key, Condition: { StringEquals: { "kms:ViaService": "sqs.us-east-1.amazonaws.com" } } });
+    const alias = withSpec(xr, (s) => (s.encryption = { keyId: "alias/queues" }));
+    const aliased = await settle(alias, [...requiredFor(alias), EKS]);
+    expect(JSON.parse(fp(aliased.resources, keys(aliased.resources).find((k) => k.startsWith("accesspolicy-"))!).policy).Statement[1].Resource).toBe("*");
+  });
+
   it("waits for the cluster's name, and refuses a missing cluster or one in another region", async () => {
     const xr = withSpec(aws, (s) => (s.access = [{ clusterRef: { name: "apps" }, namespace: "shop", serviceAccount: "worker", role: "send" }]));
     const waiting = await render({ xr, required: [...requiredFor(xr), cluster("aws", "us-east-1")] });
