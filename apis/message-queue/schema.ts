@@ -20,6 +20,8 @@ const queue = cel(
     .object({
       name: z
         .string()
+        // maxLength as well as the pattern: the API server estimates CEL rule cost from it.
+        .max(40)
         .regex(/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/, "must be 2-40 lowercase letters, digits or dashes, starting with a letter and not ending with a dash")
         .describe("The queue's name and identity: renaming it creates a new, empty queue. At most 40 characters, so every resource key derived from it stays a valid label value."),
       ordering: z
@@ -138,7 +140,7 @@ export const MessageQueueSpec = cel(
             .string()
             .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i, "must be the ARM id of a Key Vault")
             .optional()
-            .describe("Azure only, with keyId: ARM id of the Key Vault holding the key. Tessera grants the namespace's own identity 'Key Vault Crypto Service Encryption User' there."),
+            .describe("Azure only, with keyId: ARM id of the Key Vault holding the key (Service Bus needs soft delete and purge protection on it). Tessera grants the namespace's own identity 'Key Vault Crypto Service Encryption User' there."),
         })
         .strict()
         .prefault({}),
