@@ -125,7 +125,8 @@ export const renderAws: Renderer<MessageQueueSpec> = (ctx) => {
     const policyFor = (key: string, queueKey: string, arn: string | undefined) => {
       const policy = known(arn && tlsOnlyPolicy(arn), observed[key], "policy");
       if (!policy) return pending.push(key);
-      r[key] = managed(SQS, "QueuePolicy", key, { region, queueUrlSelector: own(queueKey), policy });
+      // Retained with the queue: a queue kept in the cloud keeps refusing requests without TLS.
+      r[key] = managed(SQS, "QueuePolicy", key, { region, queueUrlSelector: own(queueKey), policy }, { managementPolicies });
     };
     policyFor(KEY.queuePolicy(q.name), mainKey, mainArn);
     if (dlq) policyFor(KEY.dlqPolicy(q.name), dlqKey, dlqArn);

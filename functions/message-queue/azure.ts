@@ -11,6 +11,7 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, isReady, str } from "../shared/observed.ts";
 import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
+import { networkUsage } from "../shared/usage.ts";
 import type { K8sObject, Obj, ObservedResource, Renderer } from "../shared/types.ts";
 import { clusterFacts } from "./access.ts";
 import { type AccessOut, finish, type QueueOut } from "./connection.ts";
@@ -189,6 +190,14 @@ export const renderAzure: Renderer<MessageQueueSpec> = (ctx) => {
         privateServiceConnection: { name: "servicebus", isManualConnection: false, privateConnectionResourceId: nsId, subresourceNames: ["namespace"] },
         privateDnsZoneGroup: { name: "servicebus", privateDnsZoneIdsSelector: ofNetwork(net, { resource: NETWORK_ZONE_KEY }) },
         tags,
+      });
+      // The endpoint stands in the Network's application tier: the Network keeps that tier (and is
+      // not deleted) while it exists.
+      r[SINGLE.networkUsage] = networkUsage(SINGLE.networkUsage, {
+        network: net,
+        tier: "private",
+        by: { apiVersion: NET, kind: "PrivateEndpoint", key: SINGLE.privateEndpoint },
+        reason: `MessageQueue ${xr.namespace}/${xr.name} reaches its Service Bus namespace through a private endpoint in this Network's private tier`,
       });
     } else {
       pending.push(SINGLE.privateEndpoint);

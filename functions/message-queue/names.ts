@@ -35,6 +35,7 @@ export const SINGLE = {
   resourceGroup: "resource-group",
   namespace: "namespace",
   privateEndpoint: "private-endpoint",
+  networkUsage: "network-usage",
   keyIdentity: "key-identity",
   keyRole: "key-role",
 } as const;

@@ -35,7 +35,7 @@ async function settle(xr: K8sObject, required: K8sObject[] = requiredFor(xr), ob
   }
   // Every resource valid against the real CRDs, and of a kind the module declares it composes.
   expect(out.resources.flatMap((r) => validateComposed(r).map((e) => `${r.metadata?.annotations?.[RESOURCE_NAME]}: ${e}`))).toEqual([]);
-  expect(out.resources.filter((r) => r.apiVersion !== "v1" && !KINDS["MessageQueue"]!.composes.includes(mrdName(r) ?? r.kind)).map((r) => r.kind)).toEqual([]);
+  expect(out.resources.filter((r) => r.apiVersion !== "v1" && !r.apiVersion.startsWith("protection.crossplane.io/") && !KINDS["MessageQueue"]!.composes.includes(mrdName(r) ?? r.kind)).map((r) => r.kind)).toEqual([]);
   return out;
 }
 
@@ -60,7 +60,7 @@ describe("MessageQueue on AWS", () => {
     }
     expect(fp(resources, "queuepolicy-order-processing").queueUrlSelector.matchLabels).toEqual({ "platform.tessera.io/resource": "queue-order-processing" });
     expect(fp(resources, "alarm-inventory-sync")).toMatchObject({ namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", threshold: 5000, comparisonOperator: "GreaterThanThreshold", dimensions: { QueueName: fp(resources, "queue-inventory-sync").name } });
-    expect(byKey(resources, "queue-order-processing").spec.managementPolicies).not.toContain("Delete");
+    for (const key of ["queue-order-processing", "dlq-order-processing", "queuepolicy-order-processing"]) expect(byKey(resources, key).spec.managementPolicies).toEqual(["Observe", "Create", "Update", "LateInitialize"]);
     expect(xr.status?.["message"]).toBe("Available");
   });
 
@@ -256,6 +256,11 @@ describe("MessageQueue on Azure", () => {
       subnetIdSelector: { matchLabels: { "platform.tessera.io/network": "minimal-azure", "platform.tessera.io/tier": "private" } },
       privateServiceConnection: { privateConnectionResourceId: "servicebusnamespace-namespace", subresourceNames: ["namespace"], isManualConnection: false },
       privateDnsZoneGroup: { privateDnsZoneIdsSelector: { matchLabels: { "platform.tessera.io/network": "minimal-azure", "platform.tessera.io/resource": "private-dns-zone-servicebus" } } },
+    });
+    // The Network keeps its private tier while the endpoint stands in it.
+    expect(byKey(resources, "network-usage")).toMatchObject({
+      metadata: { labels: { "platform.tessera.io/network": "minimal-azure", "platform.tessera.io/tier": "private" } },
+      spec: { of: { kind: "Network", resourceRef: { name: "minimal-azure" } }, by: { kind: "PrivateEndpoint", resourceSelector: { matchLabels: { "platform.tessera.io/resource": "private-endpoint" } } }, replayDeletion: true },
     });
   });
 
