@@ -205,6 +205,11 @@ export const MessageQueueSpec = cel(
     message: "spec.queues[].maxMessageKB: Service Bus Standard takes messages of 256 KiB only; Premium takes 1024 to 102400 KiB",
   },
   {
+    rule: "self.provider != 'azure' || !has(oldSelf.encryption.keyId) || has(self.encryption.keyId)",
+    message: "spec.encryption.keyId: Service Bus cannot turn a customer-managed key off once it is on; keep a keyId (another key is fine)",
+    fieldPath: ".encryption.keyId",
+  },
+  {
     rule: "self.queues.all(q, oldSelf.queues.all(o, o.name != q.name || o.ordering == q.ordering))",
     message: "spec.queues[].ordering is immutable: neither SQS nor Service Bus converts a queue between standard and fifo; add a queue with a new name instead",
     fieldPath: ".queues",

@@ -64,6 +64,11 @@ export const renderAzure: Renderer<MessageQueueSpec> = (ctx) => {
     throw SpecError.field("spec.tier", `got ${JSON.stringify(tier)}, but namespace ${nsName} exists as ${seenSku}`, "Service Bus moves a namespace between tiers only by migration; set the tier back, or create a new MessageQueue");
   }
 
+  const seenKey = (forProvider(observed[SINGLE.namespace])["customerManagedKey"] as Obj | undefined)?.["keyVaultKeyId"];
+  if (seenKey && !spec.encryption.keyId) {
+    throw SpecError.field("spec.encryption.keyId", `is removed, but namespace ${nsName} encrypts with ${String(seenKey)}`, "Service Bus cannot turn a customer-managed key off once it is on; set keyId back (another key of the vault is fine)");
+  }
+
   // Deleting a resource group deletes everything in it, so it is retained exactly like the namespace.
   r[SINGLE.resourceGroup] = managed("azure.m.upbound.io/v1beta1", "ResourceGroup", SINGLE.resourceGroup, { location, tags }, {
     annotations: { "crossplane.io/external-name": resourceGroupName(nsName) },
@@ -91,7 +96,9 @@ export const renderAzure: Renderer<MessageQueueSpec> = (ctx) => {
       pending.push(SINGLE.keyRole);
     }
     if (identityId) cmk = { identity: { type: "UserAssigned", identityIds: [identityId] }, customerManagedKey: { keyVaultKeyId: spec.encryption.keyId, identityId } };
-    namespaceReady = !!cmk && (!!observed[SINGLE.namespace] || isReady(observed[SINGLE.keyRole]));
+    // A namespace that exists is never held back (dropping it would delete it), and never rendered without its key.
+    if (observed[SINGLE.namespace] && !cmk) throw new Error(`the identity namespace ${nsName} reads its key with is unknown: neither key-identity nor the namespace reports it`);
+    namespaceReady = !!observed[SINGLE.namespace] || (!!cmk && isReady(observed[SINGLE.keyRole]));
   }
 
   const privateAccess = spec.networkRef !== undefined;

@@ -1,11 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { MessageQueueSpec } from "../../apis/message-queue/schema.ts";
 import { serviceBusNamespaceName } from "../../functions/message-queue/names.ts";
 import { isoSeconds } from "../../functions/message-queue/tables.ts";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 import { KINDS } from "../../functions/fn.ts";
-import { mrdName, validateComposed } from "../support/crds.ts";
+import { crdNames, mrdName, validateComposed } from "../support/crds.ts";
 import { CONNECTION_DETAILS, example, NETWORKS, observe, requiredFor } from "../support/fixtures.ts";
 import { admission, expectRefused, withSpec, xrdSpecSchema } from "../support/refusals.ts";
 
@@ -23,6 +23,9 @@ function cluster(provider: "aws" | "azure", region: string, status: Record<strin
 }
 const EKS = cluster("aws", "us-east-1", { clusterName: "apps-eks-1234" });
 const AKS = cluster("azure", "westeurope", { oidcIssuerUrl: "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/" });
+
+// Reading the provider CRDs is the slow part of the first validation; done once here, outside any test's time.
+beforeAll(() => void crdNames(), 180_000);
 
 /** Renders pass after pass, the fake cluster creating what each asks for, until nothing new appears. */
 async function settle(xr: K8sObject, required: K8sObject[] = requiredFor(xr), observed: K8sObject[] = []) {
@@ -233,6 +236,11 @@ describe("MessageQueue on Azure", () => {
     expect(byKey(notReady.resources, "namespace")).toBeUndefined();
     const { resources } = await settle(xr);
     expect(fp(resources, "namespace")).toMatchObject({ identity: { type: "UserAssigned", identityIds: ["userassignedidentity-key-identity"] }, customerManagedKey: { keyVaultKeyId: "https://broxiva-kv.vault.azure.net/keys/sb", identityId: "userassignedidentity-key-identity" } });
+    // Once on, the key cannot be turned off: refused by the function (and by the XRD on update).
+    const off = withSpec(xr, (s) => (s.encryption = {}));
+    await expectRefused({ xr: off, required: requiredFor(off), observed: observe(resources) }, "spec.encryption.keyId", "cannot turn a customer-managed key off");
+    const schema = xrdSpecSchema("message-queue");
+    expect(admission(schema, MessageQueueSpec.parse(off.spec), MessageQueueSpec.parse(xr.spec)).join()).toContain("cannot turn a customer-managed key off");
   });
 
   it("grants a K8sCluster service account through a federated managed identity and the Service Bus data roles", async () => {
