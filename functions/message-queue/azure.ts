@@ -113,6 +113,9 @@ export const renderAzure: Renderer<MessageQueueSpec> = (ctx) => {
     localAuthEnabled: false,
     minimumTlsVersion: "1.2",
     publicNetworkAccessEnabled: !privateAccess,
+    // With a rule set the two public-access settings must agree, or each apply undoes the other
+    // (hashicorp/terraform-provider-azurerm#31059); Deny with no rules leaves the private endpoint only.
+    networkRuleSet: privateAccess ? { defaultAction: "Deny", publicNetworkAccessEnabled: false, trustedServicesAllowed: false } : undefined,
     ...cmk,
     tags,
   }, { annotations: { "crossplane.io/external-name": nsName }, managementPolicies });

@@ -259,7 +259,7 @@ describe("MessageQueue on Azure", () => {
     await expectRefused({ xr, required: requiredFor(xr) }, "spec.networkRef.name", "privatelink.servicebus.windows.net", "remove spec.networkRef");
     const withZone = NETWORKS.map((n) => (n.metadata?.name === "minimal-azure" ? { ...n, status: { privateDnsZoneIds: { servicebus: "/subscriptions/0/zone" } } } : n));
     const { resources } = await settle(xr, withZone);
-    expect(fp(resources, "namespace").publicNetworkAccessEnabled).toBe(false);
+    expect(fp(resources, "namespace")).toMatchObject({ publicNetworkAccessEnabled: false, networkRuleSet: { defaultAction: "Deny", publicNetworkAccessEnabled: false } });
     expect(fp(resources, "private-endpoint")).toMatchObject({
       subnetIdSelector: { matchLabels: { "platform.tessera.io/network": "minimal-azure", "platform.tessera.io/tier": "private" } },
       privateServiceConnection: { privateConnectionResourceId: "servicebusnamespace-namespace", subresourceNames: ["namespace"], isManualConnection: false },
