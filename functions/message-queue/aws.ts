@@ -61,7 +61,9 @@ export const renderAws: Renderer<MessageQueueSpec> = (ctx) => {
   const region = spec.region;
   const tags = tagsFor("MessageQueue", xr, spec.tags);
   const managementPolicies = spec.deletionProtection ? RETAIN : undefined;
-  // Exactly one of the two: the provider refuses a KMS key together with SQS-managed SSE.
+  // Exactly one of the two: terraform-provider-aws declares sqs_managed_sse_enabled ConflictsWith
+  // kms_master_key_id. Late-initialisation cannot bring the other back: a false or empty value is
+  // skipped, and kms_data_key_reuse_period_seconds conflicts with neither.
   const sse: Obj = spec.encryption.keyId ? { kmsMasterKeyId: spec.encryption.keyId, kmsDataKeyReusePeriodSeconds: 300 } : { sqsManagedSseEnabled: true };
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
