@@ -140,7 +140,7 @@ export const MessageQueueSpec = cel(
             .string()
             .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i, "must be the ARM id of a Key Vault")
             .optional()
-            .describe("Azure only, with keyId: ARM id of the Key Vault holding the key (Service Bus needs soft delete and purge protection on it). Tessera grants the namespace's own identity 'Key Vault Crypto Service Encryption User' there."),
+            .describe("Azure only, with keyId: ARM id of the Key Vault holding the key (Service Bus needs soft delete and purge protection on it, and Azure RBAC authorisation, since access is granted by role). Tessera grants the namespace's own identity 'Key Vault Crypto Service Encryption User' there."),
         })
         .strict()
         .prefault({}),
