@@ -7,6 +7,7 @@ import { NetworkSpec, NetworkStatus } from "./network/schema.ts";
 import { PostgresDatabaseSpec, PostgresDatabaseStatus } from "./postgres-database/schema.ts";
 import { RedisClusterSpec, RedisClusterStatus } from "./redis-cluster/schema.ts";
 import { ObjectStoreSpec, ObjectStoreStatus } from "./object-store/schema.ts";
+import { MessageQueueSpec, MessageQueueStatus } from "./message-queue/schema.ts";
 
 export interface PrinterColumn {
   name: string;
@@ -73,6 +74,15 @@ export const APIS = [
       { name: "BUCKET", type: "string", jsonPath: ".status.bucketName" },
       { name: "URL", type: "string", jsonPath: ".status.url" },
     ],
+  },
+  {
+    kind: "MessageQueue",
+    plural: "messagequeues",
+    folder: "message-queue",
+    description: "A set of encrypted, TLS-only queues with dead-letter queues, reached by identity (SQS on AWS, a Service Bus namespace on Azure).",
+    spec: MessageQueueSpec,
+    status: MessageQueueStatus,
+    columns: [{ name: "QUEUES", type: "integer", jsonPath: ".status.queueCount" }],
   },
 ] as const satisfies readonly ApiDefinition[];
 

@@ -11,6 +11,7 @@ import { network } from "./network/index.ts";
 import { objectStore } from "./object-store/index.ts";
 import { postgresDatabase } from "./postgres-database/index.ts";
 import { redisCluster } from "./redis-cluster/index.ts";
+import { messageQueue } from "./message-queue/index.ts";
 import { SpecError } from "./shared/errors.ts";
 import { conditionOf, isReady } from "./shared/observed.ts";
 import { prune } from "./shared/resources.ts";
@@ -29,6 +30,7 @@ export const KINDS: Record<string, AnyKind> = {
   PostgresDatabase: erase(postgresDatabase),
   RedisCluster: erase(redisCluster),
   ObjectStore: erase(objectStore),
+  MessageQueue: erase(messageQueue),
 };
 
 /** Managed-resource groups per provider; an observed resource outside them means a provider switch. */
@@ -120,6 +122,7 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
     for (const message of out.warnings ?? []) {
       rsp.results.push({ severity: Severity.SEVERITY_WARNING, message, reason: "Warning", target: Target.TARGET_COMPOSITE });
     }
+    sayReleased(rsp, observed, out);
     return rsp;
   } catch (e) {
     if (e instanceof SpecError) return fatal(rsp, `invalid ${what}: ${e.message}`, "InvalidSpec");
@@ -203,6 +206,26 @@ function refuseStatefulDrop(stateful: readonly string[], observed: Record<string
     if (stateful.includes(kind) && !out.resources[key] && !out.released.includes(key)) {
       throw new Error(`the renderer dropped stateful resource ${key} (${o.resource.kind}) without the spec removing it`);
     }
+  }
+}
+
+/**
+ * A resource the spec deliberately removed (a queue, a replica) leaves desired state, and Crossplane
+ * deletes its managed resource. Say so, and say whether the cloud resource goes with it: management
+ * policies without Delete (deletionProtection) orphan it with its data.
+ */
+function sayReleased(rsp: RunFunctionResponse, observed: Record<string, ObservedResource>, out: Rendered): void {
+  for (const key of out.released) {
+    const o = observed[key];
+    if (!o) continue;
+    const policies = o.resource.spec?.["managementPolicies"] as string[] | undefined;
+    const kept = Array.isArray(policies) && !policies.includes("*") && !policies.includes("Delete");
+    rsp.results.push({
+      severity: Severity.SEVERITY_WARNING,
+      message: `${o.resource.kind} ${key} is no longer in the spec, so it leaves desired state: ${kept ? "its management policies omit Delete (deletionProtection), so the cloud resource and its data are kept, orphaned: it keeps running (and billing) until you delete it in the cloud" : "Crossplane deletes it in the cloud, with its data"}`,
+      reason: "ResourceReleased",
+      target: Target.TARGET_COMPOSITE,
+    });
   }
 }
 

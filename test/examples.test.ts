@@ -109,6 +109,23 @@ describe.each(EXAMPLES)("%s", (file) => {
       expect(data).toMatchObject({ bucket: status["bucketName"], endpoint: status["endpoint"], url: status["url"], region, provider });
       expect(data["url"]).toMatch(new RegExp(`^${data["endpoint"]}/${data["bucket"]}$|^https://${data["bucket"]}\\.s3\\.${region}\\.amazonaws\\.com$`));
     }
+    if (xr.kind === "MessageQueue") {
+      const spec = xr.spec as { provider: string; queues: Array<{ name: string; ordering?: string }> };
+      const queues = status["queues"] as Array<Record<string, string>>;
+      expect(status["queueCount"]).toBe(spec.queues.length);
+      expect(status["endpoint"]).toBeTruthy();
+      expect(status["connectionSecretName"]).toBe(`${xr.metadata?.name}-queues`);
+      for (const [i, q] of spec.queues.entries()) {
+        expect(queues[i]).toMatchObject({ name: q.name, url: expect.stringMatching(/^https:\/\//), id: expect.any(String), deadLetterUrl: expect.stringMatching(/^https:\/\//) });
+        if (spec.provider === "aws" && q.ordering === "fifo") expect(queues[i]?.["nativeName"]).toMatch(/\.fifo$/);
+        if (spec.provider === "azure") expect(queues[i]?.["deadLetterUrl"]).toBe(`${queues[i]?.["url"]}/$DeadLetterQueue`);
+      }
+      const secret = out.resources.find((r) => keyOf(r) === "connection-secret") as K8sObject & { data: Record<string, string> };
+      const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+      // The same keys on both clouds, and no credentials.
+      expect(Object.keys(data).sort()).toEqual(["endpoint", "provider", "region", ...spec.queues.flatMap((q) => [`${q.name}.deadLetterName`, `${q.name}.deadLetterUrl`, `${q.name}.name`, `${q.name}.url`])].sort());
+      expect(data[`${spec.queues[0]!.name}.url`]).toBe(queues[0]?.["url"]);
+    }
     if (xr.kind === "Network") {
       expect(status["networkId"]).toBeTruthy();
       expect((status["subnetIds"] as Record<string, string[]>)["database"]?.length).toBeGreaterThan(0);

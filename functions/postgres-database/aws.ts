@@ -288,7 +288,7 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
   const wanted = new Set(spec.readReplicas.map((x) => replicaKey(x.name)));
   const released = Object.keys(observed).filter((k) => k.startsWith("replica-") && !wanted.has(k) && !r[k]);
   const releasedReplicas = releasedReplicaNotes(released, observed, spec.deletionProtection);
-  warnings.push(...releasedReplicas);
+  // fn.ts says in a Warning result what happens to each released replica (sayReleased).
   return {
     resources: r,
     pending,

@@ -311,7 +311,9 @@ describe("Removed replicas (12.6)", () => {
     const live = observe((await settle(vivr)).resources);
     const out = await run(withSpec(vivr, (s) => (s.readReplicas = s.readReplicas.slice(1))), live);
     expect(out.fatal).toBeUndefined();
-    expect(out.results.find((r) => r.severity.includes("WARNING"))?.message).toContain("read replica use1 was removed from spec.readReplicas: under deletionProtection it is orphaned");
+    const warning = out.results.find((r) => r.severity.includes("WARNING"))?.message;
+    expect(warning).toContain("replica-use1 is no longer in the spec");
+    expect(warning).toContain("kept, orphaned: it keeps running (and billing)");
     expect((out.xr.status as any).releasedReplicas[0]).toContain("keeps running (and billing)");
   });
   it("keeps what an orphaned replica needs (its subnet and parameter groups) out of deletion", async () => {

@@ -61,9 +61,12 @@ export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?
         configurationEndpointAddress: `clustercfg.${o.metadata?.name}.abc123.use1.cache.amazonaws.com`,
         hostname: `${o.metadata?.name}.redis.cache.windows.net`,
         sslPort: 6380,
-        // ObjectStore: a managed identity's principal and client ids, a container's ARM id.
-        principalId: `${key}-principal`,
-        clientId: `${key}-client`,
+        // MessageQueue: SQS queue URL, Service Bus namespace endpoint, managed identity principal and client ids.
+        url: `https://sqs.${region}.amazonaws.com/111122223333/${(o.spec?.["forProvider"] as Record<string, unknown> | undefined)?.["name"] ?? o.metadata?.name}`,
+        endpoint: `https://${o.metadata?.annotations?.["crossplane.io/external-name"] ?? o.metadata?.name}.servicebus.windows.net:443/`,
+        principalId: `00000000-0000-4000-8000-${key.replace(/[^0-9a-f]/g, "").padEnd(12, "0").slice(0, 12)}`,
+        clientId: `11111111-0000-4000-8000-${key.replace(/[^0-9a-f]/g, "").padEnd(12, "0").slice(0, 12)}`,
+        // ObjectStore: a container's ARM id.
         resourceManagerId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/${o.metadata?.annotations?.["crossplane.io/external-name"] ?? key}`,
       },
     };
