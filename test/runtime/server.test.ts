@@ -282,7 +282,12 @@ describe("lifecycle", () => {
   });
 
   it("parses the flags Crossplane and operators pass", () => {
-    expect(options(["--insecure"], {})).toMatchObject({ address: "0.0.0.0:9443", insecure: true, tlsCertsDir: undefined, maxMessageBytes: 16 * 1024 * 1024 });
+    // Plaintext listens on loopback unless told otherwise; with TLS, on every interface.
+    expect(options(["--insecure"], {})).toMatchObject({ address: "127.0.0.1:9443", insecure: true, tlsCertsDir: undefined, maxMessageBytes: 4 * 1024 * 1024, requestTimeoutMs: 10_000 });
+    expect(options(["--insecure", "--address", "0.0.0.0:9443"], {})).toMatchObject({ address: "0.0.0.0:9443" });
+    expect(options([], {})).toMatchObject({ address: "0.0.0.0:9443", insecure: false });
+    expect(options(["--request-timeout", "2.5"], {})).toMatchObject({ requestTimeoutMs: 2500 });
+    expect(() => options(["--request-timeout", "0"], {})).toThrow(/--request-timeout: got "0"/);
     expect(options([], { TLS_SERVER_CERTS_DIR: "/tls/server" })).toMatchObject({ tlsCertsDir: "/tls/server", insecure: false });
     expect(options(["--tls-certs-dir", "/x", "--max-message-size", "4096", "-d"], { TLS_SERVER_CERTS_DIR: "/tls/server" })).toMatchObject({ tlsCertsDir: "/x", maxMessageBytes: 4096, debug: true });
     expect(() => options(["--max-message-size", "lots"], {})).toThrow(/--max-message-size: got "lots"/);
