@@ -5,14 +5,14 @@
  * The tests use it too, so what `npm run render` prints is what the tests check.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments, stringify } from "yaml";
 import { Ready, Severity, Status, type Resources, type RunFunctionRequest, type RunFunctionResponse } from "@crossplane-org/function-sdk-typescript";
 import { APIS } from "../apis/index.ts";
 import { runFunction } from "../functions/fn.ts";
 import type { K8sObject } from "../functions/shared/types.ts";
 import { FUNCTION_NAME, ROOT } from "./generate.ts";
+import { readYamlFile, toYaml } from "./yaml.ts";
 
 export const RESOURCE_NAME = "crossplane.io/composition-resource-name";
 const FIXED_TIME = "2024-01-01T00:00:00Z";
@@ -50,11 +50,7 @@ export function loadObjects(path: string): K8sObject[] {
   const files = statSync(path).isDirectory()
     ? readdirSync(path).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(path, f))
     : [path];
-  return files.flatMap((f) =>
-    parseAllDocuments(readFileSync(f, "utf8"))
-      .map((d) => d.toJS() as K8sObject | null)
-      .filter((o): o is K8sObject => !!o && typeof o === "object" && !!o.apiVersion),
-  );
+  return files.flatMap((f) => readYamlFile(f).filter((o): o is K8sObject => typeof o === "object" && !!(o as K8sObject).apiVersion));
 }
 
 function matches(sel: { apiVersion: string; kind: string; matchName?: string | undefined; namespace?: string | undefined }, o: K8sObject): boolean {
@@ -163,5 +159,5 @@ export async function render(input: RenderInput): Promise<RenderOutput> {
 }
 
 export function toYamlStream(out: RenderOutput): string {
-  return [out.xr, ...out.resources].map((o) => `---\n${stringify(o, { lineWidth: 0 })}`).join("");
+  return [out.xr, ...out.resources].map((o) => `---\n${toYaml(o)}`).join("");
 }
