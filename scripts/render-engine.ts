@@ -36,6 +36,8 @@ export interface RenderOutput {
   results: Array<{ severity: string; message: string }>;
   fatal?: string;
   response: RunFunctionResponse;
+  /** Resources the function asked for that `required` did not hold (offline: pass them with --required). */
+  unmet: Array<{ name: string; apiVersion: string; kind: string; matchName?: string | undefined; namespace?: string | undefined }>;
 }
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -113,12 +115,15 @@ export async function render(input: RenderInput): Promise<RenderOutput> {
   }
   if (!rsp) throw new Error("the pipeline returned no response");
 
+  const unmet = Object.entries(rsp.requirements?.resources ?? {})
+    .filter(([k]) => (base.requiredResources[k]?.items.length ?? 0) === 0)
+    .map(([k, sel]) => ({ name: k, apiVersion: sel.apiVersion, kind: sel.kind, matchName: sel.matchName, namespace: sel.namespace }));
   const results = rsp.results.map((r) => ({ severity: Severity[r.severity] ?? String(r.severity), message: r.message }));
   const fatal = rsp.results.find((r) => r.severity === Severity.SEVERITY_FATAL)?.message;
   const outXr: K8sObject = { apiVersion: xr.apiVersion, kind: xr.kind, metadata: { name, namespace } };
   if (fatal) {
     outXr.status = { conditions: [{ type: "Synced", status: "False", reason: "ReconcileError", message: `cannot compose resources: pipeline step "compose" returned a fatal result: ${fatal}`, lastTransitionTime: FIXED_TIME }] };
-    return { xr: outXr, resources: [], results, fatal, response: rsp };
+    return { xr: outXr, resources: [], results, fatal, response: rsp, unmet };
   }
 
   const resources: K8sObject[] = [];
@@ -155,7 +160,7 @@ export async function render(input: RenderInput): Promise<RenderOutput> {
         : { type: "Ready", status: "False", reason: "Creating", message: `Unready resources: ${unready.sort().join(", ")}`, lastTransitionTime: FIXED_TIME },
     ],
   };
-  return { xr: outXr, resources, results, response: rsp };
+  return { xr: outXr, resources, results, response: rsp, unmet };
 }
 
 export function toYamlStream(out: RenderOutput): string {
