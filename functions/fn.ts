@@ -12,6 +12,7 @@ import { postgresDatabase } from "./postgres-database/index.ts";
 import { redisCluster } from "./redis-cluster/index.ts";
 import { SpecError } from "./shared/errors.ts";
 import { conditionOf, isReady } from "./shared/observed.ts";
+import { applyProviderConfig, chooseProviderConfig, PROVIDER_CONFIG_REQUIREMENT, providerConfigSelector } from "./shared/provider-config.ts";
 import { prune } from "./shared/resources.ts";
 import type { K8sObject, KindModule, ObservedObject, ObservedResource, Rendered } from "./shared/types.ts";
 
@@ -98,7 +99,7 @@ const CAPABILITY_REQUIRED_RESOURCES = 2;
 function awaitingRequired(rsp: RunFunctionResponse, req: RunFunctionRequest, observed: Record<string, ObservedResource>, what: string, name: string): RunFunctionResponse {
   const caps = req.meta?.capabilities ?? [];
   if (caps.includes(CAPABILITY_CAPABILITIES) && !caps.includes(CAPABILITY_REQUIRED_RESOURCES)) {
-    return fatal(rsp, `cannot compose ${what}: it needs the ${name} it refers to, and this Crossplane does not fetch required resources; upgrade Crossplane to v2`, "RequiredResourcesUnsupported");
+    return fatal(rsp, `cannot compose ${what}: it needs required resources (${name}), and this Crossplane does not fetch them; upgrade Crossplane to v2`, "RequiredResourcesUnsupported");
   }
   for (const [key, o] of Object.entries(observed)) {
     if (rsp.desired!.resources[key]) continue;
@@ -125,8 +126,9 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
     refuseProviderSwitch(spec.provider, observed);
 
     const required: Record<string, K8sObject[]> = {};
-    if (mod.requirements) {
-      const selectors = mod.requirements(spec, xr);
+    {
+      // Every kind's own requirements, and the ProviderConfig its managed resources use (shared/provider-config.ts).
+      const selectors = { ...mod.requirements?.(spec, xr), [PROVIDER_CONFIG_REQUIREMENT]: providerConfigSelector(spec.provider, xr, oxr.metadata?.labels) };
       rsp.requirements = {
         extraResources: {},
         schemas: {},
@@ -141,10 +143,14 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
         required[name] = got.items.map((i) => i.resource as K8sObject);
       }
     }
-    const ctx = { xr, spec, observed, required };
+    const { [PROVIDER_CONFIG_REQUIREMENT]: providerConfigs = [], ...kindRequired } = required;
+    const config = chooseProviderConfig(spec.provider, xr, oxr.metadata?.labels, providerConfigs, observed);
+    const ctx = { xr, spec, observed, required: kindRequired };
     mod.validate?.(ctx);
     const out = mod.renderers[spec.provider](ctx);
     refuseStatefulDrop(mod.stateful, observed, out);
+    applyProviderConfig(out.resources, config.ref);
+    if (config.warning) rsp.results.push({ severity: Severity.SEVERITY_WARNING, message: clip(config.warning), reason: "ProviderConfigKept", target: Target.TARGET_COMPOSITE });
     apply(rsp, oxr, spec, observed, out);
     return rsp;
   } catch (e) {
