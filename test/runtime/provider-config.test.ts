@@ -2,12 +2,15 @@
  * Picking the ProviderConfig (cloud account or subscription) per namespace or per XR, for every kind
  * (functions/shared/provider-config.ts), and never moving a live XR's resources to other credentials.
  */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { PROVIDER_CONFIG_LABEL } from "../../functions/shared/provider-config.ts";
-import { render } from "../../scripts/render-engine.ts";
+import { ROOT } from "../../scripts/generate.ts";
+import { loadObjects, render } from "../../scripts/render-engine.ts";
 import { renderUntilReady } from "../../scripts/fake-cluster.ts";
-import { validateComposed } from "../support/crds.ts";
+import { validateComposed, validateObject } from "../support/crds.ts";
 import { EXAMPLES, example, observe, requiredFor } from "../support/fixtures.ts";
 import { expectRefused } from "../support/refusals.ts";
 
@@ -72,5 +75,33 @@ describe("per XR and for live XRs", () => {
     // Unchanged, it renders.
     const same = await render({ xr: labelled(xr, "old"), observed, required: [providerConfig("aws", ns, "old")] });
     expect(refs(same.resources)).toEqual(new Set([JSON.stringify({ kind: "ProviderConfig", name: "old" })]));
+  });
+});
+
+describe("examples/provider-configs", () => {
+  const dir = join(ROOT, "examples", "provider-configs");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
+
+  it("has a ClusterProviderConfig and a namespace default ProviderConfig for each cloud", () => {
+    const objects = files.flatMap((f) => loadObjects(join(dir, f)));
+    for (const provider of ["aws", "azure"]) {
+      expect(objects.find((o) => o.apiVersion === `${provider}.m.upbound.io/v1beta1` && o.kind === "ClusterProviderConfig" && o.metadata?.name === "default"), provider).toBeDefined();
+      expect(objects.find((o) => o.apiVersion === `${provider}.m.upbound.io/v1beta1` && o.kind === "ProviderConfig" && o.metadata?.name === "default" && o.metadata.namespace), provider).toBeDefined();
+    }
+  });
+
+  it.each(files)("%s passes the provider CRDs, with identity rather than stored keys", (f) => {
+    for (const o of loadObjects(join(dir, f))) {
+      expect(validateObject(o), `${o.kind} ${o.metadata?.name}`).toEqual([]);
+      expect((o.spec as { credentials: { source: string } }).credentials.source).toMatch(/^(IRSA|PodIdentity|WebIdentity|OIDCTokenFile|UserAssignedManagedIdentity)$/);
+    }
+  });
+
+  it("a namespace default from the examples is what an XR there uses", async () => {
+    const pc = loadObjects(join(dir, "aws.yaml")).find((o) => o.kind === "ProviderConfig")!;
+    const xr = { ...example("examples/network/aws-minimal.yaml") };
+    xr.metadata = { ...xr.metadata, namespace: pc.metadata!.namespace as string };
+    const out = await render({ xr, required: [pc] });
+    expect(refs(out.resources)).toEqual(new Set([JSON.stringify({ kind: "ProviderConfig", name: "default" })]));
   });
 });

@@ -1,11 +1,12 @@
 /** Shared test inputs: the examples, and a fake cluster that "creates" what a render asked for. */
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { ROOT } from "../../scripts/generate.ts";
 import { loadObjects, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 
-export const EXAMPLES = readdirSync(join(ROOT, "examples")).filter((d) => statSync(join(ROOT, "examples", d)).isDirectory()).flatMap((kind) =>
+/** Every example XR: the folders named after a kind (examples/provider-configs holds no XR). */
+export const EXAMPLES = readdirSync(join(ROOT, "examples")).filter((d) => statSync(join(ROOT, "examples", d)).isDirectory() && existsSync(join(ROOT, "apis", d))).flatMap((kind) =>
   readdirSync(join(ROOT, "examples", kind)).filter((f) => f.endsWith(".yaml")).map((f) => `examples/${kind}/${f}`),
 );
 
