@@ -202,6 +202,16 @@ describe("npm run publish", () => {
   });
 });
 
+describe("license", () => {
+  it("LICENSE is the Apache License 2.0 that package.json and the Configuration declare", () => {
+    const text = readFileSync(join(ROOT, "LICENSE"), "utf8");
+    expect(text).toMatch(/^\s+Apache License\s+Version 2\.0, January 2004/);
+    expect(text).toContain("END OF TERMS AND CONDITIONS");
+    expect(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).license).toBe("Apache-2.0");
+    expect((configurationObjects()[0] as any).metadata.annotations["meta.crossplane.io/license"]).toBe("Apache-2.0");
+  });
+});
+
 describe("package lint", () => {
   const objects = configurationObjects();
   it("passes the project's own Configuration", () => expect(lint("Configuration", objects)).toEqual([]));
