@@ -362,7 +362,7 @@ function checkVarint(v: number, lastByte: number): number {
 
 /**
  * What one request may decode to. Kubernetes objects are shallow (a managed resource nests about 10
- * deep) and the examples' largest request holds about 12,000 values; a hostile one of 15 MiB of
+ * deep) and the examples' largest request holds about 7,000 values; a hostile one of 15 MiB of
  * `[{},{},…]` held 4 million, raised RSS by 670 MiB and blocked the event loop for 5 s. Lists count
  * towards the depth as Structs do.
  */
