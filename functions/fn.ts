@@ -103,9 +103,10 @@ function awaitingRequired(rsp: RunFunctionResponse, req: RunFunctionRequest, obs
   }
   for (const [key, o] of Object.entries(observed)) {
     if (rsp.desired!.resources[key]) continue;
-    const { apiVersion, kind, metadata, spec } = o.resource;
-    const keep = { apiVersion, kind, metadata: { name: metadata?.name, namespace: metadata?.namespace, labels: metadata?.labels, annotations: metadata?.annotations }, spec } as unknown as Resource["resource"];
-    rsp.desired!.resources[key] = { resource: keep, connectionDetails: {}, ready: isReady(o) ? Ready.READY_TRUE : Ready.READY_FALSE };
+    // Everything but status (a subresource, never applied): spec, and a Secret's data and type, as
+    // they are, so applying this changes nothing. Metadata is what the codec decodes of it.
+    const { status: _status, ...keep } = o.resource;
+    rsp.desired!.resources[key] = { resource: keep as unknown as Resource["resource"], connectionDetails: {}, ready: isReady(o) ? Ready.READY_TRUE : Ready.READY_FALSE };
   }
   return rsp;
 }

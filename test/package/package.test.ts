@@ -8,7 +8,7 @@ import { gzipSync } from "node:zlib";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { BUNDLE } from "../../scripts/build.ts";
 import { ROOT } from "../../scripts/generate.ts";
@@ -19,6 +19,9 @@ import { layerOf, manifestOf, MEDIA, readImageTarball, Registry, sha256, tarOf, 
 import { publish } from "../../scripts/publish.ts";
 import { startFunction } from "../support/grpc.ts";
 import { startRegistry, type RunningRegistry } from "../support/registry.ts";
+
+// Building images, recording code caches and pushing layers: minutes on a busy two-core machine.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 let registry: RunningRegistry;
 const scratch = () => mkdtempSync(join(tmpdir(), "tessera-output-"));
@@ -260,7 +263,7 @@ describe("the code cache in the Function image", () => {
     expect(p.logs()).toContain('"codeCache":"used"');
     p.child.kill("SIGTERM");
     expect(await p.exit).toBe(0);
-  }, 60_000);
+  });
 
   it("falls back to the cache the build recorded when the base image's node cannot run here", async () => {
     const layer = await layerOf([{ name: "nodejs/bin/node", data: Buffer.from("#!/bin/false\n"), mode: 0o755 }]);

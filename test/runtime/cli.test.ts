@@ -5,10 +5,10 @@
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { renderUntilReady } from "../../scripts/fake-cluster.ts";
@@ -17,6 +17,9 @@ import { loadObjects, RESOURCE_NAME, toYamlStream } from "../../scripts/render-e
 import { YamlError } from "../../scripts/yaml.ts";
 import { BUNDLE } from "../../scripts/build.ts";
 import { NETWORKS, example } from "../support/fixtures.ts";
+
+// Child processes and CRD schemas compiled on first use: slow on a busy two-core machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 const tsx = (script: string, args: string[]) =>
   spawnSync(process.execPath, ["--import", "tsx", join("scripts", script), ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
@@ -167,5 +170,14 @@ describe("every command answers --help (13.15)", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`cannot reach the registry 127.0.0.1:${port} (ECONNREFUSED`);
     expect(r.stderr).toContain("--base-layout DIR");
+  });
+});
+
+describe("generated XRDs (13.16, the generator's part)", () => {
+  it("carry no ±(2^53 - 1) bounds that zod writes for every z.int()", () => {
+    for (const folder of readdirSync(join(ROOT, "apis")).filter((d) => existsSync(join(ROOT, "apis", d, "definition.yaml")))) {
+      const text = readFileSync(join(ROOT, "apis", folder, "definition.yaml"), "utf8");
+      expect(text, folder).not.toMatch(/9007199254740991/);
+    }
   });
 });

@@ -4,7 +4,7 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { PROVIDER_CONFIG_LABEL } from "../../functions/shared/provider-config.ts";
 import { ROOT } from "../../scripts/generate.ts";
@@ -13,6 +13,9 @@ import { renderUntilReady } from "../../scripts/fake-cluster.ts";
 import { validateComposed, validateObject } from "../support/crds.ts";
 import { EXAMPLES, example, observe, requiredFor } from "../support/fixtures.ts";
 import { expectRefused } from "../support/refusals.ts";
+
+// Child processes and CRD schemas compiled on first use: slow on a busy two-core machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 const providerConfig = (provider: string, namespace: string, name = "default"): K8sObject => ({
   apiVersion: `${provider}.m.upbound.io/v1beta1`,
@@ -42,7 +45,7 @@ describe.each(EXAMPLES.filter((p) => !p.endsWith("functions.yaml")))("%s", (path
     // Secrets and Usages have no providerConfigRef.
     for (const r of out.resources.filter((x) => !/\.m\.upbound\.io\//.test(x.apiVersion))) expect(r.spec?.["providerConfigRef"]).toBeUndefined();
     expect(out.resources.flatMap((r) => validateComposed(r).map((e) => `${r.kind}: ${e}`))).toEqual([]);
-  });
+  }, 180_000);
 });
 
 describe("per XR and for live XRs", () => {
@@ -95,7 +98,7 @@ describe("examples/provider-configs", () => {
       expect(validateObject(o), `${o.kind} ${o.metadata?.name}`).toEqual([]);
       expect((o.spec as { credentials: { source: string } }).credentials.source).toMatch(/^(IRSA|PodIdentity|WebIdentity|OIDCTokenFile|UserAssignedManagedIdentity)$/);
     }
-  });
+  }, 180_000);
 
   it("a namespace default from the examples is what an XR there uses", async () => {
     const pc = loadObjects(join(dir, "aws.yaml")).find((o) => o.kind === "ProviderConfig")!;
