@@ -57,6 +57,9 @@ async function main(): Promise<number> {
   const archs = architectures(values.arch);
   const OUT = values.output;
   mkdirSync(OUT, { recursive: true });
+  // The base images first: offline, this fails in a second, before the bundle is built.
+  const bases = new Map<string, Awaited<ReturnType<typeof baseImage>>>();
+  for (const arch of archs) bases.set(arch, await baseImage({ image: values["base-image"] ?? (values["base-layout"] ? undefined : DEFAULT_BASE_IMAGE), layout: values["base-layout"], plainHttp: values["plain-http"] }, arch));
   const js = await bundle();
 
   const conf = await configurationImage();
@@ -65,8 +68,7 @@ async function main(): Promise<number> {
   console.log(`${confFile}  config ${sha256(JSON.stringify(conf.config)).slice(0, 19)}…`);
 
   for (const arch of archs) {
-    const base = await baseImage({ image: values["base-image"] ?? (values["base-layout"] ? undefined : DEFAULT_BASE_IMAGE), layout: values["base-layout"], plainHttp: values["plain-http"] }, arch);
-    const img = await functionImage(base, arch, js);
+    const img = await functionImage(bases.get(arch)!, arch, js);
     const file = join(OUT, `${FUNCTION}-${arch}.xpkg`);
     writeFileSync(file, await imageTarball(img, `${FUNCTION}:latest`));
     const cache = img.config.history?.find((h) => h.created_by?.startsWith("tessera: function bundle"))?.created_by?.replace(/^.*code cache, /, "");

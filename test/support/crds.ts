@@ -95,8 +95,11 @@ export function validateObject(obj: K8sObject, namespacedOnly = false): string[]
   if (!crd) return [`no CRD for ${key} in ${CRD_ROOT}`];
   const errs: string[] = [];
   if (namespacedOnly && crd.scope !== "Namespaced") errs.push(`${key} is cluster-scoped; a namespaced XR may compose only namespaced kinds`);
-  if (crd.scope === "Namespaced" && !obj.metadata?.namespace) errs.push(`${key} is namespaced; set metadata.namespace`);
-  if (crd.scope !== "Namespaced" && obj.metadata?.namespace) errs.push(`${key} is cluster-scoped; remove metadata.namespace`);
+  if (!namespacedOnly) {
+    // A standalone object (not composed, where Crossplane sets the namespace) must say where it goes.
+    if (crd.scope === "Namespaced" && !obj.metadata?.namespace) errs.push(`${key} is namespaced; set metadata.namespace`);
+    if (crd.scope !== "Namespaced" && obj.metadata?.namespace) errs.push(`${key} is cluster-scoped; remove metadata.namespace`);
+  }
   const copy = structuredClone(obj);
   const v = validator(key, crd);
   if (!v(copy)) {
