@@ -14,6 +14,7 @@ import { redisCluster } from "./redis-cluster/index.ts";
 import { messageQueue } from "./message-queue/index.ts";
 import { SpecError } from "./shared/errors.ts";
 import { conditionOf, isReady } from "./shared/observed.ts";
+import { applyProviderConfig, chooseProviderConfig, PROVIDER_CONFIG_REQUIREMENT, providerConfigSelector } from "./shared/provider-config.ts";
 import { prune } from "./shared/resources.ts";
 import type { K8sObject, KindModule, ObservedObject, ObservedResource, Rendered, Selector } from "./shared/types.ts";
 
@@ -67,8 +68,50 @@ function response(req: RunFunctionRequest): RunFunctionResponse {
   };
 }
 
+/**
+ * Longest message the function puts in a result or condition. Crossplane copies them into the XR's
+ * status and events, and the function logs refusals: one provider error or a spec with 10,000
+ * subnets once made a 355 KB message. Past this they are cut, saying so.
+ */
+export const MAX_MESSAGE = 500;
+/** Longest text one composed resource's problem takes in a list of them. */
+export const MAX_ITEM = 160;
+
+export function clip(s: string, max = MAX_MESSAGE): string {
+  if (s.length <= max) return s;
+  // The suffix's length depends on the count it states; digits of s.length are enough for both.
+  const keep = max - `… ( more chars)`.length - String(s.length).length;
+  return `${s.slice(0, keep)}… (${s.length - keep} more chars)`;
+}
+
 function fatal(rsp: RunFunctionResponse, message: string, reason: string): RunFunctionResponse {
-  rsp.results.push({ severity: Severity.SEVERITY_FATAL, message, reason, target: Target.TARGET_COMPOSITE });
+  rsp.results.push({ severity: Severity.SEVERITY_FATAL, message: clip(message), reason, target: Target.TARGET_COMPOSITE });
+  return rsp;
+}
+
+/** Crossplane's Capability enum (run_function.proto): what the caller says it supports. */
+const CAPABILITY_CAPABILITIES = 1;
+const CAPABILITY_REQUIRED_RESOURCES = 2;
+
+/**
+ * The answer while required resources are not fetched yet. Crossplane normally calls again at once
+ * with them and uses only that answer; but if it ever took this one, an empty desired state would
+ * delete everything a live XR composed. So every observed composed resource is returned as it is
+ * (its spec as observed, already applied), and a caller that says it cannot fetch resources gets a
+ * fatal result, which Crossplane applies nothing from.
+ */
+function awaitingRequired(rsp: RunFunctionResponse, req: RunFunctionRequest, observed: Record<string, ObservedResource>, what: string, name: string): RunFunctionResponse {
+  const caps = req.meta?.capabilities ?? [];
+  if (caps.includes(CAPABILITY_CAPABILITIES) && !caps.includes(CAPABILITY_REQUIRED_RESOURCES)) {
+    return fatal(rsp, `cannot compose ${what}: it needs required resources (${name}), and this Crossplane does not fetch them; upgrade Crossplane to v2`, "RequiredResourcesUnsupported");
+  }
+  for (const [key, o] of Object.entries(observed)) {
+    if (rsp.desired!.resources[key]) continue;
+    // Everything but status (a subresource, never applied): spec, and a Secret's data and type, as
+    // they are, so applying this changes nothing. Metadata is what the codec decodes of it.
+    const { status: _status, ...keep } = o.resource;
+    rsp.desired!.resources[key] = { resource: keep as unknown as Resource["resource"], connectionDetails: {}, ready: isReady(o) ? Ready.READY_TRUE : Ready.READY_FALSE };
+  }
   return rsp;
 }
 
@@ -92,8 +135,14 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
 
     const required: Record<string, K8sObject[]> = {};
     const secrets = mod.secrets?.(spec, xr) ?? [];
-    if (mod.requirements || secrets.length) {
-      const selectors = { ...mod.requirements?.(spec, xr), ...secretRequirements(secrets, xr.namespace) };
+    {
+      // Every kind's own requirements, the Secrets it writes under names the user chose (to check they
+      // are its own), and the ProviderConfig its managed resources use (shared/provider-config.ts).
+      const selectors = {
+        ...mod.requirements?.(spec, xr),
+        ...secretRequirements(secrets, xr.namespace),
+        [PROVIDER_CONFIG_REQUIREMENT]: providerConfigSelector(spec.provider, xr, oxr.metadata?.labels),
+      };
       rsp.requirements = {
         extraResources: {},
         schemas: {},
@@ -108,16 +157,20 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
       };
       for (const name of Object.keys(selectors)) {
         const got = req.requiredResources?.[name];
-        // Not fetched yet: Crossplane calls again with it. Return only the requirements until then.
-        if (!got) return rsp;
+        // Not fetched yet: Crossplane calls again with it.
+        if (!got) return awaitingRequired(rsp, req, observed, what, name);
         required[name] = got.items.map((i) => i.resource as K8sObject);
       }
     }
     refuseForeignSecrets(secrets, required, oxr);
-    const ctx = { xr, spec, observed, required };
+    const { [PROVIDER_CONFIG_REQUIREMENT]: providerConfigs = [], ...kindRequired } = required;
+    const config = chooseProviderConfig(spec.provider, xr, oxr.metadata?.labels, providerConfigs, observed);
+    const ctx = { xr, spec, observed, required: kindRequired };
     mod.validate?.(ctx);
     const out = mod.renderers[spec.provider](ctx);
     refuseStatefulDrop(mod.stateful, observed, out);
+    applyProviderConfig(out.resources, config.ref);
+    if (config.warning) rsp.results.push({ severity: Severity.SEVERITY_WARNING, message: clip(config.warning), reason: "ProviderConfigKept", target: Target.TARGET_COMPOSITE });
     apply(rsp, oxr, spec, observed, out);
     for (const message of out.warnings ?? []) {
       rsp.results.push({ severity: Severity.SEVERITY_WARNING, message, reason: "Warning", target: Target.TARGET_COMPOSITE });
@@ -238,18 +291,20 @@ function apply(rsp: RunFunctionResponse, oxr: K8sObject, spec: { provider: strin
     const ready = isReady(o);
     if (!ready) {
       const why = conditionOf(o?.resource, "Ready")?.reason;
-      unready.push(o ? `${key}${why ? ` (${why})` : ""}` : `${key} (not created yet)`);
+      unready.push(clip(o ? `${key}${why ? ` (${why})` : ""}` : `${key} (not created yet)`, MAX_ITEM));
     }
     const synced = conditionOf(o?.resource, "Synced");
-    if (synced?.status === "False") unsynced.push(`${key}: ${synced.message ?? synced.reason ?? "not synced"}`);
+    // A provider's message is the cloud's error verbatim, sometimes kilobytes of it.
+    if (synced?.status === "False") unsynced.push(clip(`${key}: ${synced.message ?? synced.reason ?? "not synced"}`, MAX_ITEM));
     resources[key] = { resource, connectionDetails: {}, ready: ready ? Ready.READY_TRUE : Ready.READY_FALSE } satisfies Resource;
   }
 
-  const message = unsynced.length
-    ? `Failing: ${unsynced.join("; ")}`
-    : unready.length || out.pending.length
-      ? `Waiting for ${[...unready, ...out.pending.map((p) => `${p} (after its dependencies)`)].slice(0, 4).join(", ")}${unready.length + out.pending.length > 4 ? ` and ${unready.length + out.pending.length - 4} more` : ""}`
-      : "Available";
+  // The MESSAGE printer column: short enough for `kubectl get` (a count and the first item); the
+  // full lists are in the ResourcesSynced and ResourcesReady conditions (`kubectl describe`).
+  const waiting = [...unready, ...out.pending.map((p) => `${p} (after its dependencies)`)];
+  const short = (verb: string, items: string[]) =>
+    items.length === 1 ? `${verb} ${clip(items[0]!, 80)}` : `${verb} ${items.length} resources: ${clip(items[0]!, 60)} and ${items.length - 1} more`;
+  const message = unsynced.length ? short("Failing:", unsynced) : waiting.length ? short("Waiting for", waiting) : "Available";
 
   rsp.desired!.composite = {
     resource: prune({ apiVersion: oxr.apiVersion, kind: oxr.kind, status: { provider: spec.provider, region: spec.region, ...out.status, message } }),
@@ -259,7 +314,10 @@ function apply(rsp: RunFunctionResponse, oxr: K8sObject, spec: { provider: strin
   };
   rsp.conditions.push(
     unsynced.length
-      ? { type: "ResourcesSynced", status: Status.STATUS_CONDITION_FALSE, reason: "ManagedResourceError", message: unsynced.join("; "), target: Target.TARGET_COMPOSITE }
+      ? { type: "ResourcesSynced", status: Status.STATUS_CONDITION_FALSE, reason: "ManagedResourceError", message: clip(unsynced.join("; ")), target: Target.TARGET_COMPOSITE }
       : { type: "ResourcesSynced", status: Status.STATUS_CONDITION_TRUE, reason: "AllSynced", message: "Every composed resource is synced with its cloud", target: Target.TARGET_COMPOSITE },
+    waiting.length
+      ? { type: "ResourcesReady", status: Status.STATUS_CONDITION_FALSE, reason: "Waiting", message: clip(`Waiting for ${waiting.length}: ${waiting.join(", ")}`), target: Target.TARGET_COMPOSITE }
+      : { type: "ResourcesReady", status: Status.STATUS_CONDITION_TRUE, reason: "AllReady", message: "Every composed resource is ready", target: Target.TARGET_COMPOSITE },
   );
 }

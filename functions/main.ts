@@ -1,10 +1,11 @@
 /**
  * function-tessera's entry point: `node dist/function.js [flags]` (what the runtime image runs).
  *
- *   --address HOST:PORT        where to listen (default 0.0.0.0:9443)
+ *   --address HOST:PORT        where to listen (default 0.0.0.0:9443; with --insecure 127.0.0.1:9443)
  *   --tls-certs-dir DIR        tls.crt, tls.key and ca.crt; default $TLS_SERVER_CERTS_DIR (Crossplane sets it)
  *   --insecure                 plaintext, for `crossplane composition render` and local runs only
- *   --max-message-size BYTES   largest request or response (default 16 MiB)
+ *   --max-message-size BYTES   largest request or response (default 4 MiB)
+ *   --request-timeout SECONDS  how long a client may take to send one request (default 10)
  *   --debug                    one log line per call
  */
 import { HELP, options } from "./runtime/flags.ts";

@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { options } from "../functions/runtime/flags.ts";
 import { readResponseTable } from "./bench-floor-table.ts";
-import { credentials, grpcOptions, SERVICES, widenFlowControl } from "../functions/runtime/transport.ts";
+import { credentials, grpcOptions, guardStreams, SERVICES, widenFlowControl } from "../functions/runtime/transport.ts";
 
 const { values } = parseArgs({ options: { address: { type: "string" }, responses: { type: "string" } }, strict: true });
 const opts = options(["--address", values.address!], process.env);
@@ -30,5 +30,7 @@ for (const pkg of SERVICES) {
 server.bindAsync(opts.address, credentials(opts), (err) => {
   if (err) throw err;
   widenFlowControl(server);
+  // The same stream limits as the function (a timer and a byte count per request stream).
+  guardStreams(server, opts);
 });
 process.on("SIGTERM", () => server.tryShutdown(() => process.exit(0)));

@@ -39,8 +39,26 @@ const { values: args } = parseArgs({
     "node-flags": { type: "string", default: "" },
     // The load client: gRPC's C core (python3-grpcio) when installed, else grpc-js in this process.
     client: { type: "string", default: "auto" },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
+if (args.help) {
+  console.log(`Usage: npm run bench -- [flags]
+
+The production bundle against the SDK's serve and a no-work transport floor, over mTLS, pinned to
+cores 0 (server) and 1 (client). Prints a table and writes _output/bench.json. Takes minutes; run it
+on a quiet machine.
+
+Flags:
+  --seconds N         Length of each measured run (default 5).
+  --rounds N          Alternating rounds per server and concurrency (default 3).
+  --cold-starts N     Fresh processes per server for the cold start median (default 9).
+  --client KIND       Load client: auto, c-core (python3-grpcio) or grpc-js (default auto).
+  --node-flags FLAGS  Extra node flags for the servers, e.g. --node-flags="--max-semi-space-size=2".
+  --profile           Also profile the bundle under load and list where its CPU goes.
+  -h, --help          Show this help.`);
+  process.exit(0);
+}
 const SECONDS = Number(args.seconds);
 const ROUNDS = Number(args.rounds);
 const CONCURRENCY = [1, 32];
@@ -76,7 +94,7 @@ async function main(): Promise<void> {
   const ours = await bundle();
   const reference = join(ROOT, "dist", "reference.mjs");
   await build({
-    entryPoints: [join(ROOT, "scripts", "bench-reference.ts")], outfile: reference, bundle: true, platform: "node", target: "node20", format: "esm", minify: true,
+    entryPoints: [join(ROOT, "scripts", "bench-reference.ts")], outfile: reference, bundle: true, platform: "node", target: "node22", format: "esm", minify: true,
     banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' }, logLevel: "error",
   });
   const floor = await bundle({ entry: join(ROOT, "scripts", "bench-floor.ts"), outfile: join(ROOT, "dist", "floor", "floor.js"), codeCache: false });

@@ -126,7 +126,7 @@ export async function bundle(opts: BundleOptions = {}): Promise<string> {
     write: false,
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: "node22",
     format: "cjs",
     minify: opts.minify ?? true,
     sourcemap: "linked",
@@ -189,7 +189,13 @@ export async function recordCodeCache(file: string, node: string = process.execP
   if (code !== 0 || !existsSync(`${file}${CODE_CACHE_SUFFIX}`)) throw new Error(`recording the code cache failed (exit ${code}): ${stderr}`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && /^(-h|--help)$/.test(process.argv[2] ?? "")) {
+  console.log(`Usage: npm run build
+
+Writes dist/function.js, the production bundle (runs with plain node, no node_modules), and
+dist/function.js.cache, its V8 code cache, recorded by running the bundle over every example's
+requests with this machine's node. Start it with: npm start -- --insecure (or --tls-certs-dir DIR).`);
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const out = await bundle();
   const kb = (f: string) => (statSync(f).size / 1024).toFixed(0);
   console.log(`${out} (${kb(out)} KiB), code cache ${out}${CODE_CACHE_SUFFIX} (${kb(`${out}${CODE_CACHE_SUFFIX}`)} KiB)`);

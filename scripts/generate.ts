@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { stringify } from "yaml";
+import { toYaml } from "./yaml.ts";
 import { openApi } from "../apis/shared/openapi.ts";
 import { KINDS } from "../functions/fn.ts";
 import { APIS, type ApiDefinition } from "../apis/index.ts";
@@ -78,15 +78,24 @@ export function activationPolicy(): Record<string, unknown> {
 
 export function generated(): Map<string, string> {
   const files = new Map<string, string>();
-  files.set("apis/activation-policy.yaml", HEADER("functions/<kind>/index.ts (composes)") + stringify(activationPolicy(), { lineWidth: 0 }));
+  files.set("apis/activation-policy.yaml", HEADER("functions/<kind>/index.ts (composes)") + toYaml(activationPolicy()));
   for (const api of APIS) {
-    files.set(`apis/${api.folder}/definition.yaml`, HEADER(`apis/${api.folder}/schema.ts`) + stringify(xrd(api), { lineWidth: 0 }));
-    files.set(`compositions/${api.folder}.yaml`, HEADER("scripts/generate.ts") + stringify(composition(api), { lineWidth: 0 }));
+    files.set(`apis/${api.folder}/definition.yaml`, HEADER(`apis/${api.folder}/schema.ts`) + toYaml(xrd(api)));
+    files.set(`compositions/${api.folder}.yaml`, HEADER("scripts/generate.ts") + toYaml(composition(api)));
   }
   return files;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && /^(-h|--help)$/.test(process.argv[2] ?? "")) {
+  console.log(`Usage: npm run generate [-- --check]
+
+Writes what the zod schemas generate: apis/<kind>/definition.yaml (XRDs), compositions/*.yaml and
+apis/activation-policy.yaml. Commit them; test/generated.test.ts fails when they are stale.
+
+Flags:
+  --check     Write nothing; exit 1 naming the files that are stale.
+  -h, --help  Show this help.`);
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const check = process.argv.includes("--check");
   const stale: string[] = [];
   for (const [path, text] of generated()) {

@@ -1,6 +1,6 @@
 /**
  * npm run publish -- --registry HOST[:PORT]/PATH --version vX.Y.Z
- *                    [--base-image REF | --base-layout DIR] [--arch amd64,arm64] [--plain-http]
+ *                    [--base-image REF | --base-layout DIR] [--arch amd64,arm64] [--plain-http] [--output DIR]
  *
  * Builds both packages and pushes them over the OCI distribution API as
  * HOST/PATH/function-tessera:vX.Y.Z and HOST/PATH/configuration-tessera:vX.Y.Z, with the
@@ -26,6 +26,8 @@ export interface PublishOptions {
   architectures: string[];
   plainHttp?: boolean | undefined;
   log?: (line: string) => void;
+  /** Where the pushed packages are also written as .xpkg files (default _output). */
+  output?: string | undefined;
 }
 
 export interface Published {
@@ -56,9 +58,10 @@ export async function publish(o: PublishOptions): Promise<Published> {
   for (const arch of o.architectures) images.push({ arch, image: await functionImage(await baseImage({ ...o.base, image: o.base.image ?? (o.base.layout ? undefined : DEFAULT_BASE_IMAGE) }, arch), arch, js) });
   const conf = await configurationImage({ package: fnPackage, version: o.version });
 
-  mkdirSync(OUTPUT, { recursive: true });
-  writeFileSync(join(OUTPUT, `${CONFIGURATION}.xpkg`), await imageTarball(conf, `${target.registry}/${confRepo.repository}:${o.version}`));
-  for (const { arch, image } of images) writeFileSync(join(OUTPUT, `${FUNCTION}-${arch}.xpkg`), await imageTarball(image, `${fnPackage}:${o.version}`));
+  const out = o.output ?? OUTPUT;
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, `${CONFIGURATION}.xpkg`), await imageTarball(conf, `${target.registry}/${confRepo.repository}:${o.version}`));
+  for (const { arch, image } of images) writeFileSync(join(out, `${FUNCTION}-${arch}.xpkg`), await imageTarball(image, `${fnPackage}:${o.version}`));
 
   let fnDigest: string;
   if (images.length === 1) {
@@ -82,6 +85,21 @@ export async function publish(o: PublishOptions): Promise<Published> {
   };
 }
 
+export const PUBLISH_HELP = `Usage: npm run publish -- --registry HOST[:PORT]/PATH --version vX.Y.Z [flags]
+
+Builds both packages and pushes them as HOST/PATH/function-tessera:vX.Y.Z and
+HOST/PATH/configuration-tessera:vX.Y.Z (credentials from docker login). A version is never overwritten.
+
+Flags:
+  --registry HOST[:PORT]/PATH  Where to push (required).
+  --version vX.Y.Z             Semver tag of both packages (required).
+  --base-image REF             Node.js base image of the Function's runtime (default ${DEFAULT_BASE_IMAGE}).
+  --base-layout DIR            The base image from an OCI image layout directory instead (offline).
+  --arch LIST                  Architectures, comma-separated: amd64, arm64 (default amd64).
+  --plain-http                 Talk HTTP to the registries (a local registry).
+  --output DIR                 Where the pushed packages are also written as .xpkg (default _output).
+  -h, --help                   Show this help.`;
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -91,10 +109,16 @@ async function main(): Promise<number> {
       "base-layout": { type: "string" },
       arch: { type: "string", default: "amd64" },
       "plain-http": { type: "boolean" },
+      output: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
   });
+  if (values.help) {
+    console.log(PUBLISH_HELP);
+    return 0;
+  }
   if (!values.registry || !values.version) {
-    console.error("usage: npm run publish -- --registry HOST[:PORT]/PATH --version vX.Y.Z [--base-image REF | --base-layout DIR] [--arch amd64,arm64] [--plain-http]");
+    console.error(PUBLISH_HELP);
     return 2;
   }
   await publish({
@@ -103,6 +127,7 @@ async function main(): Promise<number> {
     base: { image: values["base-image"], layout: values["base-layout"], plainHttp: values["plain-http"] },
     architectures: architectures(values.arch),
     plainHttp: values["plain-http"],
+    output: values.output,
   });
   return 0;
 }

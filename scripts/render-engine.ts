@@ -5,14 +5,14 @@
  * The tests use it too, so what `npm run render` prints is what the tests check.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments, stringify } from "yaml";
 import { Ready, Severity, Status, type Resources, type RunFunctionRequest, type RunFunctionResponse } from "@crossplane-org/function-sdk-typescript";
 import { APIS } from "../apis/index.ts";
 import { runFunction } from "../functions/fn.ts";
 import type { K8sObject } from "../functions/shared/types.ts";
 import { FUNCTION_NAME, ROOT } from "./generate.ts";
+import { readYamlFile, toYaml } from "./yaml.ts";
 
 export const RESOURCE_NAME = "crossplane.io/composition-resource-name";
 const FIXED_TIME = "2024-01-01T00:00:00Z";
@@ -36,6 +36,8 @@ export interface RenderOutput {
   results: Array<{ severity: string; message: string }>;
   fatal?: string;
   response: RunFunctionResponse;
+  /** Resources the function asked for that `required` did not hold (offline: pass them with --required). */
+  unmet: Array<{ name: string; apiVersion: string; kind: string; matchName?: string | undefined; namespace?: string | undefined }>;
 }
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -50,11 +52,7 @@ export function loadObjects(path: string): K8sObject[] {
   const files = statSync(path).isDirectory()
     ? readdirSync(path).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(path, f))
     : [path];
-  return files.flatMap((f) =>
-    parseAllDocuments(readFileSync(f, "utf8"))
-      .map((d) => d.toJS() as K8sObject | null)
-      .filter((o): o is K8sObject => !!o && typeof o === "object" && !!o.apiVersion),
-  );
+  return files.flatMap((f) => readYamlFile(f).filter((o): o is K8sObject => typeof o === "object" && !!(o as K8sObject).apiVersion));
 }
 
 function matches(sel: { apiVersion: string; kind: string; matchName?: string | undefined; matchLabels?: { labels: Record<string, string> } | undefined; namespace?: string | undefined }, o: K8sObject): boolean {
@@ -122,12 +120,15 @@ export async function render(input: RenderInput): Promise<RenderOutput> {
   }
   if (!rsp) throw new Error("the pipeline returned no response");
 
+  const unmet = Object.entries(rsp.requirements?.resources ?? {})
+    .filter(([k]) => (base.requiredResources[k]?.items.length ?? 0) === 0)
+    .map(([k, sel]) => ({ name: k, apiVersion: sel.apiVersion, kind: sel.kind, matchName: sel.matchName, namespace: sel.namespace }));
   const results = rsp.results.map((r) => ({ severity: Severity[r.severity] ?? String(r.severity), message: r.message }));
   const fatal = rsp.results.find((r) => r.severity === Severity.SEVERITY_FATAL)?.message;
   const outXr: K8sObject = { apiVersion: xr.apiVersion, kind: xr.kind, metadata: { name, namespace } };
   if (fatal) {
     outXr.status = { conditions: [{ type: "Synced", status: "False", reason: "ReconcileError", message: `cannot compose resources: pipeline step "compose" returned a fatal result: ${fatal}`, lastTransitionTime: FIXED_TIME }] };
-    return { xr: outXr, resources: [], results, fatal, response: rsp };
+    return { xr: outXr, resources: [], results, fatal, response: rsp, unmet };
   }
 
   const resources: K8sObject[] = [];
@@ -164,9 +165,9 @@ export async function render(input: RenderInput): Promise<RenderOutput> {
         : { type: "Ready", status: "False", reason: "Creating", message: `Unready resources: ${unready.sort().join(", ")}`, lastTransitionTime: FIXED_TIME },
     ],
   };
-  return { xr: outXr, resources, results, response: rsp };
+  return { xr: outXr, resources, results, response: rsp, unmet };
 }
 
 export function toYamlStream(out: RenderOutput): string {
-  return [out.xr, ...out.resources].map((o) => `---\n${stringify(o, { lineWidth: 0 })}`).join("");
+  return [out.xr, ...out.resources].map((o) => `---\n${toYaml(o)}`).join("");
 }

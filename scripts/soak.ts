@@ -12,7 +12,19 @@ import { bundle } from "./build.ts";
 import { makeCerts } from "./certs.ts";
 import { call, client, FIELD_ORDERS, requests, rssMiB, start, stop } from "./load.ts";
 
-const { values: args } = parseArgs({ options: { minutes: { type: "string", default: "3" }, "warmup-seconds": { type: "string", default: "30" } } });
+const { values: args } = parseArgs({ options: { minutes: { type: "string", default: "3" }, "warmup-seconds": { type: "string", default: "30" }, help: { type: "boolean", short: "h", default: false } } });
+if (args.help) {
+  console.log(`Usage: npm run soak -- [flags]
+
+Concurrency 32 over mTLS against the production bundle; passes when no call fails and RSS stays flat
+after warm-up (the last third's peak at most 10% above the first third's). Not part of npm test.
+
+Flags:
+  --minutes N          How long to run (default 3).
+  --warmup-seconds N   Load before RSS is watched (default 30).
+  -h, --help           Show this help.`);
+  process.exit(0);
+}
 const DURATION_MS = Number(args.minutes) * 60_000;
 const WARMUP_MS = Number(args["warmup-seconds"]) * 1000;
 const CONCURRENCY = 32;

@@ -16,6 +16,9 @@ function structural(node: unknown): unknown {
   for (const [k, v] of Object.entries(node)) {
     if (k === "propertyNames" || k === "$schema") continue;
     if (k === "additionalProperties" && v === false) continue;
+    // z.int() is a safe integer, and zod writes that as minimum/maximum ±(2^53 - 1): noise in
+    // `kubectl explain` (an integer field "minimum: -9007199254740991") that says nothing a user needs.
+    if ((k === "minimum" && v === Number.MIN_SAFE_INTEGER) || (k === "maximum" && v === Number.MAX_SAFE_INTEGER)) continue;
     out[k] = structural(v);
   }
   return out;

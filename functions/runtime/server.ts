@@ -8,9 +8,10 @@
 import * as grpc from "@grpc/grpc-js";
 import type { RunFunctionRequest, RunFunctionResponse } from "@crossplane-org/function-sdk-typescript";
 import { runFunction } from "../fn.ts";
-import { decodeRequest, encodeResponseView, Severity, Target, WireError } from "./wire.ts";
+import { parseCacheStats } from "../shared/parse.ts";
+import { decodeRequest, encodeResponseView, LimitError, Severity, Target, WireError } from "./wire.ts";
 import { Logger } from "./log.ts";
-import { credentials, grpcOptions, SERVICES, StartupError, widenFlowControl, type ServerOptions } from "./transport.ts";
+import { credentials, grpcOptions, guardStreams, SERVICES, StartupError, widenFlowControl, type ServerOptions } from "./transport.ts";
 
 const identity = (b: Buffer) => b;
 
@@ -52,8 +53,10 @@ export function handler(log: Logger, encoded: { bytes: number } = { bytes: 0 }):
       req = decodeRequest(call.request);
     } catch (e) {
       const why = e instanceof WireError ? e.message : String(e);
-      log.warn("malformed RunFunctionRequest", { bytes: call.request.length, error: why });
-      callback({ code: grpc.status.INVALID_ARGUMENT, details: `cannot decode RunFunctionRequest: ${why}` });
+      // A request over a decode limit is refused as too much, not as malformed.
+      const code = e instanceof LimitError ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.INVALID_ARGUMENT;
+      log.warn(code === grpc.status.RESOURCE_EXHAUSTED ? "refused RunFunctionRequest over a decode limit" : "malformed RunFunctionRequest", { bytes: call.request.length, error: why });
+      callback({ code, details: `cannot decode RunFunctionRequest: ${why}` });
       return;
     }
     let rsp: RunFunctionResponse;
@@ -84,6 +87,7 @@ export function handler(log: Logger, encoded: { bytes: number } = { bytes: 0 }):
         resources: Object.keys(rsp.desired?.resources ?? {}).length,
         requirements: Object.keys(rsp.requirements?.resources ?? {}).length,
         results: rsp.results.map((r) => r.reason ?? r.severity),
+        parseCache: parseCacheStats(),
       });
     }
   };
@@ -153,10 +157,11 @@ export async function start(opts: ServerOptions, log: Logger): Promise<Running> 
     server.bindAsync(opts.address, creds, (err, p) => (err ? reject(new StartupError(`cannot listen on ${opts.address}: ${err.message}`)) : resolve(p))),
   );
   widenFlowControl(server);
+  const guard = guardStreams(server, opts, log);
   // Set by the production bundle's loader (scripts/build.ts): whether V8's code cache sped up this start.
   const codeCache = (globalThis as { __tesseraCodeCache?: string }).__tesseraCodeCache ?? "not the production bundle";
   // performance.now() counts from the process's start: how long Node.js, loading and binding took.
-  log.info("serving", { address: opts.address, port, tls: opts.insecure ? "off (--insecure)" : "mTLS", services: SERVICES, codeCache, startedInMs: Math.round(performance.now()) });
+  log.info("serving", { address: opts.address, port, tls: opts.insecure ? "off (--insecure)" : "mTLS", services: SERVICES, maxMessageBytes: opts.maxMessageBytes, codeCache, startedInMs: Math.round(performance.now()) });
   return {
     server,
     port,
@@ -168,6 +173,9 @@ export async function start(opts: ServerOptions, log: Logger): Promise<Running> 
           resolve();
         }, graceMs);
         force.unref();
+        // A request still being received was never accepted: cancelled now, it cannot hold the drain.
+        const cancelled = guard.cancelUnfinished();
+        if (cancelled) log.info("cancelled requests not yet received whole", { streams: cancelled });
         server.tryShutdown(() => {
           clearTimeout(force);
           resolve();

@@ -346,6 +346,32 @@ export function encodeRequest(req: RunFunctionRequest): Buffer {
 // ---------------------------------------------------------------------------------------------
 
 export class WireError extends Error {}
+/** A request within the protocol but over a limit this function sets (answered RESOURCE_EXHAUSTED). */
+export class LimitError extends WireError {}
+
+/**
+ * Varints up to 2^56 are decoded exactly enough for what they carry here (lengths, enums, durations);
+ * larger ones were silently truncated (a length of 2^63 read as 0), so they are refused. Zero
+ * padding bytes past the eighth are harmless and accepted, as protobuf allows them.
+ */
+const VARINT_LIMIT = 2 ** 56;
+function checkVarint(v: number, lastByte: number): number {
+  if (lastByte >= 8 && v >= VARINT_LIMIT) throw new WireError("varint of 2^56 or more; no field of this protocol carries one");
+  return v;
+}
+
+/**
+ * What one request may decode to. Kubernetes objects are shallow (a managed resource nests about 10
+ * deep) and the examples' largest request holds about 7,000 values; a hostile one of 15 MiB of
+ * `[{},{},…]` held 4 million, raised RSS by 670 MiB and blocked the event loop for 5 s. Lists count
+ * towards the depth as Structs do.
+ */
+export const MAX_DEPTH = 64;
+export const MAX_VALUES = 500_000;
+let valuesLeft = MAX_VALUES;
+function spend(): void {
+  if (--valuesLeft < 0) throw new LimitError(`more than ${MAX_VALUES} values (Struct fields, list items, map entries); no Kubernetes object needs that many`);
+}
 
 class Reader {
   pos: number;
@@ -363,10 +389,9 @@ class Reader {
     for (let i = 0; i < 10; i++) {
       if (this.pos >= this.end) throw new WireError("truncated varint");
       const b = this.buf[this.pos++]!;
-      // Only values up to 2^53 matter here (lengths, enums, durations); larger bits are dropped.
-      if (i < 8) result += (b & 0x7f) * mul;
+      result += (b & 0x7f) * mul;
       mul *= 128;
-      if (b < 0x80) return result;
+      if (b < 0x80) return checkVarint(result, i);
     }
     throw new WireError("varint longer than 10 bytes");
   }
@@ -416,8 +441,6 @@ class Reader {
   }
 }
 
-/** Nesting deeper than this is refused rather than recursed into (Kubernetes objects are shallow). */
-const MAX_DEPTH = 100;
 
 // Struct decoding is the hot path: a cursor over the buffer instead of a Reader per nested message.
 let B: Buffer = Buffer.alloc(0);
@@ -437,9 +460,9 @@ function varintAt(end: number): number {
   for (let i = 0; i < 10; i++) {
     if (P >= end) throw new WireError("truncated varint");
     const b = B[P++]!;
-    if (i < 8) result += (b & 0x7f) * mul;
+    result += (b & 0x7f) * mul;
     mul *= 128;
-    if (b < 0x80) return result;
+    if (b < 0x80) return checkVarint(result, i);
   }
   throw new WireError("varint longer than 10 bytes");
 }
@@ -504,6 +527,7 @@ function skipAt(wire: number, end: number): void {
 }
 
 function valueAt(end: number, depth: number): Json {
+  spend();
   let v: Json = null;
   while (P < end) {
     const tag = varintAt(end);
@@ -518,6 +542,7 @@ function valueAt(end: number, depth: number): Json {
       case (4 << 3) | VARINT: v = varintAt(end) !== 0; break;
       case (5 << 3) | LEN: v = structAt(lenAt(end), depth + 1); break;
       case (6 << 3) | LEN: {
+        if (depth >= MAX_DEPTH) throw new LimitError(`values nested deeper than ${MAX_DEPTH}`);
         const stop = lenAt(end);
         const out: Json[] = [];
         while (P < stop) {
@@ -544,7 +569,7 @@ function valueAt(end: number, depth: number): Json {
  * also plain data.
  */
 function structAt(end: number, depth: number): JsonObject {
-  if (depth > MAX_DEPTH) throw new WireError(`Struct nested deeper than ${MAX_DEPTH}`);
+  if (depth > MAX_DEPTH) throw new LimitError(`values nested deeper than ${MAX_DEPTH}`);
   const out: JsonObject = Object.create(null) as JsonObject;
   while (P < end) {
     const tag = varintAt(end);
@@ -578,7 +603,7 @@ interface Projection {
 
 /** structAt through a Projection. Not the hot path's structAt: most Structs are decoded whole. */
 function projectedStructAt(end: number, depth: number, keep: Projection): JsonObject {
-  if (depth > MAX_DEPTH) throw new WireError(`Struct nested deeper than ${MAX_DEPTH}`);
+  if (depth > MAX_DEPTH) throw new LimitError(`values nested deeper than ${MAX_DEPTH}`);
   const out: JsonObject = Object.create(null) as JsonObject;
   while (P < end) {
     const tag = varintAt(end);
@@ -652,6 +677,7 @@ function put<V>(o: Record<string, V>, key: string, value: V): void {
 
 /** Reads a map field's entry: key (field 1, string) and value (field 2) by `value`. */
 function readEntry<V>(r: Reader, value: (r: Reader, wire: number) => V, empty: V): [string, V] {
+  spend();
   let key = "";
   let v = empty;
   while (r.more()) {
@@ -664,6 +690,7 @@ function readEntry<V>(r: Reader, value: (r: Reader, wire: number) => V, empty: V
 }
 
 function readResource(r: Reader, keep?: Projection): Resource {
+  spend();
   const out: Resource = { resource: undefined, connectionDetails: {}, ready: Ready.READY_UNSPECIFIED };
   while (r.more()) {
     const tag = r.varint();
@@ -709,16 +736,17 @@ function readMeta(r: Reader): NonNullable<RunFunctionRequest["meta"]> {
   while (r.more()) {
     const tag = r.varint();
     if (tag === ((1 << 3) | LEN)) out.tag = r.string();
-    else if (tag === ((2 << 3) | VARINT)) out.capabilities.push(r.varint());
+    else if (tag === ((2 << 3) | VARINT)) (spend(), out.capabilities.push(r.varint()));
     else if (tag === ((2 << 3) | LEN)) {
       const packed = r.sub();
-      while (packed.more()) out.capabilities.push(packed.varint());
+      while (packed.more()) (spend(), out.capabilities.push(packed.varint()));
     } else r.skip(tag & 7);
   }
   return out;
 }
 
 export function decodeRequest(buf: Buffer): RunFunctionRequest {
+  valuesLeft = MAX_VALUES;
   const r = new Reader(buf);
   const out: RunFunctionRequest = {
     meta: undefined,
@@ -840,6 +868,7 @@ function readRequirements(r: Reader): Requirements {
 }
 
 export function decodeResponse(buf: Buffer): RunFunctionResponse {
+  valuesLeft = MAX_VALUES;
   const r = new Reader(buf);
   const out: RunFunctionResponse = { meta: undefined, desired: undefined, results: [], requirements: undefined, conditions: [] };
   while (r.more()) {

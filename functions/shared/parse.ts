@@ -51,12 +51,55 @@ function fieldPath(path: readonly PropertyKey[]): string {
  * sorted keys: building that string cost more than the rest of a cache hit.)
  */
 const CACHE_SIZE = 512;
+/**
+ * Bounded by bytes too: by count alone, 48 distinct 8 MiB specs took the heap to 400 MiB. A spec
+ * larger than MAX_ENTRY_BYTES (real specs are a few KB) is parsed every time and never kept.
+ */
+export const CACHE_BYTES = 32 << 20;
+export const MAX_ENTRY_BYTES = 256 << 10;
 interface Entry {
   schema: number;
   raw: unknown;
   result: { spec: unknown } | { error: SpecError };
+  /** Roughly what the entry holds: the spec twice (the copy and the parsed result). */
+  bytes: number;
 }
 const cache = new Map<number, Entry>();
+let cachedBytes = 0;
+
+/**
+ * About how many bytes `v` takes in memory (UTF-16 strings, 16 bytes a value), counted only up to
+ * `limit`: past it the answer is "too big", without walking the rest.
+ */
+export function approxBytes(v: unknown, limit: number): number {
+  let n = 0;
+  const stack: unknown[] = [v];
+  while (stack.length && n <= limit) {
+    const x = stack.pop();
+    n += 16;
+    if (typeof x === "string") n += 2 * x.length;
+    else if (x !== null && typeof x === "object") {
+      if (Array.isArray(x)) for (const i of x) stack.push(i);
+      else for (const k in x as Record<string, unknown>) {
+        n += 16 + 2 * k.length;
+        stack.push((x as Record<string, unknown>)[k]);
+      }
+    }
+  }
+  return n;
+}
+
+/** For the debug log: what the parse cache holds. */
+export function parseCacheStats(): { entries: number; bytes: number } {
+  return { entries: cache.size, bytes: cachedBytes };
+}
+
+function evict(key: number): void {
+  const e = cache.get(key);
+  if (!e) return;
+  cachedBytes -= e.bytes;
+  cache.delete(key);
+}
 let ids = new WeakMap<z.ZodType, number>();
 let nextId = 0;
 
@@ -137,6 +180,7 @@ export function parseSpec<S>(schema: z.ZodType<S>, raw: unknown, check?: (spec: 
   if (entry && entry.schema === id && sameJson(entry.raw, value)) {
     // Re-insert so the Map's insertion order doubles as least-recently-used order.
     cache.delete(key);
+    cache.set(key, entry);
   } else {
     let result: Entry["result"];
     try {
@@ -147,13 +191,17 @@ export function parseSpec<S>(schema: z.ZodType<S>, raw: unknown, check?: (spec: 
       if (!(e instanceof SpecError)) throw e;
       result = { error: e };
     }
-    // A copy to compare with: the caller's object may change after this call (tests and offline
-    // render reuse theirs), and a kept reference would then match specs it no longer equals.
-    entry = { schema: id, raw: structuredClone(value), result };
-    cache.delete(key);
-    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    const bytes = 2 * approxBytes(value, MAX_ENTRY_BYTES);
+    evict(key);
+    if (bytes <= 2 * MAX_ENTRY_BYTES) {
+      while (cache.size > 0 && (cache.size >= CACHE_SIZE || cachedBytes + bytes > CACHE_BYTES)) evict(cache.keys().next().value!);
+      // A copy to compare with: the caller's object may change after this call (tests and offline
+      // render reuse theirs), and a kept reference would then match specs it no longer equals.
+      entry = { schema: id, raw: structuredClone(value), result, bytes };
+      cache.set(key, entry);
+      cachedBytes += bytes;
+    } else entry = { schema: id, raw: undefined, result, bytes: 0 };
   }
-  cache.set(key, entry);
   if ("error" in entry.result) throw entry.result.error;
   return entry.result.spec as S;
 }
@@ -161,6 +209,7 @@ export function parseSpec<S>(schema: z.ZodType<S>, raw: unknown, check?: (spec: 
 /** For tests: forget every cached parse. */
 export function clearParseCache(): void {
   cache.clear();
+  cachedBytes = 0;
   ids = new WeakMap();
 }
 

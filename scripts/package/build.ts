@@ -14,21 +14,27 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { bundle, CODE_CACHE_SUFFIX, recordCodeCache } from "../build.ts";
 import { ROOT } from "../generate.ts";
 import { loadObjects } from "../render-engine.ts";
+import { toYaml } from "../yaml.ts";
 import { lint, type PackageKind } from "./lint.ts";
 import { layerOf, parseReference, readLayout, Registry, dockerCredentials, untar, XPKG_ANNOTATION, type Image, type ImageConfig, type Layer, type TarFile } from "./oci.ts";
 
 export const CONFIGURATION = "configuration-tessera";
 export const FUNCTION = "function-tessera";
-/** Distroless Node: no shell, no package manager, a nonroot user. */
-export const DEFAULT_BASE_IMAGE = "gcr.io/distroless/nodejs20-debian12:nonroot";
+/**
+ * Distroless Node: no shell, no package manager, a nonroot user. Node.js 24, the active LTS (supported
+ * until April 2028); Node.js 20 reached end of life on 2026-04-30.
+ */
+export const DEFAULT_BASE_IMAGE = "gcr.io/distroless/nodejs24-debian12:nonroot";
 /** distroless' nonroot user; any image built here runs as it. */
 export const RUNTIME_USER = "65532:65532";
 export const ARCHITECTURES = ["amd64", "arm64"] as const;
+/** Flags the runtime image always passes (see functionImage). */
+export const ENTRYPOINT_FLAGS = ["--address=0.0.0.0:9443"];
 
 export class LintError extends Error {
   constructor(readonly pkg: string, readonly problems: string[]) {
@@ -38,7 +44,7 @@ export class LintError extends Error {
 
 /** package.yaml as Crossplane reads it: the meta object first, each document after `---`. */
 export function packageYaml(objects: K8sObject[]): Buffer {
-  return Buffer.from(`${objects.map((o) => `---\n${stringify(o, { lineWidth: 0 })}`).join("")}---\n`);
+  return Buffer.from(`${objects.map((o) => `---\n${toYaml(o)}`).join("")}---\n`);
 }
 
 /** Every example XR, as one stream; examples/functions.yaml is render plumbing, not an example. */
@@ -120,7 +126,7 @@ export async function configurationImage(fn?: FunctionDependency): Promise<Image
 }
 
 export interface BaseSource {
-  /** A registry reference such as gcr.io/distroless/nodejs20-debian12:nonroot. */
+  /** A registry reference such as gcr.io/distroless/nodejs24-debian12:nonroot. */
   image?: string | undefined;
   /** An OCI image layout directory (e.g. from `skopeo copy docker://... oci:DIR`). */
   layout?: string | undefined;
@@ -195,7 +201,10 @@ export async function functionImage(base: Image, architecture: string, bundlePat
     os: base.config.os ?? "linux",
     config: {
       ...b,
-      Entrypoint: [node, "/function/function.js"],
+      // --address: in a container, serve every interface even with --insecure (whose default is
+      // loopback): the container's network namespace is the boundary, and `crossplane composition
+      // render` reaches the function through a published port.
+      Entrypoint: [node, "/function/function.js", ...ENTRYPOINT_FLAGS],
       // Empty, so a runtime's command becomes the function's flags (render passes --insecure).
       Cmd: [],
       User: RUNTIME_USER,

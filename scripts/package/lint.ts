@@ -38,6 +38,14 @@ export function validConstraint(c: string): boolean {
   return CONSTRAINT.test(c);
 }
 
+/**
+ * The provider families' versions Tessera's composed resources are validated against (the CRDs in
+ * ../shared/provider-crds: provider-upjet-aws v2.6.0, provider-upjet-azure v2.7.0). A Configuration
+ * that allowed any later version would let a provider upgrade change defaults or validation under
+ * running compositions; raising a bound is a release with new CRDs validated.
+ */
+export const VALIDATED_PROVIDERS = { aws: ">=v2.6.0 <v2.7.0", azure: ">=v2.7.0 <v2.8.0" } as const;
+
 /** A package reference with its registry host and without tag or digest. */
 export function fullyQualified(ref: string): boolean {
   const slash = ref.indexOf("/");
@@ -84,6 +92,10 @@ export function lint(kind: PackageKind, objects: K8sObject[]): string[] {
       if (ref !== undefined && !fullyQualified(ref)) errors.push(`${where}: ${JSON.stringify(ref)} must be a fully qualified package without tag, e.g. xpkg.crossplane.io/org/name`);
       if (d.version === undefined) errors.push(`${where}: version is required (a semver constraint such as ">=v2.0.0")`);
       else if (!validConstraint(d.version)) errors.push(`${where}: version ${JSON.stringify(d.version)} is not a semver constraint`);
+      const family = /^xpkg\.upbound\.io\/upbound\/provider-(aws|azure)(-|$)/.exec(ref ?? "")?.[1] as keyof typeof VALIDATED_PROVIDERS | undefined;
+      if (family && d.version !== VALIDATED_PROVIDERS[family]) {
+        errors.push(`${where}: ${ref} version ${JSON.stringify(d.version)}: use ${JSON.stringify(VALIDATED_PROVIDERS[family])}, the minor version whose CRDs Tessera is validated against (../shared/provider-crds)`);
+      }
     }
   }
   for (const o of objects) {

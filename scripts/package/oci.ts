@@ -265,6 +265,24 @@ export function dockerCredentials(registry: string, env: NodeJS.ProcessEnv = pro
 
 export class RegistryError extends Error {}
 
+/**
+ * fetch, with a network failure said in words: fetch's own error is "fetch failed", which names
+ * neither the host nor what to do offline.
+ */
+async function reach(registry: string, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (e as Error).message;
+    throw new RegistryError(
+      `cannot reach the registry ${registry} (${why}, ${new URL(url).origin}). Offline, or behind a proxy? ` +
+        "Build from a local copy of the base image instead: --base-layout DIR, an OCI image layout (e.g. skopeo copy docker://IMAGE oci:DIR); " +
+        "for a registry without TLS, pass --plain-http",
+    );
+  }
+}
+
 export class Registry {
   private token: string | undefined;
   private readonly base: string;
@@ -281,7 +299,7 @@ export class Registry {
   /** fetch with the registry's auth dance: Basic, or a Bearer token from the realm it names. */
   private async request(method: string, url: string, init: { headers?: Record<string, string>; body?: Buffer } = {}): Promise<Response> {
     const send = () =>
-      fetch(url, {
+      reach(this.registry, url, {
         method,
         headers: { ...init.headers, ...(this.token ? { authorization: this.token } : {}) },
         ...(init.body ? { body: new Uint8Array(init.body) } : {}),
@@ -300,7 +318,7 @@ export class Registry {
       const q = new URLSearchParams();
       if (params["service"]) q.set("service", params["service"]);
       q.set("scope", params["scope"] ?? `repository:${this.repository}:pull,push`);
-      const t = await fetch(`${params["realm"]}?${q}`, { headers: basic ? { authorization: basic } : {} });
+      const t = await reach(this.registry, `${params["realm"]}?${q}`, { headers: basic ? { authorization: basic } : {} });
       if (!t.ok) throw new RegistryError(`${this.registry}: token request failed (${t.status}); check docker login ${this.registry}`);
       const body = (await t.json()) as { token?: string; access_token?: string };
       this.token = `Bearer ${body.token ?? body.access_token}`;

@@ -71,7 +71,7 @@ describe("MessageQueue on AWS", () => {
     const first = await render({ xr: aws, required: requiredFor(aws) });
     expect(fp(first.resources, "queue-jobs").redrivePolicy).toBeUndefined();
     expect(byKey(first.resources, "queuepolicy-jobs")).toBeUndefined();
-    expect(first.xr.status?.["message"]).toContain("redrive policy (after its dependencies)");
+    expect((first.xr.status?.["conditions"] as Array<{ type: string; message?: string }>).find((c) => c.type === "ResourcesReady")?.message).toContain("(after its dependencies)");
     const settled = await settle(aws);
     const redrive = fp(settled.resources, "queue-jobs").redrivePolicy;
     expect(redrive).toBeTruthy();

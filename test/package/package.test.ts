@@ -5,22 +5,27 @@
  */
 import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { APIS } from "../../apis/index.ts";
 import { BUNDLE } from "../../scripts/build.ts";
 import { ROOT } from "../../scripts/generate.ts";
 import { baseImage, configurationObjects, functionImage, RUNTIME_USER } from "../../scripts/package/build.ts";
-import { fullyQualified, lint, validConstraint } from "../../scripts/package/lint.ts";
+import { fullyQualified, lint, validConstraint, VALIDATED_PROVIDERS } from "../../scripts/package/lint.ts";
+import { CRD_ROOT } from "../support/crds.ts";
 import { layerOf, manifestOf, MEDIA, readImageTarball, Registry, sha256, tarOf, untar, XPKG_ANNOTATION, type Image } from "../../scripts/package/oci.ts";
 import { publish } from "../../scripts/publish.ts";
 import { startFunction } from "../support/grpc.ts";
 import { startRegistry, type RunningRegistry } from "../support/registry.ts";
 
+// Building images, recording code caches and pushing layers: minutes on a busy two-core machine.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
+
 let registry: RunningRegistry;
+const scratch = () => mkdtempSync(join(tmpdir(), "tessera-output-"));
 
 /** A stand-in Node base image: one layer, distroless' entrypoint, both architectures. */
 async function pushBase(host: string): Promise<string> {
@@ -66,14 +71,30 @@ beforeAll(async () => {
 });
 afterAll(() => registry?.stop());
 
+/**
+ * What the project's own _output holds (name, size, mtime): tests write their packages to temporary
+ * directories, never there, where `npm run publish` would later find test packages.
+ */
+const outputState = () => {
+  const dir = join(ROOT, "_output");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).map((f) => {
+    const st = statSync(join(dir, f));
+    return `${f} ${st.size} ${st.mtimeMs}`;
+  });
+};
+const before = outputState();
+afterAll(() => expect(outputState()).toEqual(before));
+
 describe("npm run package", () => {
-  it("writes both .xpkg image tarballs, the Function embedding its runtime for each architecture", () => {
-    execFileSync(process.execPath, ["--import", "tsx", "scripts/package.ts", "--base-image", baseRef, "--arch", "amd64,arm64"], { cwd: ROOT, stdio: "pipe" });
+  it("writes both .xpkg image tarballs to --output, the Function embedding its runtime for each architecture", () => {
+    const out = mkdtempSync(join(tmpdir(), "tessera-output-"));
+    execFileSync(process.execPath, ["--import", "tsx", "scripts/package.ts", "--base-image", baseRef, "--arch", "amd64,arm64", "--output", out], { cwd: ROOT, stdio: "pipe" });
     return (async () => {
       for (const arch of ["amd64", "arm64"]) {
-        const img = await readImageTarball(readFileSync(join(ROOT, "_output", `function-tessera-${arch}.xpkg`)));
+        const img = await readImageTarball(readFileSync(join(out, `function-tessera-${arch}.xpkg`)));
         expect(img.config).toMatchObject({ architecture: arch, os: "linux" });
-        expect(img.config.config).toMatchObject({ Entrypoint: ["/nodejs/bin/node", "/function/function.js"], Cmd: [], User: RUNTIME_USER, ExposedPorts: { "9443/tcp": {} } });
+        expect(img.config.config).toMatchObject({ Entrypoint: ["/nodejs/bin/node", "/function/function.js", "--address=0.0.0.0:9443"], Cmd: [], User: RUNTIME_USER, ExposedPorts: { "9443/tcp": {} } });
         expect(img.layers).toHaveLength(4);
         expect(img.layers.map((l) => l.xpkg ?? "")).toEqual(["", "", "base", "upbound"]);
         expect(img.config.rootfs.diff_ids).toEqual(img.layers.map((l) => l.diffId));
@@ -83,7 +104,7 @@ describe("npm run package", () => {
         const base = await untar(img.layers[0]!.blob);
         expect(base.get("nodejs/bin/node")?.toString()).toContain(arch);
       }
-      const conf = await readImageTarball(readFileSync(join(ROOT, "_output", "configuration-tessera.xpkg")));
+      const conf = await readImageTarball(readFileSync(join(out, "configuration-tessera.xpkg")));
       expect(conf.layers.map((l) => l.xpkg)).toEqual(["base", "upbound"]);
       const labels = conf.config.config?.Labels ?? {};
       expect(labels[`${XPKG_ANNOTATION}:${conf.layers[0]!.digest}`]).toBe("base");
@@ -94,7 +115,7 @@ describe("npm run package", () => {
   });
 
   it("refuses a base image of the wrong architecture with a clear message", () => {
-    expect(() => execFileSync(process.execPath, ["--import", "tsx", "scripts/package.ts", "--base-image", baseRef, "--arch", "s390x"], { cwd: ROOT, stdio: "pipe" })).toThrow(/s390x" is not supported; use amd64 or arm64/);
+    expect(() => execFileSync(process.execPath, ["--import", "tsx", "scripts/package.ts", "--base-image", baseRef, "--arch", "s390x", "--output", mkdtempSync(join(tmpdir(), "tessera-output-"))], { cwd: ROOT, stdio: "pipe" })).toThrow(/s390x" is not supported; use amd64 or arm64/);
   });
 });
 
@@ -122,7 +143,7 @@ describe("base image from an OCI layout", () => {
     expect(base.config.architecture).toBe("arm64");
     const fn = await functionImage(base, "arm64", BUNDLE);
     expect((await untar(fn.layers[0]!.blob)).get("etc/arch")?.toString()).toBe("arm64");
-    expect(fn.config.config?.Entrypoint).toEqual(["/nodejs/bin/node", "/function/function.js"]);
+    expect(fn.config.config?.Entrypoint).toEqual(["/nodejs/bin/node", "/function/function.js", "--address=0.0.0.0:9443"]);
     await expect(baseImage({ layout: dir }, "s390x")).rejects.toThrow(/no linux\/s390x image/);
   });
 });
@@ -130,7 +151,7 @@ describe("base image from an OCI layout", () => {
 describe("npm run publish", () => {
   it("pushes both packages with layer annotations, pinning the function version, and refuses to overwrite it", async () => {
     const lines: string[] = [];
-    const out = await publish({ registry: `${registry.host}/tessera`, version: "v0.1.0", base: { image: baseRef }, architectures: ["amd64", "arm64"], log: (l) => lines.push(l) });
+    const out = await publish({ registry: `${registry.host}/tessera`, version: "v0.1.0", base: { image: baseRef }, architectures: ["amd64", "arm64"], log: (l) => lines.push(l), output: scratch() });
     expect(lines).toEqual([`${out.function.ref}@${out.function.digest}`, `${out.configuration.ref}@${out.configuration.digest}`]);
 
     const index = await get("tessera/function-tessera/manifests/v0.1.0");
@@ -156,7 +177,7 @@ describe("npm run publish", () => {
       "ManagedResourceActivationPolicy/configuration-tessera",
     ].sort());
 
-    await expect(publish({ registry: `${registry.host}/tessera`, version: "v0.1.0", base: { image: baseRef }, architectures: ["amd64"], log: () => {} })).rejects.toThrow(/v0.1.0 already exists/);
+    await expect(publish({ registry: `${registry.host}/tessera`, version: "v0.1.0", base: { image: baseRef }, architectures: ["amd64"], log: () => {}, output: scratch() })).rejects.toThrow(/v0.1.0 already exists/);
     const after = await get("tessera/function-tessera/manifests/v0.1.0");
     expect(after.body.equals(index.body)).toBe(true);
   });
@@ -169,9 +190,9 @@ describe("npm run publish", () => {
     const saved = process.env["DOCKER_CONFIG"];
     try {
       expect((await fetch(`http://${secured.host}/v2/`)).status).toBe(401);
-      await expect(publish({ registry: `${secured.host}/tessera`, version: "v1.0.0", base: { image: baseRef }, architectures: ["amd64"], log: () => {} })).rejects.toThrow(/needs credentials: add them with docker login/);
+      await expect(publish({ registry: `${secured.host}/tessera`, version: "v1.0.0", base: { image: baseRef }, architectures: ["amd64"], log: () => {}, output: scratch() })).rejects.toThrow(/needs credentials: add them with docker login/);
       process.env["DOCKER_CONFIG"] = dockerConfig;
-      const out = await publish({ registry: `${secured.host}/tessera`, version: "v1.0.0", base: { image: baseRef }, architectures: ["amd64"], log: () => {} });
+      const out = await publish({ registry: `${secured.host}/tessera`, version: "v1.0.0", base: { image: baseRef }, architectures: ["amd64"], log: () => {}, output: scratch() });
       expect(out.configuration.digest).toMatch(/^sha256:/);
     } finally {
       if (saved === undefined) delete process.env["DOCKER_CONFIG"];
@@ -181,22 +202,43 @@ describe("npm run publish", () => {
   });
 
   it("accepts only semver tags", async () => {
-    await expect(publish({ registry: `${registry.host}/tessera`, version: "latest", base: { image: baseRef }, architectures: ["amd64"], log: () => {} })).rejects.toThrow(/"latest" is not a semver tag/);
+    await expect(publish({ registry: `${registry.host}/tessera`, version: "latest", base: { image: baseRef }, architectures: ["amd64"], log: () => {}, output: scratch() })).rejects.toThrow(/"latest" is not a semver tag/);
+  });
+});
+
+describe("license", () => {
+  it("LICENSE is the Apache License 2.0 that package.json and the Configuration declare", () => {
+    const text = readFileSync(join(ROOT, "LICENSE"), "utf8");
+    expect(text).toMatch(/^\s+Apache License\s+Version 2\.0, January 2004/);
+    expect(text).toContain("END OF TERMS AND CONDITIONS");
+    expect(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).license).toBe("Apache-2.0");
+    expect((configurationObjects()[0] as any).metadata.annotations["meta.crossplane.io/license"]).toBe("Apache-2.0");
   });
 });
 
 describe("package lint", () => {
   const objects = configurationObjects();
   it("passes the project's own Configuration", () => expect(lint("Configuration", objects)).toEqual([]));
+  it("bounds every provider family to the versions the CRDs were validated at", () => {
+    const deps = (objects[0] as any).spec.dependsOn.filter((d: any) => d.kind === "Provider");
+    expect(deps.length).toBeGreaterThan(0);
+    for (const d of deps) expect(d.version, d.package).toBe(d.package.includes("provider-aws") ? VALIDATED_PROVIDERS.aws : VALIDATED_PROVIDERS.azure);
+    // ../shared/provider-crds says which tags the CRDs come from.
+    const readme = readFileSync(join(CRD_ROOT, "README.md"), "utf8");
+    expect(readme).toMatch(/provider-upjet-aws tag v2\.6\.0/);
+    expect(readme).toMatch(/provider-upjet-azure tag v2\.7\.0/);
+  });
   it("refuses two meta objects, foreign kinds, bad constraints and unqualified dependencies", () => {
     const meta = structuredClone(objects[0]!) as any;
     meta.spec.crossplane.version = ">= two";
     meta.spec.dependsOn.push({ apiVersion: "pkg.crossplane.io/v1", kind: "Provider", package: "provider-aws-s3", version: ">=v2.0.0" });
+    meta.spec.dependsOn.push({ apiVersion: "pkg.crossplane.io/v1", kind: "Provider", package: "xpkg.upbound.io/upbound/provider-aws-s3", version: ">=v2.0.0" });
     const errors = lint("Configuration", [meta, meta, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }]);
     expect(errors.join("\n")).toMatch(/exactly one meta object.*found 2/);
     expect(errors.join("\n")).toMatch(/ConfigMap x cannot be in a Configuration package/);
     expect(errors.join("\n")).toMatch(/spec.crossplane.version ">= two" is not a semver constraint/);
     expect(errors.join("\n")).toMatch(/"provider-aws-s3" must be a fully qualified package/);
+    expect(errors.join("\n")).toMatch(/provider-aws-s3 version ">=v2.0.0": use ">=v2.6.0 <v2.7.0", the minor version whose CRDs Tessera is validated against/);
     expect(lint("Function", [objects[0]!])).toContainEqual(expect.stringMatching(/a Function package needs/));
   });
   it.each([">=v2.0.0", "v1.2.3", "^1.2", "~1.2.3", ">=1.0, <2.0", ">= 1.2 < 3.0 || 4.x", "1.2 - 1.4.5", ">=v2.0.0-0", "*"])("accepts the constraint %s", (c) => expect(validConstraint(c)).toBe(true));
@@ -222,7 +264,7 @@ describe("the code cache in the Function image", () => {
     expect(p.logs()).toContain('"codeCache":"used"');
     p.child.kill("SIGTERM");
     expect(await p.exit).toBe(0);
-  }, 60_000);
+  });
 
   it("falls back to the cache the build recorded when the base image's node cannot run here", async () => {
     const layer = await layerOf([{ name: "nodejs/bin/node", data: Buffer.from("#!/bin/false\n"), mode: 0o755 }]);

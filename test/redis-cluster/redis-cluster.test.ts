@@ -78,7 +78,8 @@ describe("RedisCluster on AWS", () => {
   it("creates the replication group only once its parameter group is ready", async () => {
     const first = await render({ xr: aws, required: requiredFor(aws) });
     expect(byKey(first.resources, "replication-group")).toBeUndefined();
-    expect(first.xr.status?.["message"]).toContain("replication-group (after its dependencies)");
+    // The MESSAGE column shows a count and the first item; the full list is in ResourcesReady.
+    expect((first.xr.status?.["conditions"] as Array<{ type: string; message?: string }>).find((c) => c.type === "ResourcesReady")?.message).toContain("replication-group (after its dependencies)");
     const notReady = await render({ xr: aws, required: requiredFor(aws), observed: observe(first.resources, { ready: false }) });
     expect(byKey(notReady.resources, "replication-group")).toBeUndefined();
   });

@@ -126,7 +126,8 @@ describe("mTLS", () => {
 describe("protocol", () => {
   it("serves the v1beta1 service name as well as v1", async () => {
     const c = client(mtls.port, mtlsCreds, "v1beta1");
-    const req = (await requestsFor("examples/network/azure-minimal.yaml")).at(-1); // the last call: the Network's required Usages served
+    // The last request: the first ones ask for required resources only (the Network's Usages, its ProviderConfig).
+    const req = (await requestsFor("examples/network/azure-minimal.yaml")).at(-1);
     const rsp = plain(await call(c, wireRequest(req!)));
     expect(Object.keys(rsp.resources).length).toBeGreaterThan(5);
     c.close();
@@ -282,7 +283,12 @@ describe("lifecycle", () => {
   });
 
   it("parses the flags Crossplane and operators pass", () => {
-    expect(options(["--insecure"], {})).toMatchObject({ address: "0.0.0.0:9443", insecure: true, tlsCertsDir: undefined, maxMessageBytes: 16 * 1024 * 1024 });
+    // Plaintext listens on loopback unless told otherwise; with TLS, on every interface.
+    expect(options(["--insecure"], {})).toMatchObject({ address: "127.0.0.1:9443", insecure: true, tlsCertsDir: undefined, maxMessageBytes: 4 * 1024 * 1024, requestTimeoutMs: 10_000 });
+    expect(options(["--insecure", "--address", "0.0.0.0:9443"], {})).toMatchObject({ address: "0.0.0.0:9443" });
+    expect(options([], {})).toMatchObject({ address: "0.0.0.0:9443", insecure: false });
+    expect(options(["--request-timeout", "2.5"], {})).toMatchObject({ requestTimeoutMs: 2500 });
+    expect(() => options(["--request-timeout", "0"], {})).toThrow(/--request-timeout: got "0"/);
     expect(options([], { TLS_SERVER_CERTS_DIR: "/tls/server" })).toMatchObject({ tlsCertsDir: "/tls/server", insecure: false });
     expect(options(["--tls-certs-dir", "/x", "--max-message-size", "4096", "-d"], { TLS_SERVER_CERTS_DIR: "/tls/server" })).toMatchObject({ tlsCertsDir: "/x", maxMessageBytes: 4096, debug: true });
     expect(() => options(["--max-message-size", "lots"], {})).toThrow(/--max-message-size: got "lots"/);

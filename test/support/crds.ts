@@ -84,12 +84,22 @@ function validateSecret(o: K8sObject): string[] {
 
 /** Returns every schema and CEL error for one composed resource; empty means the API server accepts it. */
 export function validateComposed(obj: K8sObject): string[] {
+  return validateObject(obj, true);
+}
+
+/** The same for any object of a CRD here, cluster-scoped ones included unless `namespacedOnly` (e.g. a ClusterProviderConfig). */
+export function validateObject(obj: K8sObject, namespacedOnly = false): string[] {
   if (obj.apiVersion === "v1" && obj.kind === "Secret") return validateSecret(obj);
   const key = `${obj.apiVersion}/${obj.kind}`;
   const crd = crdIndex().get(key);
   if (!crd) return [`no CRD for ${key} in ${CRD_ROOT}`];
   const errs: string[] = [];
-  if (crd.scope !== "Namespaced") errs.push(`${key} is cluster-scoped; a namespaced XR may compose only namespaced kinds`);
+  if (namespacedOnly && crd.scope !== "Namespaced") errs.push(`${key} is cluster-scoped; a namespaced XR may compose only namespaced kinds`);
+  if (!namespacedOnly) {
+    // A standalone object (not composed, where Crossplane sets the namespace) must say where it goes.
+    if (crd.scope === "Namespaced" && !obj.metadata?.namespace) errs.push(`${key} is namespaced; set metadata.namespace`);
+    if (crd.scope !== "Namespaced" && obj.metadata?.namespace) errs.push(`${key} is cluster-scoped; remove metadata.namespace`);
+  }
   const copy = structuredClone(obj);
   const v = validator(key, crd);
   if (!v(copy)) {

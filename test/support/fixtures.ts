@@ -1,11 +1,12 @@
 /** Shared test inputs: the examples, and a fake cluster that "creates" what a render asked for. */
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { ROOT } from "../../scripts/generate.ts";
 import { loadObjects, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 
-export const EXAMPLES = readdirSync(join(ROOT, "examples")).filter((d) => statSync(join(ROOT, "examples", d)).isDirectory()).flatMap((kind) =>
+/** Every example XR: the folders named after a kind (examples/provider-configs holds no XR). */
+export const EXAMPLES = readdirSync(join(ROOT, "examples")).filter((d) => statSync(join(ROOT, "examples", d)).isDirectory() && existsSync(join(ROOT, "apis", d))).flatMap((kind) =>
   readdirSync(join(ROOT, "examples", kind)).filter((f) => f.endsWith(".yaml")).map((f) => `examples/${kind}/${f}`),
 );
 
@@ -35,63 +36,6 @@ export function authTokenSecret(xr: K8sObject, token = "p@ss:w/rd"): K8sObject {
 /** Everything a cluster would serve an XR as required resources: the Networks and generated credentials. */
 export const requiredFor = (xr: K8sObject): K8sObject[] => [...NETWORKS, passwordSecret(xr), authTokenSecret(xr)];
 
-/** Connection details providers report, by composed-resource key (Azure Cache for Redis access keys). */
-export const CONNECTION_DETAILS = { cache: { "attribute.primary_access_key": "p@ss:w/rd" } };
-
-/** What a cluster holds once the provider created a resource: Ready, Synced, and outputs in atProvider. */
-export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?: { key: string; message: string } } = {}): K8sObject[] {
-  return resources.map((r) => {
-    const o = structuredClone(r);
-    const key = o.metadata?.annotations?.[RESOURCE_NAME] ?? "";
-    const region = ((o.spec?.["forProvider"] as Record<string, unknown> | undefined)?.["region"] as string | undefined) ?? "eastus";
-    const failing = opts.synced?.key === key;
-    o.status = {
-      conditions: [
-        { type: "Ready", status: opts.ready === false ? "False" : "True", reason: opts.ready === false ? "Creating" : "Available" },
-        failing ? { type: "Synced", status: "False", reason: "ReconcileError", message: opts.synced?.message } : { type: "Synced", status: "True", reason: "ReconcileSuccess" },
-      ],
-      atProvider: {
-        id: `${o.kind.toLowerCase()}-${key}`,
-        arn: `arn:aws:rds:${region}:111122223333:db:${o.metadata?.name}`,
-        address: `${o.metadata?.name}.abc123.${region}.rds.amazonaws.com`,
-        fqdn: `${o.metadata?.name}.postgres.database.azure.com`,
-        port: o.kind === "ReplicationGroup" ? 6379 : 5432,
-        primaryEndpointAddress: `master.${o.metadata?.name}.abc123.use1.cache.amazonaws.com`,
-        readerEndpointAddress: `replica.${o.metadata?.name}.abc123.use1.cache.amazonaws.com`,
-        configurationEndpointAddress: `clustercfg.${o.metadata?.name}.abc123.use1.cache.amazonaws.com`,
-        hostname: `${o.metadata?.name}.redis.cache.windows.net`,
-        sslPort: 6380,
-        // MessageQueue: SQS queue URL, Service Bus namespace endpoint, managed identity principal and client ids.
-        url: `https://sqs.${region}.amazonaws.com/111122223333/${(o.spec?.["forProvider"] as Record<string, unknown> | undefined)?.["name"] ?? o.metadata?.name}`,
-        endpoint: `https://${o.metadata?.annotations?.["crossplane.io/external-name"] ?? o.metadata?.name}.servicebus.windows.net:443/`,
-        principalId: `00000000-0000-4000-8000-${key.replace(/[^0-9a-f]/g, "").padEnd(12, "0").slice(0, 12)}`,
-        clientId: `11111111-0000-4000-8000-${key.replace(/[^0-9a-f]/g, "").padEnd(12, "0").slice(0, 12)}`,
-        // ObjectStore: a container's ARM id.
-        resourceManagerId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/${o.metadata?.annotations?.["crossplane.io/external-name"] ?? key}`,
-      },
-    };
-    if (o.apiVersion === "azure.m.upbound.io/v1beta1") o.metadata!.annotations!["crossplane.io/external-name"] = o.metadata?.name as string;
-    // What the API server adds, and Crossplane passes on to functions with the rest of the object:
-    // identity, versions, finalizers and the managed fields of Crossplane's apply and the provider's
-    // status updates (crossplane/cli#182: observed objects reach functions with managedFields).
-    const at = "2026-11-01T10:00:00Z";
-    Object.assign(o.metadata!, {
-      uid: `${key.padEnd(8, "0").slice(0, 8)}-1111-4222-8333-444455556666`,
-      resourceVersion: "81723",
-      generation: 2,
-      creationTimestamp: at,
-      finalizers: ["finalizer.managedresource.crossplane.io"],
-      managedFields: [
-        { manager: "apiextensions.crossplane.io/composed/8f2d6c1a", operation: "Apply", apiVersion: o.apiVersion, time: at, fieldsType: "FieldsV1", fieldsV1: { "f:metadata": fieldsOf(r.metadata), "f:spec": fieldsOf(r.spec) } },
-        { manager: "provider", operation: "Update", apiVersion: o.apiVersion, time: at, fieldsType: "FieldsV1", fieldsV1: { "f:status": fieldsOf(o.status) }, subresource: "status" },
-      ],
-    });
-    return o;
-  });
-}
-
-/** A managedFields fieldsV1 set for `v`: each object field as "f:<name>", leaves as {}. */
-function fieldsOf(v: unknown): Record<string, unknown> {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return {};
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [`f:${k}`, fieldsOf(x)]));
-}
+// The fake cluster (what providers do to what a render asked for) lives in scripts, so that
+// `npm run render -- --until-ready` and the tests share it.
+export { CONNECTION_DETAILS, observe } from "../../scripts/fake-cluster.ts";

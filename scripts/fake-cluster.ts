@@ -1,0 +1,121 @@
+/**
+ * A fake cluster for offline renders: what Crossplane and the providers do to what a render asked
+ * for, so the next pass sees it created. Each composed resource comes back Ready and Synced with the
+ * outputs its provider reports (ids, endpoints, ports) and what the API server adds (uid, managed
+ * fields); generated passwords and tokens appear in the Secrets the provider writes. The tests use it,
+ * and so does `npm run render -- --until-ready`.
+ */
+import type { K8sObject } from "../functions/shared/types.ts";
+import { render, RESOURCE_NAME, type RenderInput, type RenderOutput } from "./render-engine.ts";
+
+/** Connection details providers report, by composed-resource key (Azure Cache for Redis access keys). */
+export const CONNECTION_DETAILS: Record<string, Record<string, string>> = { cache: { "attribute.primary_access_key": "p@ss:w/rd" } };
+
+/** What a cluster holds once the provider created a resource: Ready, Synced, and outputs in atProvider. */
+export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?: { key: string; message: string } } = {}): K8sObject[] {
+  return resources.map((r) => {
+    const o = structuredClone(r);
+    const key = o.metadata?.annotations?.[RESOURCE_NAME] ?? "";
+    const region = ((o.spec?.["forProvider"] as Record<string, unknown> | undefined)?.["region"] as string | undefined) ?? "eastus";
+    const failing = opts.synced?.key === key;
+    o.status = {
+      conditions: [
+        { type: "Ready", status: opts.ready === false ? "False" : "True", reason: opts.ready === false ? "Creating" : "Available" },
+        failing ? { type: "Synced", status: "False", reason: "ReconcileError", message: opts.synced?.message } : { type: "Synced", status: "True", reason: "ReconcileSuccess" },
+      ],
+      atProvider: {
+        id: `${o.kind.toLowerCase()}-${key}`,
+        arn: `arn:aws:rds:${region}:111122223333:db:${o.metadata?.name}`,
+        address: `${o.metadata?.name}.abc123.${region}.rds.amazonaws.com`,
+        fqdn: `${o.metadata?.name}.postgres.database.azure.com`,
+        port: o.kind === "ReplicationGroup" ? 6379 : 5432,
+        primaryEndpointAddress: `master.${o.metadata?.name}.abc123.use1.cache.amazonaws.com`,
+        readerEndpointAddress: `replica.${o.metadata?.name}.abc123.use1.cache.amazonaws.com`,
+        configurationEndpointAddress: `clustercfg.${o.metadata?.name}.abc123.use1.cache.amazonaws.com`,
+        hostname: `${o.metadata?.name}.redis.cache.windows.net`,
+        sslPort: 6380,
+        // MessageQueue: SQS queue URL, Service Bus namespace endpoint, managed identity principal and client ids.
+        url: `https://sqs.${region}.amazonaws.com/111122223333/${(o.spec?.["forProvider"] as Record<string, unknown> | undefined)?.["name"] ?? o.metadata?.name}`,
+        endpoint: `https://${o.metadata?.annotations?.["crossplane.io/external-name"] ?? o.metadata?.name}.servicebus.windows.net:443/`,
+        principalId: `00000000-0000-4000-8000-${key.replace(/[^0-9a-f]/g, "").padEnd(12, "0").slice(0, 12)}`,
+        clientId: `11111111-0000-4000-8000-${key.replace(/[^0-9a-f]/g, "").padEnd(12, "0").slice(0, 12)}`,
+        // ObjectStore: a container's ARM id.
+        resourceManagerId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/${o.metadata?.annotations?.["crossplane.io/external-name"] ?? key}`,
+      },
+    };
+    if (o.apiVersion === "azure.m.upbound.io/v1beta1") o.metadata!.annotations!["crossplane.io/external-name"] = o.metadata?.name as string;
+    // What the API server adds, and Crossplane passes on to functions with the rest of the object:
+    // identity, versions, finalizers and the managed fields of Crossplane's apply and the provider's
+    // status updates (crossplane/cli#182: observed objects reach functions with managedFields).
+    const at = "2026-11-01T10:00:00Z";
+    Object.assign(o.metadata!, {
+      uid: `${key.padEnd(8, "0").slice(0, 8)}-1111-4222-8333-444455556666`,
+      resourceVersion: "81723",
+      generation: 2,
+      creationTimestamp: at,
+      finalizers: ["finalizer.managedresource.crossplane.io"],
+      managedFields: [
+        { manager: "apiextensions.crossplane.io/composed/8f2d6c1a", operation: "Apply", apiVersion: o.apiVersion, time: at, fieldsType: "FieldsV1", fieldsV1: { "f:metadata": fieldsOf(r.metadata), "f:spec": fieldsOf(r.spec) } },
+        { manager: "provider", operation: "Update", apiVersion: o.apiVersion, time: at, fieldsType: "FieldsV1", fieldsV1: { "f:status": fieldsOf(o.status) }, subresource: "status" },
+      ],
+    });
+    return o;
+  });
+}
+
+/** A managedFields fieldsV1 set for `v`: each object field as "f:<name>", leaves as {}. */
+function fieldsOf(v: unknown): Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return {};
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [`f:${k}`, fieldsOf(x)]));
+}
+
+/** What a generated Secret holds offline: obviously not a real credential. */
+export const PLACEHOLDER_SECRET = "offline-render-placeholder";
+
+/**
+ * The Secrets providers write for what they generate: a resource that sets `autoGenerate<Something>:
+ * true` in forProvider has the provider write the value to the `*SecretRef` beside it (RDS
+ * passwordSecretRef, ElastiCache authTokenSecretRef, Flexible Server administratorPasswordSecretRef).
+ * Secrets a user provides are not faked: offline they come with --required.
+ */
+export function generatedSecrets(resources: K8sObject[]): K8sObject[] {
+  const out = new Map<string, K8sObject>();
+  for (const r of resources) {
+    const fp = (r.spec?.["forProvider"] ?? {}) as Record<string, unknown>;
+    if (!Object.entries(fp).some(([k, v]) => k.startsWith("autoGenerate") && v === true)) continue;
+    for (const [k, v] of Object.entries(fp)) {
+      const ref = v as { name?: string; key?: string } | undefined;
+      if (!k.endsWith("SecretRef") || !ref?.name || !ref.key) continue;
+      const namespace = r.metadata?.namespace as string;
+      const id = `${namespace}/${ref.name}`;
+      const secret = out.get(id) ?? { apiVersion: "v1", kind: "Secret", metadata: { name: ref.name, namespace }, data: {} };
+      (secret["data"] as Record<string, string>)[ref.key] = Buffer.from(PLACEHOLDER_SECRET).toString("base64");
+      out.set(id, secret);
+    }
+  }
+  return [...out.values()];
+}
+
+const keyOf = (o: K8sObject) => o.metadata?.annotations?.[RESOURCE_NAME] ?? "";
+const readyOf = (xr: K8sObject) => ((xr.status?.["conditions"] ?? []) as Array<{ type: string; status: string }>).find((c) => c.type === "Ready")?.status === "True";
+
+/**
+ * The reconcile loop, offline: renders, treats everything composed as created and Ready, and renders
+ * again, until a pass composes nothing new and the XR is Ready (or `maxPasses`). Returns the last
+ * pass and how many passes it took; a fatal result ends the loop at once.
+ */
+export async function renderUntilReady(input: RenderInput, maxPasses = 10): Promise<{ out: RenderOutput; passes: number; settled: boolean }> {
+  const given = input.required ?? [];
+  let out = await render({ ...input, connectionDetails: input.connectionDetails ?? CONNECTION_DETAILS });
+  for (let passes = 1; ; passes++) {
+    if (out.fatal) return { out, passes, settled: false };
+    if (passes >= maxPasses) return { out, passes, settled: false };
+    const before = new Set(out.resources.map(keyOf));
+    const faked = generatedSecrets(out.resources).filter((s) => !given.some((g) => g.kind === "Secret" && g.metadata?.name === s.metadata?.name && g.metadata?.namespace === s.metadata?.namespace));
+    const next = await render({ ...input, required: [...given, ...faked], observed: observe(out.resources), connectionDetails: input.connectionDetails ?? CONNECTION_DETAILS });
+    const after = new Set(next.resources.map(keyOf));
+    const grew = [...after].some((k) => !before.has(k));
+    out = next;
+    if (!next.fatal && !grew && readyOf(next.xr)) return { out, passes: passes + 1, settled: true };
+  }
+}
