@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { NetworkSpec, NetworkStatus } from "./network/schema.ts";
 import { PostgresDatabaseSpec, PostgresDatabaseStatus } from "./postgres-database/schema.ts";
 import { RedisClusterSpec, RedisClusterStatus } from "./redis-cluster/schema.ts";
+import { K8sClusterSpec, K8sClusterStatus } from "./k8s-cluster/schema.ts";
 
 export interface PrinterColumn {
   name: string;
@@ -58,6 +59,20 @@ export const APIS = [
     status: RedisClusterStatus,
     columns: [
       { name: "SHARDS", type: "integer", jsonPath: ".spec.shards" },
+      { name: "ENDPOINT", type: "string", jsonPath: ".status.endpoint" },
+    ],
+  },
+  {
+    kind: "K8sCluster",
+    plural: "k8sclusters",
+    folder: "k8s-cluster",
+    description: "A Kubernetes cluster with private, autoscaled node pools and workload identity (EKS on AWS, AKS on Azure).",
+    spec: K8sClusterSpec,
+    status: K8sClusterStatus,
+    columns: [
+      { name: "VERSION", type: "string", jsonPath: ".spec.version" },
+      { name: "CURRENT", type: "string", jsonPath: ".status.version", priority: 1 },
+      { name: "SUPPORT", type: "string", jsonPath: ".status.versionSupport", priority: 1 },
       { name: "ENDPOINT", type: "string", jsonPath: ".status.endpoint" },
     ],
   },

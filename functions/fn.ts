@@ -10,6 +10,7 @@ import type { Provider } from "../apis/shared/common.ts";
 import { network } from "./network/index.ts";
 import { postgresDatabase } from "./postgres-database/index.ts";
 import { redisCluster } from "./redis-cluster/index.ts";
+import { k8sCluster } from "./k8s-cluster/index.ts";
 import { SpecError } from "./shared/errors.ts";
 import { conditionOf, isReady } from "./shared/observed.ts";
 import { prune } from "./shared/resources.ts";
@@ -27,6 +28,7 @@ export const KINDS: Record<string, AnyKind> = {
   Network: erase(network),
   PostgresDatabase: erase(postgresDatabase),
   RedisCluster: erase(redisCluster),
+  K8sCluster: erase(k8sCluster),
 };
 
 /** Managed-resource groups per provider; an observed resource outside them means a provider switch. */

@@ -18,7 +18,8 @@ export function expectValid(resources: K8sObject[], xrKind?: string): void {
   expect(errors).toEqual([]);
   if (!xrKind) return;
   const activated = new Set(KINDS[xrKind]?.composes);
-  const missing = resources.filter((r) => r.apiVersion !== "v1").map((r) => mrdName(r) ?? r.kind).filter((n) => !activated.has(n));
+  // Core kinds and Crossplane's own Usage are not managed resources: nothing activates them.
+  const missing = resources.filter((r) => r.apiVersion !== "v1" && !r.apiVersion.startsWith("protection.crossplane.io/")).map((r) => mrdName(r) ?? r.kind).filter((n) => !activated.has(n));
   expect(missing, `composed by ${xrKind} but not in its composes list`).toEqual([]);
 }
 
@@ -41,14 +42,15 @@ describe.each(EXAMPLES)("%s", (file) => {
     expect(out.resources.every((r) => r.metadata?.namespace === xr.metadata?.namespace)).toBe(true);
     const provider = (xr.spec as { provider: string }).provider;
     for (const r of out.resources) {
-      if (r.apiVersion !== "v1") expect(r.apiVersion).toMatch(new RegExp(`\\.${provider}\\.m\\.upbound\\.io/|^azure\\.m\\.upbound\\.io/`));
+      if (r.apiVersion !== "v1" && !r.apiVersion.startsWith("protection.crossplane.io/")) expect(r.apiVersion).toMatch(new RegExp(`\\.${provider}\\.m\\.upbound\\.io/|^azure\\.m\\.upbound\\.io/`));
     }
   });
 
   it("keeps every resource across passes and ends Ready with status and connection filled", async () => {
     let observed: K8sObject[] = [];
     let out = await render({ xr, required });
-    for (let pass = 0; pass < 4; pass++) {
+    // K8sCluster on EKS has the deepest staging (cluster, add-ons, launch templates, node groups, late add-ons).
+    for (let pass = 0; pass < 8; pass++) {
       const before = new Set(out.resources.map(keyOf));
       observed = observe(out.resources);
       out = await render({ xr, required, observed, connectionDetails });
@@ -84,6 +86,23 @@ describe.each(EXAMPLES)("%s", (file) => {
       const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
       expect(Object.keys(data).sort()).toEqual(["host", "password", "port", "primaryEndpoint", "readerEndpoint", "tls", "uri"]);
       expect(data).toMatchObject({ password: "p@ss:w/rd", tls: "true", port: String(port), uri: `rediss://:p%40ss%3Aw%2Frd@${data["host"]}:${port}` });
+    }
+    if (xr.kind === "K8sCluster") {
+      const spec = xr.spec as { provider: string; nodePools: Array<{ name: string; minNodes: number; maxNodes: number }> };
+      expect(status["clusterName"]).toBeTruthy();
+      expect(status["clusterId"]).toBeTruthy();
+      expect(status["endpoint"]).toMatch(/^https:\/\//);
+      expect(status["version"]).toMatch(/^1\.3[4-7]/);
+      expect(status["versionSupport"]).toMatch(/^(standard|extended)$/);
+      expect(status["oidcIssuerUrl"]).toMatch(/^https:\/\//);
+      expect(status["nodePools"]).toEqual(spec.nodePools.map((p) => ({ name: p.name, minNodes: p.minNodes, maxNodes: p.maxNodes, ready: true })));
+      expect(status["connectionSecretName"]).toBe(`${xr.metadata?.name}-kubeconfig`);
+      const secret = out.resources.find((r) => keyOf(r) === "connection-secret") as K8sObject & { data: Record<string, string> };
+      const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+      expect(Object.keys(data).sort()).toEqual(["clusterCA", "clusterName", "endpoint", "kubeconfig", "provider", "region"]);
+      expect(data["clusterCA"]).toContain("BEGIN CERTIFICATE");
+      expect(data["clusterName"]).toBe(status["clusterName"]);
+      expect(data["provider"]).toBe(spec.provider);
     }
     if (xr.kind === "Network") {
       expect(status["networkId"]).toBeTruthy();

@@ -35,8 +35,28 @@ export function authTokenSecret(xr: K8sObject, token = "p@ss:w/rd"): K8sObject {
 /** Everything a cluster would serve an XR as required resources: the Networks and generated credentials. */
 export const requiredFor = (xr: K8sObject): K8sObject[] => [...NETWORKS, passwordSecret(xr), authTokenSecret(xr)];
 
-/** Connection details providers report, by composed-resource key (Azure Cache for Redis access keys). */
-export const CONNECTION_DETAILS = { cache: { "attribute.primary_access_key": "p@ss:w/rd" } };
+/** A kubeconfig as EKS ClusterAuth and AKS write it (K8sCluster reads server and CA from it). */
+export const KUBECONFIG = [
+  "apiVersion: v1",
+  "kind: Config",
+  "clusters:",
+  "- name: cluster",
+  "  cluster:",
+  "    server: https://ABCDEF0123.gr7.us-east-1.eks.amazonaws.com",
+  `    certificate-authority-data: ${Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64")}`,
+  "users:",
+  "- name: admin",
+  "  user:",
+  "    token: k8s-aws-v1.short-lived",
+  "contexts:",
+  "- name: admin",
+  "  context: { cluster: cluster, user: admin }",
+  "current-context: admin",
+  "",
+].join("\n");
+
+/** Connection details providers report, by composed-resource key (Azure Cache for Redis access keys, K8sCluster kubeconfigs). */
+export const CONNECTION_DETAILS = { cache: { "attribute.primary_access_key": "p@ss:w/rd" }, "cluster-auth": { kubeconfig: KUBECONFIG }, cluster: { kubeconfig: KUBECONFIG } };
 
 /** What a cluster holds once the provider created a resource: Ready, Synced, and outputs in atProvider. */
 export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?: { key: string; message: string } } = {}): K8sObject[] {
@@ -61,6 +81,8 @@ export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?
         configurationEndpointAddress: `clustercfg.${o.metadata?.name}.abc123.use1.cache.amazonaws.com`,
         hostname: `${o.metadata?.name}.redis.cache.windows.net`,
         sslPort: 6380,
+        // K8sCluster: EKS Cluster and AKS KubernetesCluster outputs, a launch template's version, an identity's principal.
+        ...k8sOutputs(o),
       },
     };
     if (o.apiVersion === "azure.m.upbound.io/v1beta1") o.metadata!.annotations!["crossplane.io/external-name"] = o.metadata?.name as string;
@@ -87,4 +109,34 @@ export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?
 function fieldsOf(v: unknown): Record<string, unknown> {
   if (v === null || typeof v !== "object" || Array.isArray(v)) return {};
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [`f:${k}`, fieldsOf(x)]));
+}
+
+/** atProvider fields of the kinds K8sCluster reads, as the providers report them. */
+function k8sOutputs(o: K8sObject): Record<string, unknown> {
+  const fp = (o.spec?.["forProvider"] ?? {}) as Record<string, unknown>;
+  switch (o.kind) {
+    case "Cluster":
+      return {
+        endpoint: "https://ABCDEF0123.gr7.us-east-1.eks.amazonaws.com",
+        version: fp["version"],
+        certificateAuthority: [{ data: Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64") }],
+        identity: [{ oidc: [{ issuer: "https://oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123" }] }],
+        vpcConfig: { clusterSecurityGroupId: "sg-0cluster", securityGroupIds: ["sg-0app"] },
+      };
+    case "KubernetesCluster":
+      return {
+        currentKubernetesVersion: `${fp["kubernetesVersion"]}.3`,
+        oidcIssuerUrl: "https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/",
+        nodeResourceGroup: `MC_${o.metadata?.name}`,
+      };
+    case "LaunchTemplate":
+      return { latestVersion: 1 };
+    case "UserAssignedIdentity":
+      return {
+        id: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${fp["name"]}`,
+        principalId: "22222222-2222-2222-2222-222222222222",
+      };
+    default:
+      return {};
+  }
 }
