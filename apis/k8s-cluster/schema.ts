@@ -80,9 +80,9 @@ export const nodePool = cel(
     message: "spec.nodePools[]: initialNodes must lie between minNodes and maxNodes",
     fieldPath: ".initialNodes",
   },
-  { rule: "self.mode != 'system' || self.minNodes >= 1", message: "spec.nodePools[]: the system pool runs cluster add-ons and needs minNodes of 1 or more", fieldPath: ".minNodes" },
+  { rule: "!has(self.mode) || self.mode != 'system' || self.minNodes >= 1", message: "spec.nodePools[]: the system pool runs cluster add-ons and needs minNodes of 1 or more", fieldPath: ".minNodes" },
   {
-    rule: "self.labels.all(k, !(k.contains('kubernetes.io/') || k.contains('k8s.io/')))",
+    rule: "!has(self.labels) || self.labels.all(k, !(k.contains('kubernetes.io/') || k.contains('k8s.io/')))",
     message: "spec.nodePools[].labels: keys under kubernetes.io and k8s.io are reserved by the clouds; use your own prefix (e.g. node-role or example.com/team)",
     fieldPath: ".labels",
   },
@@ -122,7 +122,7 @@ export const K8sClusterSpec = cel(
         .prefault({}),
       nodePools: cel(
         z.array(nodePool).min(1).max(10).describe("Node pools, each autoscaled between minNodes and maxNodes. Exactly one has mode: system."),
-        { rule: "self.exists_one(p, p.mode == 'system')", message: "spec.nodePools: exactly one pool must have mode: system (it runs the cluster's add-ons)" },
+        { rule: "self.exists_one(p, has(p.mode) && p.mode == 'system')", message: "spec.nodePools: exactly one pool must have mode: system (it runs the cluster's add-ons)" },
         { rule: "self.all(a, self.exists_one(b, b.name == a.name))", message: "spec.nodePools: pool names must be unique (the name is the pool's identity)" },
       ),
       autoscaler: z
@@ -176,17 +176,17 @@ export const K8sClusterSpec = cel(
     .strict(),
   regionRule(),
   {
-    rule: `self.provider == 'aws' ? self.version in ${celList(K8S_VERSIONS.aws)} : self.version in ${celList(K8S_VERSIONS.azure)}`,
+    rule: `!has(self.version) || (self.provider == 'aws' ? self.version in ${celList(K8S_VERSIONS.aws)} : self.version in ${celList(K8S_VERSIONS.azure)})`,
     messageExpression: `'spec.version: ' + self.version + ' cannot be created on ' + self.provider + ' (only supported minors are offered for new clusters; 1.33 and older are past standard support); the oldest Tessera offers there is ' + (self.provider == 'aws' ? '${K8S_VERSIONS.aws[0]} (with extendedSupport: true)' : '${K8S_VERSIONS.azure[0]}') + ', the newest ' + (self.provider == 'aws' ? '${K8S_VERSIONS.aws.at(-1)}' : '${K8S_VERSIONS.azure.at(-1)}')`,
     fieldPath: ".version",
   },
   {
-    rule: "self.provider != 'aws' || self.version != '1.34' || self.extendedSupport",
+    rule: "self.provider != 'aws' || !has(self.version) || self.version != '1.34' || (has(self.extendedSupport) && self.extendedSupport)",
     message: "spec.version: 1.34 left EKS standard support on 2026-12-02; set extendedSupport: true (billed hourly by AWS) or use 1.35",
     fieldPath: ".version",
   },
   {
-    rule: "self.provider != 'azure' || !self.extendedSupport",
+    rule: "self.provider != 'azure' || !has(self.extendedSupport) || !self.extendedSupport",
     message: "spec.extendedSupport is AWS only; AKS long-term support needs the Premium tier, which Tessera does not offer yet",
     fieldPath: ".extendedSupport",
   },
@@ -196,12 +196,12 @@ export const K8sClusterSpec = cel(
     fieldPath: ".nodePools",
   },
   {
-    rule: "self.provider != 'azure' || self.nodePools.all(p, p.mode != 'system' || p.capacity == 'onDemand')",
+    rule: "self.provider != 'azure' || self.nodePools.all(p, !has(p.mode) || p.mode != 'system' || !has(p.capacity) || p.capacity == 'onDemand')",
     message: "spec.nodePools[].capacity: the AKS system pool cannot run on spot VMs; use onDemand for the system pool",
     fieldPath: ".nodePools",
   },
   {
-    rule: "self.provider != 'azure' || self.nodePools.all(p, p.mode != 'system' || p.taints.all(t, t.key == 'CriticalAddonsOnly' && t.value == 'true' && t.effect == 'NoSchedule'))",
+    rule: "self.provider != 'azure' || self.nodePools.all(p, !has(p.mode) || p.mode != 'system' || !has(p.taints) || p.taints.all(t, t.key == 'CriticalAddonsOnly' && (!has(t.value) || t.value == 'true') && (!has(t.effect) || t.effect == 'NoSchedule')))",
     message: "spec.nodePools[].taints: the AKS system pool takes only CriticalAddonsOnly=true:NoSchedule (as onlyCriticalAddonsEnabled); move other taints to a user pool",
     fieldPath: ".nodePools",
   },
