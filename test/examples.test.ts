@@ -18,15 +18,16 @@ export function expectValid(resources: K8sObject[], xrKind?: string): void {
   expect(errors).toEqual([]);
   if (!xrKind) return;
   const activated = new Set(KINDS[xrKind]?.composes);
-  // Core kinds and Crossplane's own Usage are not managed resources: nothing activates them.
-  const missing = resources.filter((r) => r.apiVersion !== "v1" && !r.apiVersion.startsWith("protection.crossplane.io/")).map((r) => mrdName(r) ?? r.kind).filter((n) => !activated.has(n));
+  // Core kinds, Crossplane's own Usage and providers' ProviderConfigs are not managed resources: nothing activates them.
+  const missing = resources.filter((r) => r.apiVersion !== "v1" && !r.apiVersion.startsWith("protection.crossplane.io/") && r.kind !== "ProviderConfig").map((r) => mrdName(r) ?? r.kind).filter((n) => !activated.has(n));
   expect(missing, `composed by ${xrKind} but not in its composes list`).toEqual([]);
 }
 
 it("every kind a module declares it composes is a real namespaced managed resource", () => {
   const real = crdNames();
   const declared = Object.values(KINDS).flatMap((k) => k.composes);
-  expect(declared.filter((n) => !real.has(n) || !n.includes(".m.upbound.io"))).toEqual([]);
+  // Upjet providers' namespaced kinds, and provider-helm's and provider-kubernetes's (K8sCluster installs into its cluster).
+  expect(declared.filter((n) => !real.has(n) || !/\.m\.(upbound\.io|crossplane\.io)$/.test(n))).toEqual([]);
 });
 
 describe.each(EXAMPLES)("%s", (file) => {
@@ -42,7 +43,7 @@ describe.each(EXAMPLES)("%s", (file) => {
     expect(out.resources.every((r) => r.metadata?.namespace === xr.metadata?.namespace)).toBe(true);
     const provider = (xr.spec as { provider: string }).provider;
     for (const r of out.resources) {
-      if (r.apiVersion !== "v1" && !r.apiVersion.startsWith("protection.crossplane.io/")) expect(r.apiVersion).toMatch(new RegExp(`\\.${provider}\\.m\\.upbound\\.io/|^azure\\.m\\.upbound\\.io/`));
+      if (r.apiVersion !== "v1" && !/^(protection|helm\.m|kubernetes\.m)\.crossplane\.io\//.test(r.apiVersion)) expect(r.apiVersion).toMatch(new RegExp(`\\.${provider}\\.m\\.upbound\\.io/|^azure\\.m\\.upbound\\.io/`));
     }
   });
 

@@ -150,6 +150,22 @@ export const K8sClusterSpec = cel(
         .max(20)
         .default([])
         .describe("Cluster administrators: IAM role/user ARNs (EKS access entries with AmazonEKSClusterAdminPolicy) or Entra object ids (AKS RBAC Cluster Admin)."),
+      namespaces: cel(
+        z
+          .array(
+            z
+              .object({
+                name: z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label such as broxiva-production"),
+                labels: z.record(k8sLabelKey, z.string().max(63).regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/)).optional().meta({ maxProperties: 20 }),
+              })
+              .strict(),
+          )
+          .max(30)
+          .default([])
+          .describe("Namespaces created in the new cluster (through provider-kubernetes, with the connection's kubeconfig), once the system pool is Ready."),
+        { rule: "self.all(n, n.name != 'default' && !n.name.startsWith('kube-'))", message: "spec.namespaces: default and kube-* belong to Kubernetes itself; pick other names" },
+        { rule: "self.all(a, self.exists_one(b, b.name == a.name))", message: "spec.namespaces: names must be unique" },
+      ),
       encryption: z
         .object({
           keyId: z.string().max(2048).optional().describe("Customer key for Kubernetes Secrets at rest: a KMS key ARN (AWS) or a Key Vault key id (Azure, KMS etcd encryption). Unset: the cloud's own keys."),

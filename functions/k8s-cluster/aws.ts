@@ -17,12 +17,45 @@ import type { Obj, Renderer } from "../shared/types.ts";
 import { initialNodes, networkOf, nodePolicies, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
 import { connectionSecret, connectionSecretName } from "./connection.ts";
 import { adminKey, CLUSTER, CONNECTION_SECRET, eksName, launchTemplateKey, poolKey } from "./names.ts";
+import { HELM, inCluster, keepCluster, renderInCluster } from "./incluster.ts";
 import { ADDONS, amiType, EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, TAINT_EFFECT_AWS } from "./tables.ts";
 
 const EKS = "eks.aws.m.upbound.io/v1beta1";
 const IAM = "iam.aws.m.upbound.io/v1beta1";
 const EC2 = "ec2.aws.m.upbound.io/v1beta1";
 const LOGS = "cloudwatchlogs.aws.m.upbound.io/v1beta1";
+
+/** Where the cluster-autoscaler runs, and the service account its Pod Identity association names. */
+const AUTOSCALER = { namespace: "kube-system", serviceAccount: "cluster-autoscaler" };
+/** The Secret ClusterAuth writes the admin kubeconfig to (refreshed by the provider). */
+const authSecretName = (xr: { name: string }) => `${xr.name}-eks-auth`;
+
+/**
+ * cluster-autoscaler's permissions on AWS (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws
+ * README, "Full Cluster Autoscaler Features Policy"), scaling limited to this cluster's groups.
+ */
+function autoscalerPolicy(cluster: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: [
+          "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeLaunchConfigurations",
+          "autoscaling:DescribeScalingActivities", "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
+          "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements", "eks:DescribeNodegroup",
+        ],
+        Resource: "*",
+      },
+      {
+        Effect: "Allow",
+        Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+        Resource: "*",
+        Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${cluster}`]: "owned" } },
+      },
+    ],
+  });
+}
 
 const trust = (service: string, tagSession = false) =>
   JSON.stringify({
@@ -128,7 +161,7 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   // 2. Once the cluster is Ready.
   const clusterReady = s.ready(CLUSTER);
   s.gate("cluster-auth", clusterReady, () =>
-    managed(EKS, "ClusterAuth", "cluster-auth", { region, clusterNameSelector: own(CLUSTER), refreshPeriod: "10m0s" }, { connectionSecret: `${xr.name}-eks-auth` }),
+    managed(EKS, "ClusterAuth", "cluster-auth", { region, clusterNameSelector: own(CLUSTER), refreshPeriod: "10m0s" }, { connectionSecret: authSecretName(xr) }),
   );
   const addon = (key: string, addonName: string, extra: Obj = {}) =>
     managed(EKS, "Addon", key, {
@@ -223,6 +256,51 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   s.gate("addon-ebs-csi", systemReady && ebsRole !== undefined, () =>
     addon("addon-ebs-csi", ADDONS.afterSystemPool["addon-ebs-csi"], { podIdentityAssociation: [{ roleArn: ebsRole, serviceAccount: "ebs-csi-controller-sa" }] }),
   );
+
+  // In the cluster: ProviderConfigs, namespaces, and the cluster-autoscaler with its Pod Identity role.
+  const ic = { kubeconfig: { name: authSecretName(xr), key: "kubeconfig" }, cluster: { apiVersion: EKS, kind: "Cluster" }, ready: systemReady && s.exists("cluster-auth") };
+  renderInCluster(s, xr, spec, ic);
+  s.add("autoscaler-role", managed(IAM, "Role", "autoscaler-role", { assumeRolePolicy: trust("pods.eks.amazonaws.com", true), description: `cluster-autoscaler of ${xr.namespace}/${xr.name} (Pod Identity)`, tags }));
+  s.add("autoscaler-role-policy", managed(IAM, "RolePolicy", "autoscaler-role-policy", { policy: autoscalerPolicy(name), roleSelector: own("autoscaler-role") }));
+  s.gate("autoscaler-pod-identity", clusterReady, () =>
+    managed(EKS, "PodIdentityAssociation", "autoscaler-pod-identity", {
+      region,
+      clusterNameSelector: own(CLUSTER),
+      namespace: AUTOSCALER.namespace,
+      serviceAccount: AUTOSCALER.serviceAccount,
+      roleArnSelector: own("autoscaler-role"),
+      tags,
+    }),
+  );
+  const a = spec.autoscaler;
+  s.gate("autoscaler", ic.ready && s.ready("helm-provider-config") && s.ready("autoscaler-pod-identity"), () =>
+    inCluster(HELM, "Release", "autoscaler", xr, {
+      chart: { name: "cluster-autoscaler", repository: a.chart.repository, version: a.chart.version },
+      namespace: AUTOSCALER.namespace,
+      values: {
+        cloudProvider: "aws",
+        awsRegion: region,
+        // Node groups are found by the tags EKS puts on their Auto Scaling groups.
+        autoDiscovery: { clusterName: name },
+        // The autoscaler's minor follows the cluster's, as its maintainers require.
+        image: { tag: `v${version}.0` },
+        rbac: { serviceAccount: { create: true, name: AUTOSCALER.serviceAccount } },
+        extraArgs: {
+          "scale-down-delay-after-add": a.scaleDownDelayAfterAdd,
+          "scale-down-unneeded-time": a.scaleDownUnneeded,
+          "scale-down-utilization-threshold": a.scaleDownUtilizationThreshold,
+          "skip-nodes-with-local-storage": String(a.skipNodesWithLocalStorage),
+          "skip-nodes-with-system-pods": String(a.skipNodesWithSystemPods),
+          expander: a.expander,
+          "balance-similar-node-groups": "true",
+        },
+        // Runs on the system pool, whose CriticalAddonsOnly taint it tolerates.
+        tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
+        priorityClassName: "system-cluster-critical",
+      },
+    }, spec.deletionProtection),
+  );
+  keepCluster(s, "autoscaler", ic, HELM, "Release", "cluster-autoscaler runs in this cluster");
 
   // Connection Secret and status.
   const auth = observed["cluster-auth"]?.connectionDetails ?? {};

@@ -20,6 +20,7 @@ import type { Obj, Renderer } from "../shared/types.ts";
 import { initialNodes, networkOf, nodePolicies, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
 import { connectionSecret, connectionSecretName, kubeconfigCluster } from "./connection.ts";
 import { adminKey, aksName, CLUSTER, CONNECTION_SECRET, dnsPrefix, poolKey, rotationName } from "./names.ts";
+import { renderInCluster } from "./incluster.ts";
 import { AKS_LOG_CATEGORY, INSTANCE_TYPE } from "./tables.ts";
 
 const CS = "containerservice.azure.m.upbound.io/v1beta1";
@@ -30,6 +31,9 @@ const INSIGHTS = "insights.azure.m.upbound.io/v1beta1";
 
 /** AKS adds this taint to spot pools itself; unless it is declared too, the provider sees drift on every sync. */
 const SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule";
+
+/** The Secret the provider writes the cluster's admin kubeconfig to (its connection details). */
+const adminSecretName = (xr: { name: string }) => `${xr.name}-aks-admin`;
 
 /** The tenth address of the service CIDR for cluster DNS (AKS refuses the first; .10 is its convention). */
 export function dnsServiceIp(serviceCidr: string): string {
@@ -157,7 +161,7 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
       tags,
     }, {
       annotations: { "crossplane.io/external-name": name },
-      connectionSecret: `${xr.name}-aks-admin`,
+      connectionSecret: adminSecretName(xr),
       initProvider: { defaultNodePool: { nodeCount: initialNodes(system) } },
       // The default pool's count is the autoscaler's too: no LateInitialize (provider-upjet-azure#636).
       managementPolicies: policies,
@@ -219,6 +223,14 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
       }),
     );
   }
+
+  // In the cluster: ProviderConfigs and namespaces (AKS runs its own autoscaler: autoScalerProfile).
+  renderInCluster(s, xr, spec, {
+    kubeconfig: { name: adminSecretName(xr), key: "kubeconfig" },
+    cluster: { apiVersion: CS, kind: "KubernetesCluster" },
+    // The system pool is the default pool: Ready with the cluster.
+    ready: clusterReady,
+  });
 
   // Connection Secret and status.
   const kubeconfig = observed[CLUSTER]?.connectionDetails["kubeconfig"];

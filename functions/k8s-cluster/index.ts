@@ -142,6 +142,12 @@ export const k8sCluster: KindModule<K8sClusterSpec> = {
     "roleassignments.authorization.azure.m.upbound.io",
     "workspaces.operationalinsights.azure.m.upbound.io",
     "monitordiagnosticsettings.insights.azure.m.upbound.io",
+    "rolepolicies.iam.aws.m.upbound.io",
+    "podidentityassociations.eks.aws.m.upbound.io",
+    // Installed into the new cluster: provider-helm and provider-kubernetes (crossplane-contrib).
+    // (Their ProviderConfigs, like Crossplane's Usage, are not managed resources and need no activation.)
+    "releases.helm.m.crossplane.io",
+    "objects.kubernetes.m.crossplane.io",
   ],
   // The cluster and its node pools: never dropped from desired state (a bad spec or a missing Network
   // refuses instead). The AKS system pool lives inside the KubernetesCluster.

@@ -196,6 +196,55 @@ describe("K8sCluster on AWS", () => {
     expect(fp(out.resources, "cluster").deletionProtection).toBe(false);
   });
 
+  it("installs cluster-autoscaler with the seed's settings through provider-helm, with a Pod Identity role for its service account", async () => {
+    const { out } = await settled(broxiva);
+    const rs = out.resources;
+    const release = byKey(rs, "autoscaler");
+    expect(release.apiVersion).toBe("helm.m.crossplane.io/v1beta1");
+    expect(release.spec.providerConfigRef).toEqual({ kind: "ProviderConfig", name: "broxiva-production-k8scluster" });
+    expect(release.spec.forProvider).toMatchObject({
+      chart: { name: "cluster-autoscaler", repository: "https://kubernetes.github.io/autoscaler" },
+      namespace: "kube-system",
+      values: {
+        autoDiscovery: { clusterName: out.xr.status?.["clusterName"] },
+        awsRegion: "us-east-1",
+        image: { tag: "v1.35.0" },
+        rbac: { serviceAccount: { name: "cluster-autoscaler" } },
+        extraArgs: {
+          "scale-down-delay-after-add": "10m", "scale-down-unneeded-time": "10m", "scale-down-utilization-threshold": "0.5",
+          "skip-nodes-with-local-storage": "false", "skip-nodes-with-system-pods": "true", expander: "least-waste",
+        },
+      },
+    });
+    expect(fp(rs, "autoscaler-pod-identity")).toMatchObject({ namespace: "kube-system", serviceAccount: "cluster-autoscaler", roleArnSelector: { matchLabels: { "platform.tessera.io/resource": "autoscaler-role" } } });
+    expect(JSON.parse(fp(rs, "autoscaler-role").assumeRolePolicy).Statement[0].Principal).toEqual({ Service: "pods.eks.amazonaws.com" });
+    const policy = JSON.parse(fp(rs, "autoscaler-role-policy").policy);
+    expect(policy.Statement[1].Condition.StringEquals).toEqual({ [`aws:ResourceTag/k8s.io/cluster-autoscaler/${out.xr.status?.["clusterName"]}`]: "owned" });
+    expect(byKey(rs, "helm-provider-config").spec.credentials).toEqual({ source: "Secret", secretRef: { name: "broxiva-production-eks-auth", namespace: "broxiva-production", key: "kubeconfig" } });
+    expect(byKey(rs, "usage-autoscaler").spec).toMatchObject({ of: { kind: "Cluster" }, by: { apiVersion: "helm.m.crossplane.io/v1beta1", kind: "Release" }, replayDeletion: true });
+    // An orphaned (deletion-protected) cluster keeps what is installed in it.
+    expect(release.spec.managementPolicies).not.toContain("Delete");
+  });
+
+  it("lets the platform pin a mirrored chart", async () => {
+    const xr = withSpec(aws, (s) => (s.autoscaler = { chart: { repository: "oci://registry.example.com/charts", version: "9.50.0" } }));
+    const { out } = await settled(xr);
+    expect(fp(out.resources, "autoscaler").chart).toEqual({ name: "cluster-autoscaler", repository: "oci://registry.example.com/charts", version: "9.50.0" });
+  });
+
+  it("creates the seed's namespaces in the cluster once the system pool is Ready, each keeping the cluster", async () => {
+    const { out, observed } = await settled(broxiva);
+    const names = out.resources.filter((r) => r.kind === "Object").map((r: any) => r.spec.forProvider.manifest.metadata.name).sort();
+    expect(names).toEqual(["broxiva-ai", "broxiva-monitoring", "broxiva-production", "broxiva-staging", "cert-manager", "external-secrets", "ingress-nginx", "istio-system"]);
+    expect(byKey(out.resources, "usage-namespace-broxiva-ai").spec).toMatchObject({ of: { kind: "Cluster" }, by: { kind: "Object" } });
+    const early = await render({ xr: broxiva, required: requiredFor(broxiva), observed: unready(observed.filter((o) => !keyOf(o).startsWith("namespace-") && !keyOf(o).endsWith("provider-config")), "nodepool-system"), connectionDetails: CONNECTION_DETAILS });
+    expect(early.resources.filter((r) => r.kind === "Object")).toEqual([]);
+    // Once they exist, a system pool that stops being Ready does not drop them.
+    const later = await render({ xr: broxiva, required: requiredFor(broxiva), observed: unready(observed, "nodepool-system"), connectionDetails: CONNECTION_DETAILS });
+    expect(later.resources.filter((r) => r.kind === "Object")).toHaveLength(8);
+    expect(byKey(later.resources, "autoscaler")).toBeDefined();
+  });
+
   it("keeps the cluster's Usages of the Network and of the node pools on the cluster", async () => {
     const { out } = await settled(aws);
     expect(byKey(out.resources, "usage-network").spec).toMatchObject({ of: { kind: "Network", resourceRef: { name: "minimal" } }, by: { kind: "Cluster" }, replayDeletion: true });
@@ -266,6 +315,17 @@ describe("K8sCluster on Azure", () => {
     const out = await render({ xr: broxivaAzure, required: requiredFor(broxivaAzure), observed: unready(observed, dependency), connectionDetails: CONNECTION_DETAILS });
     expect(out.fatal).toBeUndefined();
     for (const key of gated) expect(byKey(out.resources, key), key).toBeDefined();
+  });
+
+  it("creates the namespaces through the cluster's own kubeconfig Secret", async () => {
+    const { out } = await settled(broxivaAzure);
+    expect(byKey(out.resources, "kubernetes-provider-config").spec.credentials.secretRef).toEqual({ name: "broxiva-production-aks-aks-admin", namespace: "broxiva-production", key: "kubeconfig" });
+    expect(out.resources.filter((r) => r.kind === "Object")).toHaveLength(8);
+    expect(out.resources.filter((r) => r.kind === "Release")).toEqual([]);
+  });
+
+  it("refuses namespaces that belong to Kubernetes", async () => {
+    await expectRefused({ xr: withSpec(azure, (s) => (s.namespaces = [{ name: "kube-public" }])), required: requiredFor(azure) }, "default and kube-*");
   });
 
   it("creates the cluster only after its identity has its network role", async () => {

@@ -12,6 +12,13 @@ type Program = (ctx: Record<string, CelInput>) => unknown;
 const env = celEnv({ funcs: strings });
 const programs = new Map<string, Program>();
 
+/**
+ * Property names that are CEL reserved words: Kubernetes CEL reaches them as __<name>__ (e.g. a CRD rule
+ * `has(self.forProvider.__namespace__)` for forProvider.namespace).
+ * Source: https://kubernetes.io/docs/reference/using-api/cel/ ("Escaping").
+ */
+const RESERVED = new Set(["true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
+
 /** Converts JSON to CEL input: objects become maps, and schema integers become CEL ints (bigint). */
 export function toCel(value: unknown, schema: SchemaNode | undefined): CelInput {
   if (Array.isArray(value)) return value.map((v) => toCel(v, schema?.items)) as CelInput;
@@ -19,8 +26,9 @@ export function toCel(value: unknown, schema: SchemaNode | undefined): CelInput 
     const m = new Map<string, CelInput>();
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
-      const child = schema?.properties?.[k] ?? (typeof schema?.additionalProperties === "object" ? schema.additionalProperties : undefined);
-      m.set(k, toCel(v, child));
+      const property = schema?.properties?.[k];
+      const child = property ?? (typeof schema?.additionalProperties === "object" ? schema.additionalProperties : undefined);
+      m.set(property && RESERVED.has(k) ? `__${k}__` : k, toCel(v, child));
     }
     return m as CelInput;
   }
