@@ -174,6 +174,7 @@ export const K8sClusterSpec = cel(
         .prefault({}),
       monitoring: z
         .object({
+          containerInsights: z.boolean().default(true).describe("Container Insights: node, pod and container metrics and logs (the amazon-cloudwatch-observability add-on with a Pod Identity role on AWS; the monitoring add-on to the Log Analytics workspace on Azure)."),
           controlPlaneLogs: z.array(z.enum(LOG_TYPES)).max(5).default(["audit", "authenticator"]).describe("Control-plane log streams sent to CloudWatch Logs (AWS) / Log Analytics (Azure)."),
           logRetentionDays: cel(z.int().default(30), {
             rule: "self in [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731]",

@@ -257,6 +257,16 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
     addon("addon-ebs-csi", ADDONS.afterSystemPool["addon-ebs-csi"], { podIdentityAssociation: [{ roleArn: ebsRole, serviceAccount: "ebs-csi-controller-sa" }] }),
   );
 
+  if (spec.monitoring.containerInsights) {
+    // The CloudWatch agent and Fluent Bit as an EKS add-on, writing with a Pod Identity role.
+    s.add("insights-role", managed(IAM, "Role", "insights-role", { assumeRolePolicy: trust("pods.eks.amazonaws.com", true), description: `Container Insights of ${xr.namespace}/${xr.name} (Pod Identity)`, tags }));
+    s.add("insights-role-policy", managed(IAM, "RolePolicyAttachment", "insights-role-policy", { policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", roleSelector: own("insights-role") }));
+    const insightsRole = str(atProvider(observed["insights-role"])["arn"]) ?? (seen(observed["addon-insights"], "podIdentityAssociation", 0, "roleArn") as string | undefined);
+    s.gate("addon-insights", systemReady && insightsRole !== undefined, () =>
+      addon("addon-insights", "amazon-cloudwatch-observability", { podIdentityAssociation: [{ roleArn: insightsRole, serviceAccount: "cloudwatch-agent" }] }),
+    );
+  }
+
   // In the cluster: ProviderConfigs, namespaces, and the cluster-autoscaler with its Pod Identity role.
   const ic = { kubeconfig: { name: authSecretName(xr), key: "kubeconfig" }, cluster: { apiVersion: EKS, kind: "Cluster" }, ready: systemReady && s.exists("cluster-auth") };
   renderInCluster(s, xr, spec, ic);

@@ -156,7 +156,7 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
         // The only taint AKS lets the system pool carry, as its own switch.
         onlyCriticalAddonsEnabled: system.taints.some((t) => t.key === "CriticalAddonsOnly") || undefined,
       },
-      omsAgent: { logAnalyticsWorkspaceId: workspaceId, msiAuthForMonitoringEnabled: true },
+      omsAgent: spec.monitoring.containerInsights ? { logAnalyticsWorkspaceId: workspaceId, msiAuthForMonitoringEnabled: true } : undefined,
       keyManagementService: spec.encryption.keyId ? { keyVaultKeyId: spec.encryption.keyId, keyVaultNetworkAccess: "Public" } : undefined,
       tags,
     }, {

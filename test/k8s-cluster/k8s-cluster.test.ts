@@ -86,6 +86,7 @@ describe("K8sCluster on AWS", () => {
     expect(fp(rs, "addon-vpc-cni")).toMatchObject({ addonName: "vpc-cni", resolveConflictsOnCreate: "OVERWRITE" });
     expect(fp(rs, "addon-pod-identity")).toMatchObject({ addonName: "eks-pod-identity-agent" });
     expect(fp(rs, "addon-ebs-csi").podIdentityAssociation).toEqual([{ roleArn: expect.stringContaining("arn:aws:"), serviceAccount: "ebs-csi-controller-sa" }]);
+    expect(fp(rs, "addon-insights")).toMatchObject({ addonName: "amazon-cloudwatch-observability", podIdentityAssociation: [{ serviceAccount: "cloudwatch-agent" }] });
     expect(byKey(rs, "log-group").metadata.annotations["crossplane.io/external-name"]).toMatch(/^\/aws\/eks\/broxiva-production-[0-9a-f]{8}\/cluster$/);
     expect(fp(rs, "log-group").retentionInDays).toBe(30);
     const admin = rs.filter((r) => r.kind === "AccessPolicyAssociation");
@@ -322,6 +323,13 @@ describe("K8sCluster on Azure", () => {
     expect(byKey(out.resources, "kubernetes-provider-config").spec.credentials.secretRef).toEqual({ name: "broxiva-production-aks-aks-admin", namespace: "broxiva-production", key: "kubeconfig" });
     expect(out.resources.filter((r) => r.kind === "Object")).toHaveLength(8);
     expect(out.resources.filter((r) => r.kind === "Release")).toEqual([]);
+  });
+
+  it("leaves Container Insights out when it is turned off", async () => {
+    const { out } = await settled(withSpec(azure, (s) => (s.monitoring = { containerInsights: false })));
+    expect(fp(out.resources, "cluster").omsAgent).toBeUndefined();
+    const { out: onAws } = await settled(withSpec(aws, (s) => (s.monitoring = { containerInsights: false })));
+    expect(byKey(onAws.resources, "addon-insights")).toBeUndefined();
   });
 
   it("refuses namespaces that belong to Kubernetes", async () => {
