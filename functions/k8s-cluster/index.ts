@@ -1,7 +1,9 @@
 import { APIS } from "../../apis/index.ts";
 import { K8sClusterSpec } from "../../apis/k8s-cluster/schema.ts";
 import { API_VERSION } from "../../apis/shared/common.ts";
-import { block, isAligned, overlaps } from "../shared/cidr.ts";
+import { block, contains, isAligned, overlaps } from "../shared/cidr.ts";
+
+const PRIVATE_BLOCKS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 import { SpecError } from "../shared/errors.ts";
 import { checkNetwork } from "../shared/network-ref.ts";
 import { parseSpec } from "../shared/parse.ts";
@@ -51,6 +53,10 @@ function checkSpec(spec: K8sClusterSpec): K8sClusterSpec {
   if (svc.prefix < 12 || svc.prefix > 24) {
     throw SpecError.field("spec.networking.serviceCidr", `got ${spec.networking.serviceCidr}`, "use a prefix between /12 and /24, such as 172.20.0.0/16");
   }
+  // EKS takes a service range only inside the private blocks (CreateCluster KubernetesNetworkConfigRequest.serviceIpv4Cidr).
+  if (spec.provider === "aws" && !PRIVATE_BLOCKS.some((b) => contains(block(b), svc))) {
+    throw SpecError.field("spec.networking.serviceCidr", `got ${spec.networking.serviceCidr}, outside the private ranges`, "EKS takes a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, such as 172.20.0.0/16");
+  }
   if (spec.provider === "azure") {
     const pod = block(spec.networking.podCidr);
     if (overlaps(svc, pod)) {
@@ -73,6 +79,10 @@ function validate(ctx: RenderContext<K8sClusterSpec>): void {
   const net = networkOf(ctx);
   if (!net.private.length) {
     throw SpecError.field("spec.networkRef.name", `Network ${JSON.stringify(net.name)} has no private subnets`, "add spec.subnets.private to that Network");
+  }
+  // AKS names the cluster after the XR (unique in the Network's resource group): 1-63 characters, letters, digits, - and _.
+  if (spec.provider === "azure" && !/^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/.test(xr.name)) {
+    throw SpecError.field("metadata.name", `got ${JSON.stringify(xr.name)}, which AKS cannot take as a cluster name`, "use at most 63 letters, digits and hyphens (no dots)");
   }
   const vnet = block(net.cidr);
   const ranges: Array<[string, string]> = [["spec.networking.serviceCidr", spec.networking.serviceCidr]];

@@ -39,7 +39,7 @@ export function eksName(xr: XrMeta): string {
 export const aksName = (xr: XrMeta) => xr.name;
 
 /** AKS dnsPrefix: 1-54 alphanumerics and hyphens, alphanumeric at both ends. */
-export const dnsPrefix = (xr: XrMeta) => xr.name.slice(0, 54).replace(/-+$/, "");
+export const dnsPrefix = (xr: XrMeta) => xr.name.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 54).replace(/-+$/, "");
 
 /**
  * AKS rotates a pool through a temporary pool when a change needs new VMs (VM size, zones, disk):

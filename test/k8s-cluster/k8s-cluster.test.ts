@@ -332,6 +332,12 @@ describe("K8sCluster on Azure", () => {
     expect(byKey(onAws.resources, "addon-insights")).toBeUndefined();
   });
 
+  it("refuses an XR name AKS cannot take as a cluster name", async () => {
+    const dotted = structuredClone(azure);
+    dotted.metadata!.name = "platform.azure";
+    await expectRefused({ xr: dotted, required: requiredFor(dotted) }, "metadata.name", "no dots");
+  });
+
   it("refuses namespaces that belong to Kubernetes", async () => {
     await expectRefused({ xr: withSpec(azure, (s) => (s.namespaces = [{ name: "kube-public" }])), required: requiredFor(azure) }, "default and kube-*");
   });
@@ -394,6 +400,7 @@ describe("K8sCluster refusals", () => {
     await expectRefused({ xr: withSpec(azure, (s) => (s.networking = { podCidr: "172.20.0.0/16" })), required: requiredFor(azure) }, "overlapping serviceCidr");
     await expectRefused({ xr: withSpec(azure, (s) => (s.networking = { podCidr: "10.244.0.0/24" })), required: requiredFor(azure) }, "room for 1 nodes");
     await expectRefused({ xr: withSpec(azure, (s) => (s.networking = { serviceCidr: "172.20.0.5/16" })), required: requiredFor(azure) }, "not the network address");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.networking = { serviceCidr: "100.64.0.0/16" })), required: requiredFor(aws) }, "inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16");
   });
 
   it("refuses EKS pools whose pods cannot fit the private subnets (the seed at the VPC CNI's default density)", async () => {

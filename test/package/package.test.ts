@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { APIS } from "../../apis/index.ts";
 import { BUNDLE } from "../../scripts/build.ts";
 import { ROOT } from "../../scripts/generate.ts";
 import { baseImage, configurationObjects, functionImage, RUNTIME_USER } from "../../scripts/package/build.ts";
@@ -152,8 +153,10 @@ describe("npm run publish", () => {
     expect(kinds).toEqual(expect.arrayContaining([
       "CompositeResourceDefinition/networks.platform.tessera.io", "CompositeResourceDefinition/postgresdatabases.platform.tessera.io", "CompositeResourceDefinition/redisclusters.platform.tessera.io",
       "Composition/networks", "Composition/postgresdatabases", "Composition/redisclusters", "ManagedResourceActivationPolicy/configuration-tessera",
+      "CompositeResourceDefinition/k8sclusters.platform.tessera.io", "Composition/k8sclusters",
     ]));
-    expect(kinds).toHaveLength(7);
+    // An XRD and a Composition per kind, and the activation policy.
+    expect(kinds).toHaveLength(APIS.length * 2 + 1);
 
     await expect(publish({ registry: `${registry.host}/tessera`, version: "v0.1.0", base: { image: baseRef }, architectures: ["amd64"], log: () => {} })).rejects.toThrow(/v0.1.0 already exists/);
     const after = await get("tessera/function-tessera/manifests/v0.1.0");
