@@ -204,7 +204,10 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
         updateDefaultVersion: true,
         // The cluster's own group (control plane <-> nodes) and the Network's application-tier group.
         vpcSecurityGroupIds: groups,
-        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+        // IMDSv2 only. Hop limit 1 keeps pods (one network hop further) from the node role's credentials;
+        // the CloudWatch agent of Container Insights reads instance metadata from a pod and needs 2
+        // (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-setup-EKS-addon.html).
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: spec.monitoring.containerInsights ? 2 : 1 },
         blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: p.diskSizeGB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
         userData: p.maxPods ? nodeConfigUserData(p.maxPods) : undefined,
         tagSpecifications: [

@@ -45,6 +45,13 @@ function checkSpec(spec: K8sClusterSpec): K8sClusterSpec {
       throw SpecError.field(`${f}.maxPods`, `got ${p.maxPods}`, `AKS runs at most ${AKS_MAX_PODS} pods per node`);
     }
   });
+  // Admins: IAM role or user ARNs on AWS (access entries take no other principal), Entra object ids on Azure.
+  const admin = spec.provider === "aws" ? /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/ : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  spec.admins.forEach((a, i) => {
+    if (!admin.test(a)) {
+      throw SpecError.field(`spec.admins[${i}]`, `got ${JSON.stringify(a)}`, spec.provider === "aws" ? "give an IAM role or user ARN such as arn:aws:iam::111122223333:role/platform-admins" : "give an Entra object id (a GUID) of a user or group");
+    }
+  });
   for (const [field, cidr] of [["spec.networking.serviceCidr", spec.networking.serviceCidr], ["spec.networking.podCidr", spec.networking.podCidr]] as const) {
     if (!isAligned(cidr)) throw SpecError.field(field, `got ${cidr}, whose address is not the network address of its prefix`, `use ${cidr.split("/")[0]?.split(".").slice(0, 2).join(".")}.0.0/${cidr.split("/")[1]} or another aligned range`);
   }

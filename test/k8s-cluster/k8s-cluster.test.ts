@@ -78,7 +78,7 @@ describe("K8sCluster on AWS", () => {
     expect(byKey(rs, "nodepool-ai").spec.initProvider.scalingConfig.desiredSize).toBe(0);
     const lt = fp(rs, "launch-template-application");
     expect(lt).toMatchObject({
-      metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+      metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 },
       blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 100, volumeType: "gp3", encrypted: "true" } }],
       vpcSecurityGroupIds: ["sg-0cluster", "sg-0app"],
     });
@@ -330,6 +330,12 @@ describe("K8sCluster on Azure", () => {
     expect(fp(out.resources, "cluster").omsAgent).toBeUndefined();
     const { out: onAws } = await settled(withSpec(aws, (s) => (s.monitoring = { containerInsights: false })));
     expect(byKey(onAws.resources, "addon-insights")).toBeUndefined();
+    expect(fp(onAws.resources, "launch-template-system").metadataOptions.httpPutResponseHopLimit).toBe(1);
+  });
+
+  it("refuses admins that are not principals of the cloud", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.admins = ["33333333-3333-3333-3333-333333333333"])), required: requiredFor(aws) }, "spec.admins[0]", "IAM role or user ARN");
+    await expectRefused({ xr: withSpec(azure, (s) => (s.admins = ["arn:aws:iam::111122223333:role/x"])), required: requiredFor(azure) }, "spec.admins[0]", "Entra object id");
   });
 
   it("refuses an XR name AKS cannot take as a cluster name", async () => {
