@@ -208,6 +208,11 @@ export const K8sClusterSpec = cel(
     fieldPath: ".extendedSupport",
   },
   {
+    rule: "!has(self.apiAccess) || !has(self.apiAccess.public) || self.apiAccess.public || !has(self.apiAccess.allowedCidrs) || size(self.apiAccess.allowedCidrs) == 0",
+    message: "spec.apiAccess.allowedCidrs limits the public endpoint; with public: false there is none, so remove allowedCidrs",
+    fieldPath: ".apiAccess.allowedCidrs",
+  },
+  {
     rule: "self.provider != 'aws' || self.nodePools.all(p, p.maxNodes <= 450)",
     message: "spec.nodePools[].maxNodes: an EKS managed node group holds at most 450 nodes",
     fieldPath: ".nodePools",

@@ -333,6 +333,10 @@ describe("K8sCluster on Azure", () => {
     expect(fp(onAws.resources, "launch-template-system").metadataOptions.httpPutResponseHopLimit).toBe(1);
   });
 
+  it("refuses allowed CIDRs for an endpoint that is not public", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.apiAccess = { public: false, allowedCidrs: ["203.0.113.0/24"] })), required: requiredFor(aws) }, "spec.apiAccess.allowedCidrs");
+  });
+
   it("refuses admins that are not principals of the cloud", async () => {
     await expectRefused({ xr: withSpec(aws, (s) => (s.admins = ["33333333-3333-3333-3333-333333333333"])), required: requiredFor(aws) }, "spec.admins[0]", "IAM role or user ARN");
     await expectRefused({ xr: withSpec(azure, (s) => (s.admins = ["arn:aws:iam::111122223333:role/x"])), required: requiredFor(azure) }, "spec.admins[0]", "Entra object id");
