@@ -14,7 +14,7 @@ import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
 import { networkUsage } from "../shared/usage.ts";
 import type { Obj, Renderer } from "../shared/types.ts";
-import { initialNodes, networkOf, nodePolicies, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
+import { initialNodes, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
 import { connectionSecret, connectionSecretName } from "./connection.ts";
 import { adminKey, CLUSTER, CONNECTION_SECRET, eksName, launchTemplateKey, poolKey } from "./names.ts";
 import { HELM, inCluster, keepCluster, renderInCluster } from "./incluster.ts";
@@ -226,8 +226,9 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
         clusterNameSelector: own(CLUSTER),
         nodeRoleArnSelector: own("node-role"),
         subnetIdSelector: poolSubnets(net, p, allZones),
-        // Node groups do not follow the control plane by themselves (provider-upjet-aws#14).
-        version,
+        // Node groups do not follow the control plane by themselves (provider-upjet-aws#14): they get
+        // its minor once the control plane runs it.
+        version: nodeVersion(version, str(cluster["version"])),
         amiType: amiType(p.instanceType),
         instanceTypes: [p.instanceType],
         capacityType: p.capacity === "spot" ? "SPOT" : "ON_DEMAND",

@@ -17,7 +17,7 @@ import { networkUsage } from "../shared/usage.ts";
 import { azureZones } from "../shared/zones.ts";
 import { block } from "../shared/cidr.ts";
 import type { Obj, Renderer } from "../shared/types.ts";
-import { initialNodes, networkOf, nodePolicies, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
+import { initialNodes, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
 import { connectionSecret, connectionSecretName, kubeconfigCluster } from "./connection.ts";
 import { adminKey, aksName, CLUSTER, CONNECTION_SECRET, dnsPrefix, poolKey, rotationName } from "./names.ts";
 import { renderInCluster } from "./incluster.ts";
@@ -180,7 +180,8 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
         kubernetesClusterIdSelector: own(CLUSTER),
         mode: "User",
         osType: "Linux",
-        ...poolCommon(p, version, net, location),
+        // User pools follow the control plane once it runs the new minor; the default pool upgrades with it.
+        ...poolCommon(p, nodeVersion(version, str(cluster["currentKubernetesVersion"])), net, location),
         nodeTaints: spot ? [...taints, SPOT_TAINT] : taints.length ? taints : undefined,
         priority: spot ? "Spot" : "Regular",
         evictionPolicy: spot ? "Delete" : undefined,

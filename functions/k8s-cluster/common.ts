@@ -95,6 +95,17 @@ export function renderVersion(spec: K8sClusterSpec, observedVersion: string | un
   return { version: spec.version };
 }
 
+/**
+ * The minor node pools run: the control plane's as observed, so pools upgrade after the control plane
+ * finished (nodes may lag it but never lead it; an update asking for more is refused by both clouds),
+ * and `version` until the cluster is observed.
+ */
+export function nodeVersion(version: string, observedVersion: string | undefined): string {
+  const have = minor(observedVersion);
+  const want = minor(version)!;
+  return have !== undefined && have < want ? `1.${have}` : version;
+}
+
 export const today = () => new Date().toISOString().slice(0, 10);
 
 export function versionStatus(provider: Provider, spec: K8sClusterSpec, observedVersion: string | undefined, day = today()) {

@@ -158,6 +158,18 @@ describe("K8sCluster on AWS", () => {
     expect(out.xr.status?.["warnings"]).toContainEqual(expect.stringContaining("set spec.version to 1.36"));
   });
 
+  it("upgrades node groups after the control plane, one minor at a time", async () => {
+    const { observed } = await settled(aws);
+    const next = withSpec(aws, (s) => (s.version = "1.36"));
+    const during = await render({ xr: next, required: requiredFor(next), observed, connectionDetails: CONNECTION_DETAILS });
+    expect(fp(during.resources, "cluster").version).toBe("1.36");
+    expect(fp(during.resources, "nodepool-system").version).toBe("1.35");
+    const upgraded = observed.map((o) => (keyOf(o) === "cluster" ? { ...o, status: { ...o.status, atProvider: { ...(o.status as any).atProvider, version: "1.36" } } } : o));
+    const after = await render({ xr: next, required: requiredFor(next), observed: upgraded, connectionDetails: CONNECTION_DETAILS });
+    expect(fp(after.resources, "nodepool-system").version).toBe("1.36");
+    expect(fp(after.resources, "addon-vpc-cni")).toBeDefined();
+  });
+
   it("renders extended support and a customer key when asked", async () => {
     const xr = withSpec(aws, (s) => {
       s.version = "1.34";
@@ -288,6 +300,14 @@ describe("K8sCluster on Azure", () => {
     const admins = rs.filter((r) => r.kind === "RoleAssignment" && keyOf(r).startsWith("admin-"));
     expect(admins.map((r) => (r.spec as any).forProvider)).toEqual([expect.objectContaining({ principalId: "33333333-3333-3333-3333-333333333333", roleDefinitionName: "Azure Kubernetes Service RBAC Cluster Admin" })]);
     expect(out.xr.status).toMatchObject({ clusterName: "broxiva-production-aks", version: "1.35.3", nodeResourceGroup: expect.stringMatching(/^MC_/), oidcIssuerUrl: expect.stringContaining("oic.prod-aks") });
+  });
+
+  it("upgrades user pools after the control plane, the default pool with it", async () => {
+    const { observed } = await settled(broxivaAzure);
+    const next = withSpec(broxivaAzure, (s) => (s.version = "1.36"));
+    const out = await render({ xr: next, required: requiredFor(next), observed, connectionDetails: CONNECTION_DETAILS });
+    expect(fp(out.resources, "cluster")).toMatchObject({ kubernetesVersion: "1.36", defaultNodePool: { orchestratorVersion: "1.36" } });
+    expect(fp(out.resources, "nodepool-application").orchestratorVersion).toBe("1.35");
   });
 
   it("declares the spot taint AKS adds itself, and never rotates a spot pool", async () => {
