@@ -51,5 +51,4 @@ export const dnsPrefix = (xr: XrMeta) => xr.name.replace(/[^A-Za-z0-9-]/g, "-").
 export const rotationName = (pool: string) => `r${hash(pool, 11)}`;
 export const ROTATION_NAME = /^r[0-9a-f]{11}$/;
 
-/** The node group's name in EKS (its external name): the cluster name's hash keeps it unique, the pool name readable. */
-export const nodeGroupName = (xr: XrMeta, pool: string) => `${pool}-${hash(`${xr.namespace}/${xr.name}`)}`;
+/** EKS node groups are named after their pool (unique within the cluster): the NodeGroup's external name. */
