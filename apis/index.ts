@@ -8,6 +8,7 @@ import { PostgresDatabaseSpec, PostgresDatabaseStatus } from "./postgres-databas
 import { RedisClusterSpec, RedisClusterStatus } from "./redis-cluster/schema.ts";
 import { ObjectStoreSpec, ObjectStoreStatus } from "./object-store/schema.ts";
 import { MessageQueueSpec, MessageQueueStatus } from "./message-queue/schema.ts";
+import { K8sClusterSpec, K8sClusterStatus } from "./k8s-cluster/schema.ts";
 
 export interface PrinterColumn {
   name: string;
@@ -83,6 +84,20 @@ export const APIS = [
     spec: MessageQueueSpec,
     status: MessageQueueStatus,
     columns: [{ name: "QUEUES", type: "integer", jsonPath: ".status.queueCount" }],
+  },
+  {
+    kind: "K8sCluster",
+    plural: "k8sclusters",
+    folder: "k8s-cluster",
+    description: "A Kubernetes cluster with private, autoscaled node pools and workload identity (EKS on AWS, AKS on Azure).",
+    spec: K8sClusterSpec,
+    status: K8sClusterStatus,
+    columns: [
+      { name: "VERSION", type: "string", jsonPath: ".spec.version" },
+      { name: "CURRENT", type: "string", jsonPath: ".status.version", priority: 1 },
+      { name: "SUPPORT", type: "string", jsonPath: ".status.versionSupport", priority: 1 },
+      { name: "ENDPOINT", type: "string", jsonPath: ".status.endpoint" },
+    ],
   },
 ] as const satisfies readonly ApiDefinition[];
 

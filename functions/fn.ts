@@ -12,6 +12,7 @@ import { objectStore } from "./object-store/index.ts";
 import { postgresDatabase } from "./postgres-database/index.ts";
 import { redisCluster } from "./redis-cluster/index.ts";
 import { messageQueue } from "./message-queue/index.ts";
+import { k8sCluster } from "./k8s-cluster/index.ts";
 import { SpecError } from "./shared/errors.ts";
 import { conditionOf, isReady } from "./shared/observed.ts";
 import { applyProviderConfig, chooseProviderConfig, PROVIDER_CONFIG_REQUIREMENT, providerConfigSelector } from "./shared/provider-config.ts";
@@ -32,6 +33,7 @@ export const KINDS: Record<string, AnyKind> = {
   RedisCluster: erase(redisCluster),
   ObjectStore: erase(objectStore),
   MessageQueue: erase(messageQueue),
+  K8sCluster: erase(k8sCluster),
 };
 
 /** Managed-resource groups per provider; an observed resource outside them means a provider switch. */

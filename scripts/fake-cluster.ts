@@ -8,8 +8,28 @@
 import type { K8sObject } from "../functions/shared/types.ts";
 import { render, RESOURCE_NAME, type RenderInput, type RenderOutput } from "./render-engine.ts";
 
-/** Connection details providers report, by composed-resource key (Azure Cache for Redis access keys). */
-export const CONNECTION_DETAILS: Record<string, Record<string, string>> = { cache: { "attribute.primary_access_key": "p@ss:w/rd" } };
+/** A kubeconfig as EKS ClusterAuth and AKS write it (K8sCluster reads server and CA from it). */
+export const KUBECONFIG = [
+  "apiVersion: v1",
+  "kind: Config",
+  "clusters:",
+  "- name: cluster",
+  "  cluster:",
+  "    server: https://ABCDEF0123.gr7.us-east-1.eks.amazonaws.com",
+  `    certificate-authority-data: ${Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64")}`,
+  "users:",
+  "- name: admin",
+  "  user:",
+  "    token: k8s-aws-v1.short-lived",
+  "contexts:",
+  "- name: admin",
+  "  context: { cluster: cluster, user: admin }",
+  "current-context: admin",
+  "",
+].join("\n");
+
+/** Connection details providers report, by composed-resource key (Azure Cache for Redis access keys, K8sCluster kubeconfigs). */
+export const CONNECTION_DETAILS: Record<string, Record<string, string>> = { cache: { "attribute.primary_access_key": "p@ss:w/rd" }, "cluster-auth": { kubeconfig: KUBECONFIG }, cluster: { kubeconfig: KUBECONFIG } };
 
 /** What a cluster holds once the provider created a resource: Ready, Synced, and outputs in atProvider. */
 export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?: { key: string; message: string } } = {}): K8sObject[] {
@@ -41,6 +61,8 @@ export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?
         clientId: `11111111-0000-4000-8000-${key.replace(/[^0-9a-f]/g, "").padEnd(12, "0").slice(0, 12)}`,
         // ObjectStore: a container's ARM id.
         resourceManagerId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/${o.metadata?.annotations?.["crossplane.io/external-name"] ?? key}`,
+        // K8sCluster: EKS Cluster and AKS KubernetesCluster outputs, a launch template's version, and launch template versions.
+        ...k8sOutputs(o),
       },
     };
     if (o.apiVersion === "azure.m.upbound.io/v1beta1") o.metadata!.annotations!["crossplane.io/external-name"] = o.metadata?.name as string;
@@ -117,5 +139,33 @@ export async function renderUntilReady(input: RenderInput, maxPasses = 10): Prom
     const grew = [...after].some((k) => !before.has(k));
     out = next;
     if (!next.fatal && !grew && readyOf(next.xr)) return { out, passes: passes + 1, settled: true };
+  }
+}
+
+/** atProvider fields of the kinds K8sCluster reads, as the providers report them. */
+function k8sOutputs(o: K8sObject): Record<string, unknown> {
+  const fp = (o.spec?.["forProvider"] ?? {}) as Record<string, unknown>;
+  switch (o.kind) {
+    case "Cluster":
+      return {
+        endpoint: "https://ABCDEF0123.gr7.us-east-1.eks.amazonaws.com",
+        version: fp["version"],
+        certificateAuthority: [{ data: Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64") }],
+        identity: [{ oidc: [{ issuer: "https://oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123" }] }],
+        vpcConfig: { clusterSecurityGroupId: "sg-0cluster", securityGroupIds: ["sg-0app"] },
+      };
+    case "KubernetesCluster":
+      return {
+        currentKubernetesVersion: `${fp["kubernetesVersion"]}.3`,
+        oidcIssuerUrl: "https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/",
+        nodeResourceGroup: `MC_${o.metadata?.name}`,
+      };
+    case "UserAssignedIdentity":
+      // Azure ids carry the resource group (K8sCluster scopes its network role from it).
+      return { id: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${fp["name"]}` };
+    case "LaunchTemplate":
+      return { latestVersion: 1 };
+    default:
+      return {};
   }
 }

@@ -31,7 +31,8 @@ export function expectValid(resources: K8sObject[], xrKind?: string): void {
 it("every kind a module declares it composes is a real namespaced managed resource", () => {
   const real = crdNames();
   const declared = Object.values(KINDS).flatMap((k) => k.composes);
-  expect(declared.filter((n) => !real.has(n) || !n.includes(".m.upbound.io"))).toEqual([]);
+  // Upjet providers' namespaced kinds, and provider-helm's and provider-kubernetes's (K8sCluster installs into its cluster).
+  expect(declared.filter((n) => !real.has(n) || !/\.m\.(upbound\.io|crossplane\.io)$/.test(n))).toEqual([]);
 });
 
 describe.each(EXAMPLES)("%s", (file) => {
@@ -54,7 +55,8 @@ describe.each(EXAMPLES)("%s", (file) => {
   it("keeps every resource across passes and ends Ready with status and connection filled", async () => {
     let observed: K8sObject[] = [];
     let out = await render({ xr, required });
-    for (let pass = 0; pass < 4; pass++) {
+    // K8sCluster on EKS has the deepest staging (cluster, add-ons, launch templates, node groups, late add-ons).
+    for (let pass = 0; pass < 8; pass++) {
       const before = new Set(out.resources.map(keyOf));
       observed = observe(out.resources);
       out = await render({ xr, required, observed, connectionDetails });
@@ -125,6 +127,23 @@ describe.each(EXAMPLES)("%s", (file) => {
       // The same keys on both clouds, and no credentials.
       expect(Object.keys(data).sort()).toEqual(["endpoint", "provider", "region", ...spec.queues.flatMap((q) => [`${q.name}.deadLetterName`, `${q.name}.deadLetterUrl`, `${q.name}.name`, `${q.name}.url`])].sort());
       expect(data[`${spec.queues[0]!.name}.url`]).toBe(queues[0]?.["url"]);
+    }
+    if (xr.kind === "K8sCluster") {
+      const spec = xr.spec as { provider: string; nodePools: Array<{ name: string; minNodes: number; maxNodes: number }> };
+      expect(status["clusterName"]).toBeTruthy();
+      expect(status["clusterId"]).toBeTruthy();
+      expect(status["endpoint"]).toMatch(/^https:\/\//);
+      expect(status["version"]).toMatch(/^1\.3[4-7]/);
+      expect(status["versionSupport"]).toMatch(/^(standard|extended)$/);
+      expect(status["oidcIssuerUrl"]).toMatch(/^https:\/\//);
+      expect(status["nodePools"]).toEqual(spec.nodePools.map((p) => ({ name: p.name, minNodes: p.minNodes, maxNodes: p.maxNodes, ready: true })));
+      expect(status["connectionSecretName"]).toBe(`${xr.metadata?.name}-kubeconfig`);
+      const secret = out.resources.find((r) => keyOf(r) === "connection-secret") as K8sObject & { data: Record<string, string> };
+      const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+      expect(Object.keys(data).sort()).toEqual(["clusterCA", "clusterName", "endpoint", "kubeconfig", "provider", "region"]);
+      expect(data["clusterCA"]).toContain("BEGIN CERTIFICATE");
+      expect(data["clusterName"]).toBe(status["clusterName"]);
+      expect(data["provider"]).toBe(spec.provider);
     }
     if (xr.kind === "Network") {
       expect(status["networkId"]).toBeTruthy();

@@ -124,7 +124,7 @@ export const localRef = (kind: string) =>
  * functions/<kind>/names.ts). No XR may name its connection Secret like one: it would overwrite, adopt
  * and later delete another XR's credentials.
  */
-export const GENERATED_SECRET_SUFFIXES = ["-postgres-admin", "-redis-auth", "-redis-keys"] as const;
+export const GENERATED_SECRET_SUFFIXES = ["-postgres-admin", "-redis-auth", "-redis-keys", "-eks-auth", "-aks-admin"] as const;
 
 /**
  * Name for a composed connection Secret; optional everywhere, defaulted from the XR name by the

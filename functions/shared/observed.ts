@@ -13,10 +13,14 @@ export function conditionOf(o: K8sObject | undefined, type: string): Condition |
   return Array.isArray(conditions) ? conditions.find((c) => c?.type === type) : undefined;
 }
 
-/** Core kinds (v1 Secret) have no conditions: they are ready once they exist. */
+/**
+ * Core kinds (v1 Secret) have no conditions: they are ready once they exist. So are provider-helm's and
+ * provider-kubernetes's ProviderConfigs (K8sCluster composes them): they never report a Ready condition.
+ */
 export function isReady(o: ObservedResource | undefined): boolean {
   if (!o) return false;
   if (!o.resource.apiVersion.includes(".")) return true;
+  if (o.resource.kind === "ProviderConfig" && /^(helm|kubernetes)\.m\.crossplane\.io\//.test(o.resource.apiVersion)) return true;
   return conditionOf(o.resource, "Ready")?.status === "True";
 }
 

@@ -235,7 +235,7 @@ describe("MessageQueue on Azure", () => {
     const notReady = await render({ xr, required: requiredFor(xr), observed: [...observe(first.resources), ...observe([byKey(second.resources, "key-role")], { ready: false })] });
     expect(byKey(notReady.resources, "namespace")).toBeUndefined();
     const { resources } = await settle(xr);
-    expect(fp(resources, "namespace")).toMatchObject({ identity: { type: "UserAssigned", identityIds: ["userassignedidentity-key-identity"] }, customerManagedKey: { keyVaultKeyId: "https://broxiva-kv.vault.azure.net/keys/sb", identityId: "userassignedidentity-key-identity" } });
+    expect(fp(resources, "namespace")).toMatchObject({ identity: { type: "UserAssigned", identityIds: [expect.stringMatching(/\/userAssignedIdentities\/.+-key$/)] }, customerManagedKey: { keyVaultKeyId: "https://broxiva-kv.vault.azure.net/keys/sb", identityId: expect.stringMatching(/\/userAssignedIdentities\/.+-key$/) } });
     // Once on, the key cannot be turned off: refused by the function (and by the XRD on update).
     const off = withSpec(xr, (s) => (s.encryption = {}));
     await expectRefused({ xr: off, required: requiredFor(off), observed: observe(resources) }, "spec.encryption.keyId", "cannot turn a customer-managed key off");

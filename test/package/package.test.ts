@@ -274,3 +274,22 @@ describe("the code cache in the Function image", () => {
     expect((await untar(fn.layers[1]!.blob)).get("function/function.js.cache")?.equals(readFileSync(`${BUNDLE}.cache`))).toBe(true);
   });
 });
+
+describe("the Configuration's dependencies", () => {
+  it("name the provider of every group any kind composes (the family provider brings azure.m.upbound.io's ResourceGroup)", async () => {
+    const { KINDS } = await import("../../functions/fn.ts");
+    const { readFileSync } = await import("node:fs");
+    const { parse } = await import("yaml");
+    const meta = parse(readFileSync(new URL("../../crossplane.yaml", import.meta.url), "utf8")) as { spec: { dependsOn: Array<{ package: string }> } };
+    const packages = new Set(meta.spec.dependsOn.map((d) => d.package));
+    const providerOf = (group: string) => {
+      const upjet = /^([a-z0-9]+)\.(aws|azure)\.m\.upbound\.io$/.exec(group);
+      if (upjet) return `xpkg.upbound.io/upbound/provider-${upjet[2]}-${upjet[1]}`;
+      const contrib = /^(helm|kubernetes)\.m\.crossplane\.io$/.exec(group);
+      if (contrib) return `xpkg.crossplane.io/crossplane-contrib/provider-${contrib[1]}`;
+      return group === "azure.m.upbound.io" ? "xpkg.upbound.io/upbound/provider-azure-network" : `unknown provider for ${group}`;
+    };
+    const groups = new Set(Object.values(KINDS).flatMap((k) => k.composes).map((n) => n.slice(n.indexOf(".") + 1)));
+    expect([...groups].map(providerOf).filter((p) => !packages.has(p))).toEqual([]);
+  });
+});

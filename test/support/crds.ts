@@ -29,7 +29,7 @@ function crdIndex(): Map<string, CrdVersion> {
   if (index) return index;
   if (!existsSync(CRD_ROOT)) throw new Error(`provider CRDs not found at ${CRD_ROOT}; set TESSERA_PROVIDER_CRDS`);
   index = new Map();
-  for (const dir of ["aws", "azure", "crossplane"]) {
+  for (const dir of ["aws", "azure", "crossplane", "crossplane-contrib"]) {
     for (const f of readdirSync(join(CRD_ROOT, dir)).filter((x) => x.endsWith(".yaml"))) {
       const file = join(CRD_ROOT, dir, f);
       const crd = parse(readFileSync(file, "utf8")) as { kind?: string; metadata?: { name: string }; spec?: { group: string; scope: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: SchemaNode } }> } };

@@ -38,4 +38,4 @@ export const requiredFor = (xr: K8sObject): K8sObject[] => [...NETWORKS, passwor
 
 // The fake cluster (what providers do to what a render asked for) lives in scripts, so that
 // `npm run render -- --until-ready` and the tests share it.
-export { CONNECTION_DETAILS, observe } from "../../scripts/fake-cluster.ts";
+export { CONNECTION_DETAILS, KUBECONFIG, observe } from "../../scripts/fake-cluster.ts";

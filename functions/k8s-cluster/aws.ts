@@ -1,0 +1,344 @@
+/**
+ * K8sCluster on AWS: an EKS cluster in the Network's private subnets (API auth by access entries,
+ * Pod Identity for workloads, secrets envelope-encrypted with a customer key when given), and per
+ * pool a launch template (IMDSv2 only, encrypted gp3) and a managed node group, staged:
+ *   1. IAM roles, the log group (with its retention, before EKS creates one without), the cluster;
+ *   2. cluster Ready: ClusterAuth (kubeconfig), access entries, add-ons vpc-cni, kube-proxy and the
+ *      Pod Identity agent (DaemonSets, ACTIVE without nodes);
+ *   3. vpc-cni Ready: launch templates; each node group once its launch template is Ready;
+ *   4. system pool Ready: coredns and the EBS CSI driver (Deployments, DEGRADED without nodes).
+ */
+import type { K8sClusterSpec, NodePool } from "../../apis/k8s-cluster/schema.ts";
+import { atProvider, str } from "../shared/observed.ts";
+import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
+import { tagsFor } from "../shared/tags.ts";
+import { networkUsage } from "../shared/usage.ts";
+import type { Obj, Renderer } from "../shared/types.ts";
+import { initialNodes, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
+import { connectionSecret, connectionSecretName } from "./connection.ts";
+import { adminKey, CLUSTER, CONNECTION_SECRET, eksName, launchTemplateKey, poolKey } from "./names.ts";
+import { HELM, inCluster, keepCluster, renderInCluster } from "./incluster.ts";
+import { ADDONS, amiType, EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, TAINT_EFFECT_AWS } from "./tables.ts";
+
+const EKS = "eks.aws.m.upbound.io/v1beta1";
+const IAM = "iam.aws.m.upbound.io/v1beta1";
+const EC2 = "ec2.aws.m.upbound.io/v1beta1";
+const LOGS = "cloudwatchlogs.aws.m.upbound.io/v1beta1";
+
+/** Where the cluster-autoscaler runs, and the service account its Pod Identity association names. */
+const AUTOSCALER = { namespace: "kube-system", serviceAccount: "cluster-autoscaler" };
+/** The Secret ClusterAuth writes the admin kubeconfig to (refreshed by the provider). */
+const authSecretName = (xr: { name: string }) => `${xr.name}-eks-auth`;
+
+/**
+ * cluster-autoscaler's permissions on AWS (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws
+ * README, "Full Cluster Autoscaler Features Policy"), scaling limited to this cluster's groups.
+ */
+function autoscalerPolicy(cluster: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: [
+          "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeLaunchConfigurations",
+          "autoscaling:DescribeScalingActivities", "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
+          "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements", "eks:DescribeNodegroup",
+        ],
+        Resource: "*",
+      },
+      {
+        Effect: "Allow",
+        Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+        Resource: "*",
+        Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${cluster}`]: "owned" } },
+      },
+    ],
+  });
+}
+
+const trust = (service: string, tagSession = false) =>
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: tagSession ? ["sts:AssumeRole", "sts:TagSession"] : "sts:AssumeRole" }],
+  });
+
+/**
+ * AL2023 nodes read NodeConfig documents from user data; EKS appends its own for managed node groups
+ * and nodeadm merges them (docs.aws.amazon.com/eks/latest/userguide/launch-templates.html, "Amazon
+ * Linux 2023" user data). Only maxPods is set, and only when the pool asks for it.
+ */
+function nodeConfigUserData(maxPods: number): string {
+  const doc = [
+    "MIME-Version: 1.0",
+    'Content-Type: multipart/mixed; boundary="TESSERA"',
+    "",
+    "--TESSERA",
+    "Content-Type: application/node.eks.aws",
+    "",
+    "apiVersion: node.eks.aws/v1alpha1",
+    "kind: NodeConfig",
+    "spec:",
+    "  kubelet:",
+    "    config:",
+    `      maxPods: ${maxPods}`,
+    "",
+    "--TESSERA--",
+    "",
+  ].join("\n");
+  return Buffer.from(doc, "utf8").toString("base64");
+}
+
+/** Subnets of a pool: all private subnets by tier, or the one zone's subnet by its key (a label selector cannot match a subset). */
+function poolSubnets(net: string, p: NodePool, allZones: readonly string[]): Obj {
+  const zones = p.zones ?? allZones;
+  return zones.length === allZones.length ? ofNetwork(net, { tier: "private" }) : ofNetwork(net, { resource: `subnet-private-${zones[0]}` });
+}
+
+export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
+  const { xr, spec, observed } = ctx;
+  const region = spec.region;
+  const network = networkOf(ctx);
+  const net = network.name;
+  const tags = tagsFor("K8sCluster", xr, spec.tags);
+  const name = eksName(xr);
+  const s = new Stages(observed);
+  const cluster = atProvider(observed[CLUSTER]);
+  const { version, warning } = renderVersion(spec, str(cluster["version"]));
+
+  // 1. Identities, logs, the cluster.
+  s.add("cluster-role", managed(IAM, "Role", "cluster-role", { assumeRolePolicy: trust("eks.amazonaws.com", true), description: `EKS control plane of ${xr.namespace}/${xr.name}`, tags }));
+  for (const policy of EKS_CLUSTER_POLICIES) {
+    const key = `cluster-role-${policy}`.toLowerCase();
+    s.add(key, managed(IAM, "RolePolicyAttachment", key, { policyArn: `arn:aws:iam::aws:policy/${policy}`, roleSelector: own("cluster-role") }));
+  }
+  s.add("node-role", managed(IAM, "Role", "node-role", { assumeRolePolicy: trust("ec2.amazonaws.com"), description: `EKS nodes of ${xr.namespace}/${xr.name}`, tags }));
+  for (const policy of EKS_NODE_POLICIES) {
+    const key = `node-role-${policy}`.toLowerCase().replace(/_/g, "-");
+    s.add(key, managed(IAM, "RolePolicyAttachment", key, { policyArn: `arn:aws:iam::aws:policy/${policy}`, roleSelector: own("node-role") }));
+  }
+  const logs = spec.monitoring.controlPlaneLogs;
+  if (logs.length) {
+    // EKS creates /aws/eks/<name>/cluster without a retention on first log; created first, it keeps ours.
+    s.add("log-group", managed(LOGS, "Group", "log-group", { region, retentionInDays: spec.monitoring.logRetentionDays, kmsKeyId: undefined, tags }, {
+      annotations: { "crossplane.io/external-name": `/aws/eks/${name}/cluster` },
+    }));
+  }
+  const publicCidrs = spec.apiAccess.public && spec.apiAccess.allowedCidrs.length ? spec.apiAccess.allowedCidrs : undefined;
+  s.add(CLUSTER, managed(EKS, "Cluster", CLUSTER, {
+    region,
+    version,
+    roleArnSelector: own("cluster-role"),
+    vpcConfig: {
+      subnetIdSelector: ofNetwork(net, { tier: "private" }),
+      // The Network's application-tier group, so nodes (which get the cluster's groups through their
+      // launch template) can reach the database and cache tiers, which admit only that group.
+      securityGroupIdSelector: ofNetwork(net, { resource: "security-group-app" }),
+      endpointPrivateAccess: true,
+      endpointPublicAccess: spec.apiAccess.public,
+      publicAccessCidrs: publicCidrs,
+    },
+    accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+    // Add-ons are Tessera's (below), so EKS does not install unmanaged copies it would conflict with.
+    bootstrapSelfManagedAddons: false,
+    upgradePolicy: { supportType: spec.extendedSupport ? "EXTENDED" : "STANDARD" },
+    kubernetesNetworkConfig: { ipFamily: "ipv4", serviceIpv4Cidr: spec.networking.serviceCidr },
+    enabledClusterLogTypes: logs.length ? [...logs] : undefined,
+    encryptionConfig: spec.encryption.keyId ? { provider: { keyArn: spec.encryption.keyId }, resources: ["secrets"] } : undefined,
+    deletionProtection: spec.deletionProtection,
+    tags,
+  }, {
+    annotations: { "crossplane.io/external-name": name },
+    managementPolicies: spec.deletionProtection ? RETAIN : undefined,
+  }));
+  s.add("usage-network", networkUsage("usage-network", {
+    network: net,
+    tier: "private",
+    by: { apiVersion: EKS, kind: "Cluster", key: CLUSTER },
+    reason: `EKS cluster ${name} (${xr.namespace}/${xr.name}) runs in this network's private subnets`,
+  }));
+
+  // 2. Once the cluster is Ready.
+  const clusterReady = s.ready(CLUSTER);
+  s.gate("cluster-auth", clusterReady, () =>
+    managed(EKS, "ClusterAuth", "cluster-auth", { region, clusterNameSelector: own(CLUSTER), refreshPeriod: "10m0s" }, { connectionSecret: authSecretName(xr) }),
+  );
+  const addon = (key: string, addonName: string, extra: Obj = {}) =>
+    managed(EKS, "Addon", key, {
+      region,
+      addonName,
+      clusterNameSelector: own(CLUSTER),
+      // A copy EKS or a user installed before is taken over, not left to conflict.
+      resolveConflictsOnCreate: "OVERWRITE",
+      resolveConflictsOnUpdate: "OVERWRITE",
+      ...extra,
+      tags,
+    });
+  for (const [key, addonName] of Object.entries(ADDONS.beforeNodes)) s.gate(key, clusterReady, () => addon(key, addonName));
+  for (const principal of spec.admins) {
+    const key = adminKey(principal);
+    s.gate(key, clusterReady, () => managed(EKS, "AccessEntry", key, { region, clusterNameSelector: own(CLUSTER), principalArn: principal, type: "STANDARD", tags }));
+    s.gate(`${key}-policy`, s.ready(key), () =>
+      managed(EKS, "AccessPolicyAssociation", `${key}-policy`, {
+        region,
+        clusterNameSelector: own(CLUSTER),
+        principalArn: principal,
+        policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+        accessScope: { type: "cluster" },
+      }),
+    );
+  }
+
+  // 3. Node pools, once pod networking (vpc-cni) is Ready.
+  const vpc = cluster["vpcConfig"] as { clusterSecurityGroupId?: string; securityGroupIds?: string[] } | undefined;
+  const allZones = network.private.map((x) => x.zone ?? "");
+  const nodeGroupPolicies = nodePolicies(spec.deletionProtection);
+  for (const p of spec.nodePools) {
+    const ltKey = launchTemplateKey(p.name);
+    const groups = vpc?.clusterSecurityGroupId ? [vpc.clusterSecurityGroupId, ...(vpc.securityGroupIds ?? [])] : (seen(observed[ltKey], "vpcSecurityGroupIds") as string[] | undefined);
+    s.gate(ltKey, s.ready("addon-vpc-cni") && groups !== undefined, () =>
+      managed(EC2, "LaunchTemplate", ltKey, {
+        region,
+        name: `${name}-${p.name}`,
+        description: `Nodes of pool ${p.name} of ${xr.namespace}/${xr.name}`,
+        updateDefaultVersion: true,
+        // The cluster's own group (control plane <-> nodes) and the Network's application-tier group.
+        vpcSecurityGroupIds: groups,
+        // IMDSv2 only. Hop limit 1 keeps pods (one network hop further) from the node role's credentials;
+        // the CloudWatch agent of Container Insights reads instance metadata from a pod and needs 2
+        // (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-setup-EKS-addon.html).
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: spec.monitoring.containerInsights ? 2 : 1 },
+        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: p.diskSizeGB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+        userData: p.maxPods ? nodeConfigUserData(p.maxPods) : undefined,
+        tagSpecifications: [
+          { resourceType: "instance", tags: { ...tags, Name: `${name}-${p.name}` } },
+          { resourceType: "volume", tags },
+        ],
+        tags,
+      }),
+    );
+    const lt = atProvider(observed[ltKey]);
+    const ltId = str(lt["id"]) ?? (seen(observed[poolKey(p.name)], "launchTemplate", "id") as string | undefined);
+    const ltVersion = lt["latestVersion"] !== undefined ? String(lt["latestVersion"]) : (seen(observed[poolKey(p.name)], "launchTemplate", "version") as string | undefined);
+    s.gate(poolKey(p.name), s.ready(ltKey) && ltId !== undefined && ltVersion !== undefined, () =>
+      managed(EKS, "NodeGroup", poolKey(p.name), {
+        region,
+        clusterNameSelector: own(CLUSTER),
+        nodeRoleArnSelector: own("node-role"),
+        subnetIdSelector: poolSubnets(net, p, allZones),
+        // Node groups do not follow the control plane by themselves (provider-upjet-aws#14): they get
+        // its minor once the control plane runs it.
+        version: nodeVersion(version, str(cluster["version"])),
+        amiType: amiType(p.instanceType),
+        instanceTypes: [p.instanceType],
+        capacityType: p.capacity === "spot" ? "SPOT" : "ON_DEMAND",
+        launchTemplate: { id: ltId, version: ltVersion },
+        scalingConfig: { minSize: p.minNodes, maxSize: p.maxNodes },
+        labels: Object.keys(p.labels).length ? p.labels : undefined,
+        taint: p.taints.length ? p.taints.map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECT_AWS[t.effect] })) : undefined,
+        updateConfig: { maxUnavailable: 1 },
+        // EKS tags the group's Auto Scaling group for cluster-autoscaler discovery itself.
+        tags,
+      }, {
+        annotations: { "crossplane.io/external-name": p.name },
+        initProvider: { scalingConfig: { desiredSize: initialNodes(p) } },
+        managementPolicies: nodeGroupPolicies,
+      }),
+    );
+    if (s.resources[poolKey(p.name)]) {
+      s.add(`usage-${poolKey(p.name)}`, usage(`usage-${poolKey(p.name)}`, { apiVersion: EKS, kind: "Cluster", key: CLUSTER }, { apiVersion: EKS, kind: "NodeGroup", key: poolKey(p.name) }, `node pool ${p.name} runs in this cluster`));
+    }
+  }
+
+  // 4. Once the system pool is Ready: add-ons that need nodes, with their Pod Identity roles.
+  const system = spec.nodePools.find((p) => p.mode === "system")!;
+  const systemReady = s.ready(poolKey(system.name));
+  s.add("ebs-csi-role", managed(IAM, "Role", "ebs-csi-role", { assumeRolePolicy: trust("pods.eks.amazonaws.com", true), description: `EBS CSI driver of ${xr.namespace}/${xr.name} (Pod Identity)`, tags }));
+  s.add("ebs-csi-role-policy", managed(IAM, "RolePolicyAttachment", "ebs-csi-role-policy", { policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy", roleSelector: own("ebs-csi-role") }));
+  const ebsRole = str(atProvider(observed["ebs-csi-role"])["arn"]) ?? (seen(observed["addon-ebs-csi"], "podIdentityAssociation", 0, "roleArn") as string | undefined);
+  s.gate("addon-coredns", systemReady, () => addon("addon-coredns", ADDONS.afterSystemPool["addon-coredns"]));
+  s.gate("addon-ebs-csi", systemReady && ebsRole !== undefined, () =>
+    addon("addon-ebs-csi", ADDONS.afterSystemPool["addon-ebs-csi"], { podIdentityAssociation: [{ roleArn: ebsRole, serviceAccount: "ebs-csi-controller-sa" }] }),
+  );
+
+  if (spec.monitoring.containerInsights) {
+    // The CloudWatch agent and Fluent Bit as an EKS add-on, writing with a Pod Identity role.
+    s.add("insights-role", managed(IAM, "Role", "insights-role", { assumeRolePolicy: trust("pods.eks.amazonaws.com", true), description: `Container Insights of ${xr.namespace}/${xr.name} (Pod Identity)`, tags }));
+    s.add("insights-role-policy", managed(IAM, "RolePolicyAttachment", "insights-role-policy", { policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", roleSelector: own("insights-role") }));
+    const insightsRole = str(atProvider(observed["insights-role"])["arn"]) ?? (seen(observed["addon-insights"], "podIdentityAssociation", 0, "roleArn") as string | undefined);
+    s.gate("addon-insights", systemReady && insightsRole !== undefined, () =>
+      addon("addon-insights", "amazon-cloudwatch-observability", { podIdentityAssociation: [{ roleArn: insightsRole, serviceAccount: "cloudwatch-agent" }] }),
+    );
+  }
+
+  // In the cluster: ProviderConfigs, namespaces, and the cluster-autoscaler with its Pod Identity role.
+  const ic = { kubeconfig: { name: authSecretName(xr), key: "kubeconfig" }, cluster: { apiVersion: EKS, kind: "Cluster" }, ready: systemReady && s.exists("cluster-auth") };
+  renderInCluster(s, xr, spec, ic);
+  s.add("autoscaler-role", managed(IAM, "Role", "autoscaler-role", { assumeRolePolicy: trust("pods.eks.amazonaws.com", true), description: `cluster-autoscaler of ${xr.namespace}/${xr.name} (Pod Identity)`, tags }));
+  s.add("autoscaler-role-policy", managed(IAM, "RolePolicy", "autoscaler-role-policy", { policy: autoscalerPolicy(name), roleSelector: own("autoscaler-role") }));
+  s.gate("autoscaler-pod-identity", clusterReady, () =>
+    managed(EKS, "PodIdentityAssociation", "autoscaler-pod-identity", {
+      region,
+      clusterNameSelector: own(CLUSTER),
+      namespace: AUTOSCALER.namespace,
+      serviceAccount: AUTOSCALER.serviceAccount,
+      roleArnSelector: own("autoscaler-role"),
+      tags,
+    }),
+  );
+  const a = spec.autoscaler;
+  s.gate("autoscaler", ic.ready && s.ready("helm-provider-config") && s.ready("autoscaler-pod-identity"), () =>
+    inCluster(HELM, "Release", "autoscaler", xr, {
+      chart: { name: "cluster-autoscaler", repository: a.chart.repository, version: a.chart.version },
+      namespace: AUTOSCALER.namespace,
+      values: {
+        cloudProvider: "aws",
+        awsRegion: region,
+        // Node groups are found by the tags EKS puts on their Auto Scaling groups.
+        autoDiscovery: { clusterName: name },
+        // The autoscaler's minor follows the cluster's, as its maintainers require.
+        image: { tag: `v${version}.0` },
+        rbac: { serviceAccount: { create: true, name: AUTOSCALER.serviceAccount } },
+        extraArgs: {
+          "scale-down-delay-after-add": a.scaleDownDelayAfterAdd,
+          "scale-down-unneeded-time": a.scaleDownUnneeded,
+          "scale-down-utilization-threshold": a.scaleDownUtilizationThreshold,
+          "skip-nodes-with-local-storage": String(a.skipNodesWithLocalStorage),
+          "skip-nodes-with-system-pods": String(a.skipNodesWithSystemPods),
+          expander: a.expander,
+          "balance-similar-node-groups": "true",
+        },
+        // Runs on the system pool, whose CriticalAddonsOnly taint it tolerates.
+        tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
+        priorityClassName: "system-cluster-critical",
+      },
+    }, spec.deletionProtection),
+  );
+  keepCluster(s, "autoscaler", ic, HELM, "Release", "cluster-autoscaler runs in this cluster");
+
+  // Connection Secret and status.
+  const auth = observed["cluster-auth"]?.connectionDetails ?? {};
+  const endpoint = str(cluster["endpoint"]);
+  const ca = (cluster["certificateAuthority"] as Array<{ data?: string }> | undefined)?.[0]?.data;
+  const conn = connectionSecret(ctx, { kubeconfig: auth["kubeconfig"], endpoint, caBase64: ca, clusterName: name });
+  if (conn) s.add(CONNECTION_SECRET, conn);
+  else s.pending.push(CONNECTION_SECRET);
+  const oidc = (cluster["identity"] as Array<{ oidc?: Array<{ issuer?: string }> }> | undefined)?.[0]?.oidc?.[0]?.issuer;
+
+  return {
+    resources: s.resources,
+    pending: s.pending,
+    // A pool taken out of spec.nodePools is deliberately removed (orphaned while deletionProtection is on).
+    released: Object.keys(observed).filter((k) => k.startsWith("nodepool-") && !s.resources[k]),
+    status: {
+      clusterName: name,
+      clusterId: str(cluster["arn"]),
+      endpoint,
+      ...versionStatus("aws", spec, str(cluster["version"])),
+      oidcIssuerUrl: oidc,
+      nodePools: poolStatus(spec, observed),
+      warnings: warnings(spec, warning),
+      connectionSecretName: conn ? connectionSecretName(ctx) : undefined,
+    },
+  };
+};

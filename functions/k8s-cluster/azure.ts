@@ -1,0 +1,263 @@
+/**
+ * K8sCluster on Azure: an AKS cluster in the Network's resource group, nodes in its private subnet
+ * (Azure CNI Overlay with Cilium, pods on podCidr), outbound through the Network's NAT gateway, a
+ * user-assigned control-plane identity, OIDC issuer and workload identity, Entra RBAC, the autoscaler
+ * profile, Container Insights and control-plane logs to a Log Analytics workspace. Staged:
+ *   1. identity and workspace;
+ *   2. identity known: Network Contributor for it on the Network's resource group (AKS with a
+ *      bring-your-own subnet and a user-assigned identity needs it to join nodes and load balancers);
+ *   3. role Ready: the cluster, with the system pool as its default pool;
+ *   4. cluster Ready: user pools, admin role assignments, diagnostic setting.
+ */
+import type { K8sClusterSpec, NodePool } from "../../apis/k8s-cluster/schema.ts";
+import { atProvider, str } from "../shared/observed.ts";
+import { managed, ofNetwork, own } from "../shared/resources.ts";
+import { tagsFor } from "../shared/tags.ts";
+import { networkUsage } from "../shared/usage.ts";
+import { azureZones } from "../shared/zones.ts";
+import { block } from "../shared/cidr.ts";
+import type { Obj, Renderer } from "../shared/types.ts";
+import { initialNodes, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
+import { connectionSecret, connectionSecretName, kubeconfigCluster } from "./connection.ts";
+import { adminKey, aksName, CLUSTER, CONNECTION_SECRET, dnsPrefix, poolKey, rotationName } from "./names.ts";
+import { renderInCluster } from "./incluster.ts";
+import { AKS_LOG_CATEGORY, INSTANCE_TYPE } from "./tables.ts";
+
+const CS = "containerservice.azure.m.upbound.io/v1beta1";
+const MI = "managedidentity.azure.m.upbound.io/v1beta1";
+const AUTH = "authorization.azure.m.upbound.io/v1beta1";
+const OI = "operationalinsights.azure.m.upbound.io/v1beta1";
+const INSIGHTS = "insights.azure.m.upbound.io/v1beta1";
+
+/** AKS adds this taint to spot pools itself; unless it is declared too, the provider sees drift on every sync. */
+const SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule";
+
+/** The Secret the provider writes the cluster's admin kubeconfig to (its connection details). */
+const adminSecretName = (xr: { name: string }) => `${xr.name}-aks-admin`;
+
+/** The tenth address of the service CIDR for cluster DNS (AKS refuses the first; .10 is its convention). */
+export function dnsServiceIp(serviceCidr: string): string {
+  const n = block(serviceCidr).start + 10;
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+}
+
+/** Settings a pool has whether it is the default pool or a KubernetesClusterNodePool. */
+function poolCommon(p: NodePool, version: string, net: string, region: string): Obj {
+  const zones = p.zones ?? azureZones(region);
+  return {
+    vmSize: p.instanceType,
+    autoScalingEnabled: true,
+    minCount: p.minNodes,
+    maxCount: p.maxNodes,
+    nodeLabels: Object.keys(p.labels).length ? p.labels : undefined,
+    osDiskSizeGb: p.diskSizeGB,
+    orchestratorVersion: version,
+    vnetSubnetIdSelector: ofNetwork(net, { tier: "private" }),
+    maxPods: p.maxPods,
+    zones: zones.length ? [...zones] : undefined,
+    // Immutable on AKS: set at creation from the VM size (N-series), never toggled later.
+    gpuDriver: INSTANCE_TYPE.azure.gpu.test(p.instanceType) ? "Install" : undefined,
+    nodePublicIpEnabled: false,
+    temporaryNameForRotation: rotationName(p.name),
+  };
+}
+
+export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
+  const { xr, spec, observed } = ctx;
+  const location = spec.region;
+  const net = networkOf(ctx).name;
+  const rg = { resourceGroupNameSelector: ofNetwork(net, { resource: "resource-group" }) };
+  const tags = tagsFor("K8sCluster", xr, spec.tags);
+  const name = aksName(xr);
+  const s = new Stages(observed);
+  const cluster = atProvider(observed[CLUSTER]);
+  const { version, warning } = renderVersion(spec, str(cluster["currentKubernetesVersion"]) ?? str(cluster["kubernetesVersion"]));
+  const policies = nodePolicies(spec.deletionProtection);
+
+  // 1. Identity and workspace.
+  s.add("identity", managed(MI, "UserAssignedIdentity", "identity", { location, ...rg, name: `${name}-aks`, tags }));
+  s.add("workspace", managed(OI, "Workspace", "workspace", { location, ...rg, sku: "PerGB2018", retentionInDays: spec.monitoring.logRetentionDays, tags }));
+  s.add("usage-network", networkUsage("usage-network", {
+    network: net,
+    tier: "private",
+    by: { apiVersion: CS, kind: "KubernetesCluster", key: CLUSTER },
+    reason: `AKS cluster ${name} (${xr.namespace}/${xr.name}) runs in this network's private subnet`,
+  }));
+
+  // 2. The identity's role on the Network's resource group (the scope is read from the identity's own
+  // id, which lies in that group: a selector cannot fill a role assignment's scope).
+  const identity = atProvider(observed["identity"]);
+  const identityId = str(identity["id"]);
+  const scope = identityId?.includes("/providers/") ? identityId.slice(0, identityId.indexOf("/providers/")) : (seen(observed["network-role"], "scope") as string | undefined);
+  const principal = str(identity["principalId"]) ?? (seen(observed["network-role"], "principalId") as string | undefined);
+  s.gate("network-role", scope !== undefined && principal !== undefined, () =>
+    managed(AUTH, "RoleAssignment", "network-role", {
+      scope,
+      principalId: principal,
+      principalType: "ServicePrincipal",
+      roleDefinitionName: "Network Contributor",
+      skipServicePrincipalAadCheck: true,
+      description: `AKS ${name} joins nodes and load balancers to the Network's subnets`,
+    }),
+  );
+
+  // 3. The cluster, with the system pool as its default pool.
+  const workspaceId = str(atProvider(observed["workspace"])["id"]) ?? (seen(observed[CLUSTER], "omsAgent", "logAnalyticsWorkspaceId") as string | undefined);
+  const system = spec.nodePools.find((p) => p.mode === "system")!;
+  const a = spec.apiAccess;
+  const profile = spec.autoscaler;
+  s.gate(CLUSTER, s.ready("network-role") && workspaceId !== undefined, () =>
+    managed(CS, "KubernetesCluster", CLUSTER, {
+      location,
+      ...rg,
+      dnsPrefix: dnsPrefix(xr),
+      kubernetesVersion: version,
+      // Patch upgrades by Azure; minors only through spec.version. A minor-only kubernetesVersion
+      // avoids the patch-drift loop of Azure/terraform-azurerm-aks#335.
+      automaticUpgradeChannel: "patch",
+      nodeOsUpgradeChannel: "NodeImage",
+      skuTier: "Standard",
+      identity: { type: "UserAssigned", identityIdsSelector: own("identity") },
+      oidcIssuerEnabled: true,
+      workloadIdentityEnabled: true,
+      // Local accounts stay on in v1alpha1 so the composed kubeconfig works for provider-kubernetes and
+      // provider-helm as it does on EKS (research/next-apis.md §1.8).
+      localAccountDisabled: false,
+      roleBasedAccessControlEnabled: true,
+      azureActiveDirectoryRoleBasedAccessControl: { azureRbacEnabled: true },
+      privateClusterEnabled: !a.public,
+      apiServerAccessProfile: a.public && a.allowedCidrs.length ? { authorizedIpRanges: a.allowedCidrs } : undefined,
+      azurePolicyEnabled: true,
+      runCommandEnabled: false,
+      networkProfile: {
+        networkPlugin: "azure",
+        networkPluginMode: "overlay",
+        networkDataPlane: "cilium",
+        networkPolicy: "cilium",
+        podCidr: spec.networking.podCidr,
+        serviceCidr: spec.networking.serviceCidr,
+        dnsServiceIp: dnsServiceIp(spec.networking.serviceCidr),
+        // Egress through the NAT gateway the Network attaches to its private subnet.
+        outboundType: "userAssignedNATGateway",
+        loadBalancerSku: "standard",
+      },
+      autoScalerProfile: {
+        scaleDownDelayAfterAdd: profile.scaleDownDelayAfterAdd,
+        scaleDownUnneeded: profile.scaleDownUnneeded,
+        scaleDownUtilizationThreshold: profile.scaleDownUtilizationThreshold,
+        skipNodesWithLocalStorage: profile.skipNodesWithLocalStorage,
+        skipNodesWithSystemPods: profile.skipNodesWithSystemPods,
+        expander: profile.expander,
+      },
+      defaultNodePool: {
+        name: system.name,
+        type: "VirtualMachineScaleSets",
+        ...poolCommon(system, version, net, location),
+        // The only taint AKS lets the system pool carry, as its own switch.
+        onlyCriticalAddonsEnabled: system.taints.some((t) => t.key === "CriticalAddonsOnly") || undefined,
+      },
+      omsAgent: spec.monitoring.containerInsights ? { logAnalyticsWorkspaceId: workspaceId, msiAuthForMonitoringEnabled: true } : undefined,
+      keyManagementService: spec.encryption.keyId ? { keyVaultKeyId: spec.encryption.keyId, keyVaultNetworkAccess: "Public" } : undefined,
+      tags,
+    }, {
+      annotations: { "crossplane.io/external-name": name },
+      connectionSecret: adminSecretName(xr),
+      initProvider: { defaultNodePool: { nodeCount: initialNodes(system) } },
+      // The default pool's count is the autoscaler's too: no LateInitialize (provider-upjet-azure#636).
+      managementPolicies: policies,
+    }),
+  );
+
+  // 4. Once the cluster is Ready: user pools, admins, diagnostics.
+  const clusterReady = s.ready(CLUSTER);
+  const clusterId = str(cluster["id"]);
+  for (const p of spec.nodePools.filter((x) => x.mode === "user")) {
+    const key = poolKey(p.name);
+    const spot = p.capacity === "spot";
+    const taints = p.taints.map((t) => `${t.key}=${t.value}:${t.effect}`);
+    s.gate(key, clusterReady, () =>
+      managed(CS, "KubernetesClusterNodePool", key, {
+        kubernetesClusterIdSelector: own(CLUSTER),
+        mode: "User",
+        osType: "Linux",
+        // User pools follow the control plane once it runs the new minor; the default pool upgrades with it.
+        ...poolCommon(p, nodeVersion(version, str(cluster["currentKubernetesVersion"])), net, location),
+        nodeTaints: spot ? [...taints, SPOT_TAINT] : taints.length ? taints : undefined,
+        priority: spot ? "Spot" : "Regular",
+        evictionPolicy: spot ? "Delete" : undefined,
+        // Pay up to the on-demand price, never be evicted for price alone.
+        spotMaxPrice: spot ? -1 : undefined,
+        // AKS cannot rotate spot pools through a temporary pool.
+        temporaryNameForRotation: spot ? undefined : rotationName(p.name),
+        tags,
+      }, {
+        annotations: { "crossplane.io/external-name": p.name },
+        initProvider: { nodeCount: initialNodes(p) },
+        managementPolicies: policies,
+      }),
+    );
+    if (s.resources[key]) {
+      s.add(`usage-${key}`, usage(`usage-${key}`, { apiVersion: CS, kind: "KubernetesCluster", key: CLUSTER }, { apiVersion: CS, kind: "KubernetesClusterNodePool", key }, `node pool ${p.name} runs in this cluster`));
+    }
+  }
+  const target = clusterId ?? (seen(observed["diagnostic-setting"], "targetResourceId") as string | undefined);
+  for (const principalId of spec.admins) {
+    const key = adminKey(principalId);
+    s.gate(key, clusterReady && target !== undefined, () =>
+      managed(AUTH, "RoleAssignment", key, {
+        scope: target,
+        principalId,
+        roleDefinitionName: "Azure Kubernetes Service RBAC Cluster Admin",
+        description: `Cluster admin of ${xr.namespace}/${xr.name}`,
+      }),
+    );
+  }
+  const logs = spec.monitoring.controlPlaneLogs;
+  if (logs.length) {
+    s.gate("diagnostic-setting", clusterReady && target !== undefined && workspaceId !== undefined, () =>
+      managed(INSIGHTS, "MonitorDiagnosticSetting", "diagnostic-setting", {
+        name: "tessera-control-plane",
+        targetResourceId: target,
+        logAnalyticsWorkspaceId: workspaceId,
+        logAnalyticsDestinationType: "Dedicated",
+        enabledLog: logs.map((l) => ({ category: AKS_LOG_CATEGORY[l] })),
+      }),
+    );
+  }
+
+  // In the cluster: ProviderConfigs and namespaces (AKS runs its own autoscaler: autoScalerProfile).
+  renderInCluster(s, xr, spec, {
+    kubeconfig: { name: adminSecretName(xr), key: "kubeconfig" },
+    cluster: { apiVersion: CS, kind: "KubernetesCluster" },
+    // The system pool is the default pool: Ready with the cluster.
+    ready: clusterReady,
+  });
+
+  // Connection Secret and status.
+  const kubeconfig = observed[CLUSTER]?.connectionDetails["kubeconfig"];
+  const fromKubeconfig = kubeconfigCluster(kubeconfig);
+  const fqdn = str(cluster["fqdn"]) ?? str(cluster["privateFqdn"]);
+  const endpoint = fromKubeconfig.server ?? (fqdn ? `https://${fqdn}:443` : undefined);
+  const conn = connectionSecret(ctx, { kubeconfig, endpoint, caBase64: fromKubeconfig.ca, clusterName: name });
+  if (conn) s.add(CONNECTION_SECRET, conn);
+  else s.pending.push(CONNECTION_SECRET);
+
+  return {
+    resources: s.resources,
+    pending: s.pending,
+    // A pool taken out of spec.nodePools is deliberately removed (orphaned while deletionProtection is on).
+    released: Object.keys(observed).filter((k) => k.startsWith("nodepool-") && !s.resources[k]),
+    status: {
+      clusterName: name,
+      clusterId,
+      endpoint,
+      ...versionStatus("azure", spec, str(cluster["currentKubernetesVersion"])),
+      oidcIssuerUrl: str(cluster["oidcIssuerUrl"]),
+      nodeResourceGroup: str(cluster["nodeResourceGroup"]),
+      // The system pool is the cluster's default pool.
+      nodePools: poolStatus(spec, observed, (p) => (p.mode === "system" ? CLUSTER : poolKey(p.name))),
+      warnings: warnings(spec, warning),
+      connectionSecretName: conn ? connectionSecretName(ctx) : undefined,
+    },
+  };
+};

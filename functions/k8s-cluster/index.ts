@@ -1,0 +1,180 @@
+import { APIS } from "../../apis/index.ts";
+import { K8sClusterSpec } from "../../apis/k8s-cluster/schema.ts";
+import { API_VERSION } from "../../apis/shared/common.ts";
+import { block, contains, isAligned, overlaps } from "../shared/cidr.ts";
+
+const PRIVATE_BLOCKS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+import { SpecError } from "../shared/errors.ts";
+import { checkNetwork } from "../shared/network-ref.ts";
+import { parseSpec } from "../shared/parse.ts";
+import { azureZones } from "../shared/zones.ts";
+import type { KindModule, RenderContext } from "../shared/types.ts";
+import { connectionSecretName } from "./connection.ts";
+import { renderAws } from "./aws.ts";
+import { renderAzure } from "./azure.ts";
+import { networkOf } from "./common.ts";
+import { NETWORK, ROTATION_NAME } from "./names.ts";
+import { AKS_MAX_PODS, AKS_NODE_POD_PREFIX, AWS_RESERVED_PER_SUBNET, EKS_CONTROL_PLANE_IPS_PER_SUBNET, INSTANCE_TYPE, vpcCniMaxPods } from "./tables.ts";
+
+/** Rules of the clouds that need no other resource: instance types, names, CIDR shapes, zones. */
+function checkSpec(spec: K8sClusterSpec): K8sClusterSpec {
+  const t = INSTANCE_TYPE[spec.provider];
+  spec.nodePools.forEach((p, i) => {
+    const f = `spec.nodePools[${i}]`;
+    if (!t.pattern.test(p.instanceType)) {
+      throw SpecError.field(`${f}.instanceType`, `got ${JSON.stringify(p.instanceType)}, which is not ${spec.provider === "aws" ? "an EC2 instance type" : "an Azure VM size"}`, `use one like ${t.example}`);
+    }
+    if (ROTATION_NAME.test(p.name)) {
+      throw SpecError.field(`${f}.name`, `got ${JSON.stringify(p.name)}, which has the shape of Tessera's temporary rotation pool names`, "pick another name");
+    }
+    if (spec.provider === "aws" && p.zones) {
+      for (const z of p.zones) {
+        if (!/^[a-f]$/.test(z)) throw SpecError.field(`${f}.zones`, `got ${JSON.stringify(z)}, not an AWS zone letter`, "use zone letters of the Network's private subnets, such as a or b");
+      }
+    }
+    if (spec.provider === "azure" && p.zones) {
+      const offered = azureZones(spec.region);
+      const bad = p.zones.find((z) => !offered.includes(z));
+      if (bad !== undefined) {
+        throw SpecError.field(`${f}.zones`, `got ${JSON.stringify(bad)}, but ${spec.region} ${offered.length ? `has zones ${offered.join(", ")}` : "has no availability zones"}`, offered.length ? "use zones 1, 2 or 3" : "remove zones");
+      }
+    }
+    if (spec.provider === "azure" && p.mode === "system" && INSTANCE_TYPE.azure.gpu.test(p.instanceType)) {
+      throw SpecError.field(`${f}.instanceType`, `got ${p.instanceType} (GPU) for the system pool`, "run GPUs in a user pool; the AKS system pool runs cluster add-ons");
+    }
+    if (spec.provider === "azure" && p.maxPods !== undefined && p.maxPods > AKS_MAX_PODS) {
+      throw SpecError.field(`${f}.maxPods`, `got ${p.maxPods}`, `AKS runs at most ${AKS_MAX_PODS} pods per node`);
+    }
+  });
+  // Admins: IAM role or user ARNs on AWS (access entries take no other principal), Entra object ids on Azure.
+  const admin = spec.provider === "aws" ? /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/ : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  spec.admins.forEach((a, i) => {
+    if (!admin.test(a)) {
+      throw SpecError.field(`spec.admins[${i}]`, `got ${JSON.stringify(a)}`, spec.provider === "aws" ? "give an IAM role or user ARN such as arn:aws:iam::111122223333:role/platform-admins" : "give an Entra object id (a GUID) of a user or group");
+    }
+  });
+  for (const [field, cidr] of [["spec.networking.serviceCidr", spec.networking.serviceCidr], ["spec.networking.podCidr", spec.networking.podCidr]] as const) {
+    if (!isAligned(cidr)) throw SpecError.field(field, `got ${cidr}, whose address is not the network address of its prefix`, `use ${cidr.split("/")[0]?.split(".").slice(0, 2).join(".")}.0.0/${cidr.split("/")[1]} or another aligned range`);
+  }
+  const svc = block(spec.networking.serviceCidr);
+  // EKS takes /12 to /24 for services; AKS needs room for its services and DNS address, same range.
+  if (svc.prefix < 12 || svc.prefix > 24) {
+    throw SpecError.field("spec.networking.serviceCidr", `got ${spec.networking.serviceCidr}`, "use a prefix between /12 and /24, such as 172.20.0.0/16");
+  }
+  // EKS takes a service range only inside the private blocks (CreateCluster KubernetesNetworkConfigRequest.serviceIpv4Cidr).
+  if (spec.provider === "aws" && !PRIVATE_BLOCKS.some((b) => contains(block(b), svc))) {
+    throw SpecError.field("spec.networking.serviceCidr", `got ${spec.networking.serviceCidr}, outside the private ranges`, "EKS takes a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, such as 172.20.0.0/16");
+  }
+  if (spec.provider === "azure") {
+    const pod = block(spec.networking.podCidr);
+    if (overlaps(svc, pod)) {
+      throw SpecError.field("spec.networking.podCidr", `got ${spec.networking.podCidr}, overlapping serviceCidr ${spec.networking.serviceCidr}`, "give pods and services separate ranges");
+    }
+    // Overlay gives every node a /24 of the pod range.
+    const nodes = spec.nodePools.reduce((n, p) => n + p.maxNodes, 0);
+    const slots = 2 ** (AKS_NODE_POD_PREFIX - pod.prefix);
+    if (pod.prefix > AKS_NODE_POD_PREFIX || nodes > slots) {
+      throw SpecError.field("spec.networking.podCidr", `got ${spec.networking.podCidr}, room for ${Math.max(0, slots)} nodes at one /24 each, but the pools reach ${nodes} nodes`, "use a larger pod range (a /16 holds 256 nodes) or lower maxNodes");
+    }
+  }
+  return spec;
+}
+
+/** Rules that need the Network: same cloud and region, CIDR overlaps, zones, and room for pod IPs on EKS. */
+function validate(ctx: RenderContext<K8sClusterSpec>): void {
+  const { spec, xr, required } = ctx;
+  checkNetwork("spec.networkRef.name", required[NETWORK], spec.networkRef.name, xr.namespace, spec.provider, spec.region, "cluster");
+  const net = networkOf(ctx);
+  if (!net.private.length) {
+    throw SpecError.field("spec.networkRef.name", `Network ${JSON.stringify(net.name)} has no private subnets`, "add spec.subnets.private to that Network");
+  }
+  // AKS names the cluster after the XR (unique in the Network's resource group): 1-63 characters, letters, digits, - and _.
+  if (spec.provider === "azure" && !/^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/.test(xr.name)) {
+    throw SpecError.field("metadata.name", `got ${JSON.stringify(xr.name)}, which AKS cannot take as a cluster name`, "use at most 63 letters, digits and hyphens (no dots)");
+  }
+  const vnet = block(net.cidr);
+  const ranges: Array<[string, string]> = [["spec.networking.serviceCidr", spec.networking.serviceCidr]];
+  if (spec.provider === "azure") ranges.push(["spec.networking.podCidr", spec.networking.podCidr]);
+  for (const [field, cidr] of ranges) {
+    if (overlaps(block(cidr), vnet)) {
+      throw SpecError.field(field, `got ${cidr}, overlapping Network ${JSON.stringify(net.name)}'s ${net.cidr}`, "pick a range outside the network, such as 172.20.0.0/16 for services or 10.244.0.0/16 for pods");
+    }
+  }
+  if (spec.provider !== "aws") return;
+
+  const zones = net.private.map((s) => s.zone ?? "");
+  if (zones.length < 2) {
+    throw SpecError.field("spec.networkRef.name", `Network ${JSON.stringify(net.name)} has private subnets in ${zones.length} zone`, "EKS needs the control plane's subnets in at least two zones; add a private subnet in a second zone");
+  }
+  spec.nodePools.forEach((p, i) => {
+    if (!p.zones) return;
+    const missing = p.zones.find((z) => !zones.includes(z));
+    if (missing) {
+      throw SpecError.field(`spec.nodePools[${i}].zones`, `got zone ${missing}, but Network ${JSON.stringify(net.name)} has private subnets in ${zones.join(", ")}`, "use those zones, or add a private subnet in that zone to the Network");
+    }
+    if (new Set(p.zones).size !== 1 && new Set(p.zones).size !== zones.length) {
+      throw SpecError.field(`spec.nodePools[${i}].zones`, `got ${p.zones.join(", ")}; a node group selects its subnets by label, so it can use one zone or all of the Network's (${zones.join(", ")})`, "give one zone, or remove zones for all");
+    }
+  });
+
+  // The VPC CNI gives every pod an address of the node's subnet, so the worst case (every pool at
+  // maxNodes, every node full) must fit the private subnets, less AWS's reserved addresses and the
+  // control plane's interfaces. Prefix delegation would not help: it hands out the same addresses in
+  // /28 blocks (research/next-apis.md §1.6).
+  const free = net.private.reduce((n, s) => n + 2 ** (32 - block(s.cidr).prefix) - AWS_RESERVED_PER_SUBNET - EKS_CONTROL_PLANE_IPS_PER_SUBNET, 0);
+  const need = spec.nodePools.map((p) => ({ p, ips: p.maxNodes * ((p.maxPods ?? vpcCniMaxPods(p.instanceType)) + 1) }));
+  const total = need.reduce((n, x) => n + x.ips, 0);
+  if (total > free) {
+    const biggest = need.reduce((a, b) => (b.ips > a.ips ? b : a));
+    const i = spec.nodePools.indexOf(biggest.p);
+    throw SpecError.field(
+      `spec.nodePools[${i}].maxNodes`,
+      `got ${biggest.p.maxNodes}; at full size the pools need ${total} pod and node addresses (pool ${biggest.p.name}: ${biggest.p.maxNodes} nodes x ${(biggest.p.maxPods ?? vpcCniMaxPods(biggest.p.instanceType)) + 1}), but Network ${JSON.stringify(net.name)}'s private subnets have ${free} free`,
+      "lower maxNodes, set maxPods on the pools (pods per node), or widen the Network's private subnets (a /20 per zone holds about 4,000)",
+    );
+  }
+}
+
+export const k8sCluster: KindModule<K8sClusterSpec> = {
+  api: APIS[3],
+  parse: (raw) => parseSpec(K8sClusterSpec, raw, checkSpec),
+  requirements: (spec, xr) => ({ [NETWORK]: { apiVersion: API_VERSION, kind: "Network", name: spec.networkRef.name, namespace: xr.namespace } }),
+  validate,
+  // The connection Secret's name is the user's to choose; fn.ts makes sure it is this XR's own.
+  secrets: (spec, xr) => [{ field: "spec.connectionSecretName", name: connectionSecretName({ spec, xr, observed: {}, required: {} }) }],
+  renderers: { aws: renderAws, azure: renderAzure },
+  // The managed resource kinds (MRD names) these renderers compose: the Configuration activates
+  // exactly these. Crossplane's own Usage is not a managed resource and needs no activation.
+  composes: [
+    "clusters.eks.aws.m.upbound.io",
+    "nodegroups.eks.aws.m.upbound.io",
+    "clusterauths.eks.aws.m.upbound.io",
+    "addons.eks.aws.m.upbound.io",
+    "accessentries.eks.aws.m.upbound.io",
+    "accesspolicyassociations.eks.aws.m.upbound.io",
+    "launchtemplates.ec2.aws.m.upbound.io",
+    "roles.iam.aws.m.upbound.io",
+    "rolepolicyattachments.iam.aws.m.upbound.io",
+    "groups.cloudwatchlogs.aws.m.upbound.io",
+    "kubernetesclusters.containerservice.azure.m.upbound.io",
+    "kubernetesclusternodepools.containerservice.azure.m.upbound.io",
+    "userassignedidentities.managedidentity.azure.m.upbound.io",
+    "roleassignments.authorization.azure.m.upbound.io",
+    "workspaces.operationalinsights.azure.m.upbound.io",
+    "monitordiagnosticsettings.insights.azure.m.upbound.io",
+    "rolepolicies.iam.aws.m.upbound.io",
+    "podidentityassociations.eks.aws.m.upbound.io",
+    // Installed into the new cluster: provider-helm and provider-kubernetes (crossplane-contrib).
+    // (Their ProviderConfigs, like Crossplane's Usage, are not managed resources and need no activation.)
+    "releases.helm.m.crossplane.io",
+    "objects.kubernetes.m.crossplane.io",
+  ],
+  // The cluster and its node pools: never dropped from desired state (a bad spec or a missing Network
+  // refuses instead). The AKS system pool lives inside the KubernetesCluster.
+  stateful: [
+    "eks.aws.m.upbound.io/Cluster",
+    "eks.aws.m.upbound.io/NodeGroup",
+    "containerservice.azure.m.upbound.io/KubernetesCluster",
+    "containerservice.azure.m.upbound.io/KubernetesClusterNodePool",
+  ],
+};

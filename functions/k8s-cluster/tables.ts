@@ -1,0 +1,101 @@
+/** Abstract K8sCluster terms mapped per cloud, as data: versions and their support, instance types, GPUs, pod density. */
+import type { Provider } from "../../apis/shared/common.ts";
+
+export type Support = "standard" | "extended" | "unsupported";
+
+/**
+ * End of each minor's support windows per cloud (ISO dates, last day covered), as published in
+ * December 2026 (research/next-apis.md §1.2):
+ * - EKS: docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html (standard 14 months, then
+ *   12 months of paid extended support); 1.34 left standard support on 2026-12-02.
+ * - AKS: MicrosoftDocs/azure-aks-docs articles/aks/supported-kubernetes-versions.md (N-2 community
+ *   support; "platform support" afterwards allows no new clusters, so Tessera counts it as unsupported).
+ * A minor missing for a cloud is not offered there.
+ */
+export const VERSION_SUPPORT: Record<Provider, Record<string, { standardUntil: string; extendedUntil?: string }>> = {
+  aws: {
+    "1.34": { standardUntil: "2026-12-01", extendedUntil: "2027-12-02" },
+    "1.35": { standardUntil: "2027-03-27", extendedUntil: "2028-03-27" },
+    "1.36": { standardUntil: "2027-08-02", extendedUntil: "2028-08-02" },
+  },
+  azure: {
+    "1.35": { standardUntil: "2027-03-31" },
+    "1.36": { standardUntil: "2027-06-30" },
+    "1.37": { standardUntil: "2027-10-31" },
+  },
+};
+
+/** The support level of `version` on `provider` on `day` (YYYY-MM-DD). */
+export function supportOn(provider: Provider, version: string, day: string): Support {
+  const v = VERSION_SUPPORT[provider][version];
+  if (!v) return "unsupported";
+  if (day <= v.standardUntil) return "standard";
+  if (v.extendedUntil && day <= v.extendedUntil) return "extended";
+  return "unsupported";
+}
+
+export const INSTANCE_TYPE: Record<Provider, { pattern: RegExp; example: string; gpu: RegExp; arm: RegExp }> = {
+  // EC2: family.size, e.g. m6i.xlarge, g4dn.xlarge. GPU families g and p (NVIDIA); Graviton families end in g (m7g, c6gn).
+  aws: { pattern: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, example: "m6i.xlarge", gpu: /^(g|p)\d/, arm: /^[a-z]+\d+g[a-z]*\./ },
+  // Azure VM sizes: Standard_<family><vCPUs>..., e.g. Standard_D4s_v5; N-series carry NVIDIA GPUs (NC4as_T4_v3).
+  azure: { pattern: /^Standard_[A-Za-z0-9_]+$/, example: "Standard_D4s_v5", gpu: /^Standard_N/, arm: /^Standard_[A-Z]\d+p/ },
+};
+
+/** EKS AMI type from the instance family (AL2023 everywhere: AL2 AMIs stop with 1.33). */
+export function amiType(instanceType: string): string {
+  const t = INSTANCE_TYPE.aws;
+  const arch = t.arm.test(instanceType) ? "ARM_64" : "x86_64";
+  return `AL2023_${arch}_${t.gpu.test(instanceType) ? "NVIDIA" : "STANDARD"}`;
+}
+
+/**
+ * Pods per node the VPC CNI allows (ENIs x (IPv4 addresses per ENI - 1) + 2, capped by EKS at 110
+ * below 30 vCPUs and 250 above), by instance size for the general-purpose, compute and memory
+ * families (m5 and later, c5 and later, r5 and later), and for the GPU types the seeds use.
+ * Source: amazon-eks-ami templates/shared/runtime/eni-max-pods.txt. An instance missing here counts
+ * as 250, the most any node runs, unless the pool sets maxPods.
+ */
+const BY_SIZE: Record<string, number> = { medium: 8, large: 29, xlarge: 58, "2xlarge": 58, "4xlarge": 110, "8xlarge": 234, "12xlarge": 234, "16xlarge": 250, "24xlarge": 250 };
+const BY_TYPE: Record<string, number> = {
+  "t3.medium": 17, "t3.large": 35, "t3.xlarge": 58, "t3.2xlarge": 58,
+  "g4dn.xlarge": 29, "g4dn.2xlarge": 29, "g4dn.4xlarge": 29, "g4dn.8xlarge": 58, "g4dn.12xlarge": 234,
+  "g5.xlarge": 58, "g5.2xlarge": 58, "g5.4xlarge": 110, "g6.xlarge": 58, "g6.2xlarge": 58,
+};
+export const MOST_PODS = 250;
+
+export function vpcCniMaxPods(instanceType: string): number {
+  if (BY_TYPE[instanceType] !== undefined) return BY_TYPE[instanceType]!;
+  const m = /^([mcr])([5-8])[a-z]*\.([a-z0-9]+)$/.exec(instanceType);
+  return (m && BY_SIZE[m[3]!]) || MOST_PODS;
+}
+
+/** AWS reserves 5 addresses of every subnet; EKS asks for free addresses per subnet for its control-plane ENIs (up to 4 per subnet, during upgrades more). */
+export const AWS_RESERVED_PER_SUBNET = 5;
+export const EKS_CONTROL_PLANE_IPS_PER_SUBNET = 6;
+
+/** AKS Azure CNI Overlay gives every node a /24 of podCidr; its default and maximum pods per node. */
+export const AKS_NODE_POD_PREFIX = 24;
+export const AKS_MAX_PODS = 250;
+
+/** EKS control-plane log types -> AKS diagnostic categories with the same content. */
+export const AKS_LOG_CATEGORY: Record<string, string> = {
+  api: "kube-apiserver",
+  audit: "kube-audit",
+  authenticator: "guard",
+  controllerManager: "kube-controller-manager",
+  scheduler: "kube-scheduler",
+};
+
+export const TAINT_EFFECT_AWS: Record<string, string> = { NoSchedule: "NO_SCHEDULE", PreferNoSchedule: "PREFER_NO_SCHEDULE", NoExecute: "NO_EXECUTE" };
+
+/** IAM policies the EKS service roles need (AWS managed). */
+export const EKS_CLUSTER_POLICIES = ["AmazonEKSClusterPolicy"];
+export const EKS_NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy"];
+
+/** EKS add-ons Tessera installs, by composed-resource key, in their stage. */
+export const ADDONS = {
+  /** Before nodes: DaemonSets that are ACTIVE with no nodes, and that nodes need to get pod networking. */
+  beforeNodes: { "addon-vpc-cni": "vpc-cni", "addon-kube-proxy": "kube-proxy", "addon-pod-identity": "eks-pod-identity-agent" },
+  /** After the system pool: coredns is a Deployment and stays DEGRADED until nodes exist (terraform-aws-modules/terraform-aws-eks#3001). */
+  afterSystemPool: { "addon-coredns": "coredns", "addon-ebs-csi": "aws-ebs-csi-driver" },
+} as const;

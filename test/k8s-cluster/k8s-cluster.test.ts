@@ -1,0 +1,477 @@
+import { describe, expect, it } from "vitest";
+import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
+import type { K8sObject } from "../../functions/shared/types.ts";
+import { supportOn } from "../../functions/k8s-cluster/tables.ts";
+import { dnsServiceIp } from "../../functions/k8s-cluster/azure.ts";
+import { CONNECTION_DETAILS, example, NETWORKS, observe, requiredFor } from "../support/fixtures.ts";
+import { admission, expectRefused, withSpec, xrdSpecSchema } from "../support/refusals.ts";
+
+const aws = example("examples/k8s-cluster/aws-minimal.yaml");
+const azure = example("examples/k8s-cluster/azure-minimal.yaml");
+const broxiva = example("examples/k8s-cluster/aws-broxiva.yaml");
+const broxivaAzure = example("examples/k8s-cluster/azure-broxiva.yaml");
+const keyOf = (r: K8sObject) => r.metadata?.annotations?.[RESOURCE_NAME] as string;
+const byKey = (rs: K8sObject[], key: string) => rs.find((r) => keyOf(r) === key) as any;
+const fp = (rs: K8sObject[], key: string) => byKey(rs, key)?.spec.forProvider;
+const schema = xrdSpecSchema("k8s-cluster");
+
+/** Renders pass after pass, the fake cluster creating everything Ready, until nothing new appears. */
+async function settled(xr: K8sObject) {
+  const required = requiredFor(xr);
+  let out = await render({ xr, required });
+  let observed: K8sObject[] = [];
+  for (let pass = 0; pass < 10; pass++) {
+    observed = observe(out.resources);
+    const next = await render({ xr, required, observed, connectionDetails: CONNECTION_DETAILS });
+    expect(next.fatal).toBeUndefined();
+    const done = next.resources.length === out.resources.length;
+    out = next;
+    if (done) break;
+  }
+  return { out, observed: observe(out.resources) };
+}
+
+/** The observed state with `key` no longer Ready (as during every node-group update). */
+function unready(observed: K8sObject[], key: string): K8sObject[] {
+  return observed.map((o) => {
+    if (keyOf(o) !== key) return o;
+    const c = structuredClone(o);
+    (c.status as any).conditions = [{ type: "Ready", status: "False", reason: "Updating" }, { type: "Synced", status: "True", reason: "ReconcileSuccess" }];
+    return c;
+  });
+}
+
+describe("K8sCluster on AWS", () => {
+  it("maps the Broxiva seed onto an EKS cluster with four managed node groups", async () => {
+    const { out } = await settled(broxiva);
+    const rs = out.resources;
+    expect(fp(rs, "cluster")).toMatchObject({
+      version: "1.35",
+      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+      bootstrapSelfManagedAddons: false,
+      upgradePolicy: { supportType: "STANDARD" },
+      kubernetesNetworkConfig: { serviceIpv4Cidr: "172.20.0.0/16" },
+      vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] },
+      enabledClusterLogTypes: ["api", "audit", "authenticator"],
+      deletionProtection: true,
+    });
+    expect(fp(rs, "cluster").vpcConfig.subnetIdSelector.matchLabels).toEqual({ "platform.tessera.io/network": "broxiva-use1", "platform.tessera.io/tier": "private" });
+    expect(byKey(rs, "cluster").spec.managementPolicies).not.toContain("Delete");
+    expect(fp(rs, "nodepool-system")).toMatchObject({
+      version: "1.35", amiType: "AL2023_x86_64_STANDARD", instanceTypes: ["m6i.large"], capacityType: "ON_DEMAND",
+      scalingConfig: { minSize: 2, maxSize: 4 }, labels: { "node-role": "system" },
+      taint: [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }],
+      launchTemplate: { id: "launchtemplate-launch-template-system", version: "1" },
+    });
+    expect(fp(rs, "nodepool-ai")).toMatchObject({ amiType: "AL2023_x86_64_NVIDIA", scalingConfig: { minSize: 0, maxSize: 5 }, taint: [{ key: "nvidia.com/gpu", effect: "NO_SCHEDULE" }] });
+    expect(fp(rs, "nodepool-application")).toMatchObject({ scalingConfig: { minSize: 3, maxSize: 20 }, labels: { "node-role": "application" } });
+    expect(fp(rs, "nodepool-worker")).toMatchObject({ instanceTypes: ["c6i.xlarge"], scalingConfig: { minSize: 2, maxSize: 15 } });
+    // The autoscaler owns the count: desired size only at creation, and no LateInitialize to copy it back.
+    for (const pool of ["system", "application", "worker", "ai"]) {
+      const ng = byKey(rs, `nodepool-${pool}`);
+      expect(ng.spec.forProvider.scalingConfig.desiredSize).toBeUndefined();
+      expect(ng.spec.initProvider.scalingConfig.desiredSize).toBeGreaterThanOrEqual(0);
+      expect(ng.spec.managementPolicies).toEqual(["Observe", "Create", "Update"]);
+      expect(ng.metadata.annotations["crossplane.io/external-name"]).toBe(pool);
+    }
+    expect(byKey(rs, "nodepool-application").spec.initProvider.scalingConfig.desiredSize).toBe(3);
+    expect(byKey(rs, "nodepool-ai").spec.initProvider.scalingConfig.desiredSize).toBe(0);
+    const lt = fp(rs, "launch-template-application");
+    expect(lt).toMatchObject({
+      metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 },
+      blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 100, volumeType: "gp3", encrypted: "true" } }],
+      vpcSecurityGroupIds: ["sg-0cluster", "sg-0app"],
+    });
+    expect(Buffer.from(lt.userData, "base64").toString()).toContain("maxPods: 16");
+    expect(fp(rs, "addon-vpc-cni")).toMatchObject({ addonName: "vpc-cni", resolveConflictsOnCreate: "OVERWRITE" });
+    expect(fp(rs, "addon-pod-identity")).toMatchObject({ addonName: "eks-pod-identity-agent" });
+    expect(fp(rs, "addon-ebs-csi").podIdentityAssociation).toEqual([{ roleArn: expect.stringContaining("arn:aws:"), serviceAccount: "ebs-csi-controller-sa" }]);
+    expect(fp(rs, "addon-insights")).toMatchObject({ addonName: "amazon-cloudwatch-observability", podIdentityAssociation: [{ serviceAccount: "cloudwatch-agent" }] });
+    expect(byKey(rs, "log-group").metadata.annotations["crossplane.io/external-name"]).toMatch(/^\/aws\/eks\/broxiva-production-[0-9a-f]{8}\/cluster$/);
+    expect(fp(rs, "log-group").retentionInDays).toBe(30);
+    const admin = rs.filter((r) => r.kind === "AccessPolicyAssociation");
+    expect(admin.map((r) => (r.spec as any).forProvider)).toEqual([expect.objectContaining({ principalArn: "arn:aws:iam::111122223333:role/broxiva-platform-admins", accessScope: { type: "cluster" } })]);
+    expect(out.xr.status).toMatchObject({ clusterName: expect.stringMatching(/^broxiva-production-[0-9a-f]{8}$/), oidcIssuerUrl: expect.stringContaining("oidc.eks") });
+  });
+
+  it("leaves the node count out of a pool that has no launch template yet, and the minimal cluster opens no logs it does not ask for", async () => {
+    const { out } = await settled(aws);
+    expect(fp(out.resources, "launch-template-system").userData).toBeUndefined();
+    expect(out.xr.status?.["warnings"]).toEqual([expect.stringContaining("allowedCidrs")]);
+  });
+
+  it("writes the connection Secret from ClusterAuth's kubeconfig and the cluster's endpoint and CA", async () => {
+    const { out } = await settled(aws);
+    expect(byKey(out.resources, "cluster-auth").spec.writeConnectionSecretToRef).toEqual({ name: "platform-eks-auth" });
+    const data = Object.fromEntries(Object.entries(byKey(out.resources, "connection-secret").data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+    expect(data["kubeconfig"]).toContain("token: k8s-aws-v1");
+    expect(data["endpoint"]).toBe("https://ABCDEF0123.gr7.us-east-1.eks.amazonaws.com");
+    expect(data["clusterCA"]).toContain("BEGIN CERTIFICATE");
+    expect(data).toMatchObject({ provider: "aws", region: "us-west-2" });
+  });
+
+  it("stages: nothing that needs the cluster exists before it is Ready", async () => {
+    const first = await render({ xr: aws, required: requiredFor(aws) });
+    const keys = first.resources.map(keyOf);
+    expect(keys).toContain("cluster");
+    expect(keys).not.toContain("cluster-auth");
+    expect(keys).not.toContain("nodepool-system");
+    expect(first.xr.status?.["message"]).toMatch(/Waiting for/);
+    const notReady = await render({ xr: aws, required: requiredFor(aws), observed: observe(first.resources, { ready: false }) });
+    expect(notReady.resources.map(keyOf)).not.toContain("cluster-auth");
+    expect(notReady.resources.map(keyOf)).not.toContain("addon-vpc-cni");
+  });
+
+  // One test per gate: the dependency stops being Ready; what it gates stays in desired state.
+  const awsGates: Array<[string, string[]]> = [
+    ["cluster", ["cluster-auth", "addon-vpc-cni", "addon-kube-proxy", "addon-pod-identity"]],
+    ["addon-vpc-cni", ["launch-template-system"]],
+    ["launch-template-system", ["nodepool-system"]],
+    ["nodepool-system", ["addon-coredns", "addon-ebs-csi"]],
+  ];
+  it.each(awsGates)("keeps what %s gates when it stops being Ready", async (dependency, gated) => {
+    const { observed } = await settled(aws);
+    const out = await render({ xr: aws, required: requiredFor(aws), observed: unready(observed, dependency), connectionDetails: CONNECTION_DETAILS });
+    expect(out.fatal).toBeUndefined();
+    for (const key of gated) expect(byKey(out.resources, key), key).toBeDefined();
+  });
+
+  it("keeps the admin's policy association when its access entry stops being Ready", async () => {
+    const { observed, out: done } = await settled(broxiva);
+    const entry = done.resources.find((r) => r.kind === "AccessEntry")!;
+    const out = await render({ xr: broxiva, required: requiredFor(broxiva), observed: unready(observed, keyOf(entry)), connectionDetails: CONNECTION_DETAILS });
+    expect(byKey(out.resources, `${keyOf(entry)}-policy`)).toBeDefined();
+  });
+
+  it("keeps the node group's launch template version when the template is briefly unobserved", async () => {
+    const { observed } = await settled(aws);
+    const out = await render({ xr: aws, required: requiredFor(aws), observed: observed.filter((o) => keyOf(o) !== "launch-template-system"), connectionDetails: CONNECTION_DETAILS });
+    expect(fp(out.resources, "nodepool-system").launchTemplate).toEqual({ id: "launchtemplate-launch-template-system", version: "1" });
+  });
+
+  it("never asks for a downgrade when EKS upgraded the cluster itself, and says so", async () => {
+    const { observed } = await settled(aws);
+    const upgraded = observed.map((o) => (keyOf(o) === "cluster" ? { ...o, status: { ...o.status, atProvider: { ...(o.status as any).atProvider, version: "1.36" } } } : o));
+    const out = await render({ xr: aws, required: requiredFor(aws), observed: upgraded, connectionDetails: CONNECTION_DETAILS });
+    expect(fp(out.resources, "cluster").version).toBe("1.36");
+    expect(fp(out.resources, "nodepool-system").version).toBe("1.36");
+    expect(out.xr.status?.["warnings"]).toContainEqual(expect.stringContaining("set spec.version to 1.36"));
+  });
+
+  it("upgrades node groups after the control plane, one minor at a time", async () => {
+    const { observed } = await settled(aws);
+    const next = withSpec(aws, (s) => (s.version = "1.36"));
+    const during = await render({ xr: next, required: requiredFor(next), observed, connectionDetails: CONNECTION_DETAILS });
+    expect(fp(during.resources, "cluster").version).toBe("1.36");
+    expect(fp(during.resources, "nodepool-system").version).toBe("1.35");
+    const upgraded = observed.map((o) => (keyOf(o) === "cluster" ? { ...o, status: { ...o.status, atProvider: { ...(o.status as any).atProvider, version: "1.36" } } } : o));
+    const after = await render({ xr: next, required: requiredFor(next), observed: upgraded, connectionDetails: CONNECTION_DETAILS });
+    expect(fp(after.resources, "nodepool-system").version).toBe("1.36");
+    expect(fp(after.resources, "addon-vpc-cni")).toBeDefined();
+  });
+
+  it("renders extended support and a customer key when asked", async () => {
+    const xr = withSpec(aws, (s) => {
+      s.version = "1.34";
+      s.extendedSupport = true;
+      s.encryption = { keyId: "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab" };
+      s.apiAccess = { public: false };
+    });
+    const { out } = await settled(xr);
+    expect(fp(out.resources, "cluster")).toMatchObject({
+      version: "1.34",
+      upgradePolicy: { supportType: "EXTENDED" },
+      encryptionConfig: { provider: { keyArn: expect.stringContaining(":key/") }, resources: ["secrets"] },
+      vpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true },
+    });
+    expect(out.xr.status?.["versionSupport"]).toMatch(/extended|unsupported/);
+  });
+
+  it("puts a one-zone pool in that zone's subnet only", async () => {
+    const xr = withSpec(aws, (s) => (s.nodePools[0].zones = ["b"]));
+    const { out } = await settled(xr);
+    expect(fp(out.resources, "nodepool-system").subnetIdSelector.matchLabels).toEqual({ "platform.tessera.io/network": "minimal", "platform.tessera.io/resource": "subnet-private-b" });
+  });
+
+  it("releases a pool taken out of the spec instead of refusing the render", async () => {
+    const two = withSpec(aws, (s) => s.nodePools.push({ name: "batch", instanceType: "c6i.large", minNodes: 0, maxNodes: 2 }));
+    const { observed } = await settled(two);
+    const out = await render({ xr: aws, required: requiredFor(aws), observed, connectionDetails: CONNECTION_DETAILS });
+    expect(out.fatal).toBeUndefined();
+    expect(byKey(out.resources, "nodepool-batch")).toBeUndefined();
+    expect(byKey(out.resources, "nodepool-system")).toBeDefined();
+  });
+
+  it("deletes the node groups and cluster only when deletionProtection is off", async () => {
+    const { out } = await settled(withSpec(aws, (s) => (s.deletionProtection = false)));
+    expect(byKey(out.resources, "nodepool-system").spec.managementPolicies).toEqual(["Observe", "Create", "Update", "Delete"]);
+    expect(byKey(out.resources, "cluster").spec.managementPolicies).toBeUndefined();
+    expect(fp(out.resources, "cluster").deletionProtection).toBe(false);
+  });
+
+  it("installs cluster-autoscaler with the seed's settings through provider-helm, with a Pod Identity role for its service account", async () => {
+    const { out } = await settled(broxiva);
+    const rs = out.resources;
+    const release = byKey(rs, "autoscaler");
+    expect(release.apiVersion).toBe("helm.m.crossplane.io/v1beta1");
+    expect(release.spec.providerConfigRef).toEqual({ kind: "ProviderConfig", name: "broxiva-production-k8scluster" });
+    expect(release.spec.forProvider).toMatchObject({
+      chart: { name: "cluster-autoscaler", repository: "https://kubernetes.github.io/autoscaler" },
+      namespace: "kube-system",
+      values: {
+        autoDiscovery: { clusterName: out.xr.status?.["clusterName"] },
+        awsRegion: "us-east-1",
+        image: { tag: "v1.35.0" },
+        rbac: { serviceAccount: { name: "cluster-autoscaler" } },
+        extraArgs: {
+          "scale-down-delay-after-add": "10m", "scale-down-unneeded-time": "10m", "scale-down-utilization-threshold": "0.5",
+          "skip-nodes-with-local-storage": "false", "skip-nodes-with-system-pods": "true", expander: "least-waste",
+        },
+      },
+    });
+    expect(fp(rs, "autoscaler-pod-identity")).toMatchObject({ namespace: "kube-system", serviceAccount: "cluster-autoscaler", roleArnSelector: { matchLabels: { "platform.tessera.io/resource": "autoscaler-role" } } });
+    expect(JSON.parse(fp(rs, "autoscaler-role").assumeRolePolicy).Statement[0].Principal).toEqual({ Service: "pods.eks.amazonaws.com" });
+    const policy = JSON.parse(fp(rs, "autoscaler-role-policy").policy);
+    expect(policy.Statement[1].Condition.StringEquals).toEqual({ [`aws:ResourceTag/k8s.io/cluster-autoscaler/${out.xr.status?.["clusterName"]}`]: "owned" });
+    expect(byKey(rs, "helm-provider-config").spec.credentials).toEqual({ source: "Secret", secretRef: { name: "broxiva-production-eks-auth", namespace: "broxiva-production", key: "kubeconfig" } });
+    expect(byKey(rs, "usage-autoscaler").spec).toMatchObject({ of: { kind: "Cluster" }, by: { apiVersion: "helm.m.crossplane.io/v1beta1", kind: "Release" }, replayDeletion: true });
+    // An orphaned (deletion-protected) cluster keeps what is installed in it.
+    expect(release.spec.managementPolicies).not.toContain("Delete");
+  });
+
+  it("lets the platform pin a mirrored chart", async () => {
+    const xr = withSpec(aws, (s) => (s.autoscaler = { chart: { repository: "oci://registry.example.com/charts", version: "9.50.0" } }));
+    const { out } = await settled(xr);
+    expect(fp(out.resources, "autoscaler").chart).toEqual({ name: "cluster-autoscaler", repository: "oci://registry.example.com/charts", version: "9.50.0" });
+  });
+
+  it("creates the seed's namespaces in the cluster once the system pool is Ready, each keeping the cluster", async () => {
+    const { out, observed } = await settled(broxiva);
+    const names = out.resources.filter((r) => r.kind === "Object").map((r: any) => r.spec.forProvider.manifest.metadata.name).sort();
+    expect(names).toEqual(["broxiva-ai", "broxiva-monitoring", "broxiva-production", "broxiva-staging", "cert-manager", "external-secrets", "ingress-nginx", "istio-system"]);
+    expect(byKey(out.resources, "usage-namespace-broxiva-ai").spec).toMatchObject({ of: { kind: "Cluster" }, by: { kind: "Object" } });
+    const early = await render({ xr: broxiva, required: requiredFor(broxiva), observed: unready(observed.filter((o) => !keyOf(o).startsWith("namespace-") && !keyOf(o).endsWith("provider-config")), "nodepool-system"), connectionDetails: CONNECTION_DETAILS });
+    expect(early.resources.filter((r) => r.kind === "Object")).toEqual([]);
+    // Once they exist, a system pool that stops being Ready does not drop them.
+    const later = await render({ xr: broxiva, required: requiredFor(broxiva), observed: unready(observed, "nodepool-system"), connectionDetails: CONNECTION_DETAILS });
+    expect(later.resources.filter((r) => r.kind === "Object")).toHaveLength(8);
+    expect(byKey(later.resources, "autoscaler")).toBeDefined();
+  });
+
+  it("keeps the cluster's Usages of the Network and of the node pools on the cluster", async () => {
+    const { out } = await settled(aws);
+    expect(byKey(out.resources, "usage-network").spec).toMatchObject({ of: { kind: "Network", resourceRef: { name: "minimal" } }, by: { kind: "Cluster" }, replayDeletion: true });
+    expect(byKey(out.resources, "usage-nodepool-system").spec).toMatchObject({ of: { kind: "Cluster" }, by: { kind: "NodeGroup" } });
+  });
+});
+
+describe("K8sCluster on Azure", () => {
+  it("maps the Broxiva seed onto AKS with the system pool as default pool and the seed's autoscaler profile", async () => {
+    const { out } = await settled(broxivaAzure);
+    const rs = out.resources;
+    const c = fp(rs, "cluster");
+    expect(c).toMatchObject({
+      kubernetesVersion: "1.35",
+      automaticUpgradeChannel: "patch",
+      oidcIssuerEnabled: true,
+      workloadIdentityEnabled: true,
+      identity: { type: "UserAssigned" },
+      azureActiveDirectoryRoleBasedAccessControl: { azureRbacEnabled: true },
+      privateClusterEnabled: false,
+      apiServerAccessProfile: { authorizedIpRanges: ["203.0.113.0/24"] },
+      networkProfile: {
+        networkPlugin: "azure", networkPluginMode: "overlay", networkDataPlane: "cilium",
+        serviceCidr: "172.20.0.0/16", dnsServiceIp: "172.20.0.10", podCidr: "10.244.0.0/16", outboundType: "userAssignedNATGateway",
+      },
+      autoScalerProfile: { scaleDownDelayAfterAdd: "10m", scaleDownUnneeded: "10m", scaleDownUtilizationThreshold: "0.5", skipNodesWithLocalStorage: false, skipNodesWithSystemPods: true, expander: "least-waste" },
+      defaultNodePool: { name: "system", vmSize: "Standard_D2s_v5", autoScalingEnabled: true, minCount: 2, maxCount: 4, onlyCriticalAddonsEnabled: true, orchestratorVersion: "1.35", zones: ["1", "2", "3"], nodeLabels: { "node-role": "system" } },
+      omsAgent: { msiAuthForMonitoringEnabled: true },
+    });
+    expect(c.defaultNodePool.nodeCount).toBeUndefined();
+    expect(byKey(rs, "cluster").spec.initProvider).toEqual({ defaultNodePool: { nodeCount: 2 } });
+    expect(byKey(rs, "cluster").spec.managementPolicies).toEqual(["Observe", "Create", "Update"]);
+    expect(c.defaultNodePool.temporaryNameForRotation).toMatch(/^r[0-9a-f]{11}$/);
+    expect(fp(rs, "nodepool-ai")).toMatchObject({ vmSize: "Standard_NC4as_T4_v3", gpuDriver: "Install", mode: "User", minCount: 0, maxCount: 5, nodeTaints: ["nvidia.com/gpu=true:NoSchedule"] });
+    expect(byKey(rs, "nodepool-ai").metadata.annotations["crossplane.io/external-name"]).toBe("ai");
+    expect(byKey(rs, "nodepool-application").spec.initProvider).toEqual({ nodeCount: 3 });
+    expect(byKey(rs, "nodepool-application").spec.managementPolicies).not.toContain("LateInitialize");
+    expect(fp(rs, "network-role")).toMatchObject({ roleDefinitionName: "Network Contributor", scope: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg", principalId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/) });
+    expect(fp(rs, "diagnostic-setting").enabledLog).toEqual([{ category: "kube-apiserver" }, { category: "kube-audit" }, { category: "guard" }]);
+    const admins = rs.filter((r) => r.kind === "RoleAssignment" && keyOf(r).startsWith("admin-"));
+    expect(admins.map((r) => (r.spec as any).forProvider)).toEqual([expect.objectContaining({ principalId: "33333333-3333-3333-3333-333333333333", roleDefinitionName: "Azure Kubernetes Service RBAC Cluster Admin" })]);
+    expect(out.xr.status).toMatchObject({ clusterName: "broxiva-production-aks", version: "1.35.3", nodeResourceGroup: expect.stringMatching(/^MC_/), oidcIssuerUrl: expect.stringContaining("oic.prod-aks") });
+  });
+
+  it("upgrades user pools after the control plane, the default pool with it", async () => {
+    const { observed } = await settled(broxivaAzure);
+    const next = withSpec(broxivaAzure, (s) => (s.version = "1.36"));
+    const out = await render({ xr: next, required: requiredFor(next), observed, connectionDetails: CONNECTION_DETAILS });
+    expect(fp(out.resources, "cluster")).toMatchObject({ kubernetesVersion: "1.36", defaultNodePool: { orchestratorVersion: "1.36" } });
+    expect(fp(out.resources, "nodepool-application").orchestratorVersion).toBe("1.35");
+  });
+
+  it("declares the spot taint AKS adds itself, and never rotates a spot pool", async () => {
+    const xr = withSpec(azure, (s) => s.nodePools.push({ name: "batch", instanceType: "Standard_D4s_v5", minNodes: 0, maxNodes: 3, capacity: "spot" }));
+    const { out } = await settled(xr);
+    expect(fp(out.resources, "nodepool-batch")).toMatchObject({ priority: "Spot", evictionPolicy: "Delete", spotMaxPrice: -1, nodeTaints: ["kubernetes.azure.com/scalesetpriority=spot:NoSchedule"] });
+    expect(fp(out.resources, "nodepool-batch").temporaryNameForRotation).toBeUndefined();
+  });
+
+  it("writes the connection Secret from the cluster's kubeconfig", async () => {
+    const { out } = await settled(azure);
+    expect(byKey(out.resources, "cluster").spec.writeConnectionSecretToRef).toEqual({ name: "platform-azure-aks-admin" });
+    const data = Object.fromEntries(Object.entries(byKey(out.resources, "connection-secret").data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+    expect(Object.keys(data).sort()).toEqual(["clusterCA", "clusterName", "endpoint", "kubeconfig", "provider", "region"]);
+    expect(data["clusterName"]).toBe("platform-azure");
+  });
+
+  const azureGates: Array<[string, string[]]> = [
+    ["identity", ["network-role"]],
+    ["network-role", ["cluster"]],
+    ["workspace", ["cluster"]],
+    ["cluster", ["nodepool-application", "diagnostic-setting"]],
+  ];
+  it.each(azureGates)("keeps what %s gates when it stops being Ready", async (dependency, gated) => {
+    const { observed } = await settled(broxivaAzure);
+    const out = await render({ xr: broxivaAzure, required: requiredFor(broxivaAzure), observed: unready(observed, dependency), connectionDetails: CONNECTION_DETAILS });
+    expect(out.fatal).toBeUndefined();
+    for (const key of gated) expect(byKey(out.resources, key), key).toBeDefined();
+  });
+
+  it("creates the namespaces through the cluster's own kubeconfig Secret", async () => {
+    const { out } = await settled(broxivaAzure);
+    expect(byKey(out.resources, "kubernetes-provider-config").spec.credentials.secretRef).toEqual({ name: "broxiva-production-aks-aks-admin", namespace: "broxiva-production", key: "kubeconfig" });
+    expect(out.resources.filter((r) => r.kind === "Object")).toHaveLength(8);
+    expect(out.resources.filter((r) => r.kind === "Release")).toEqual([]);
+  });
+
+  it("leaves Container Insights out when it is turned off", async () => {
+    const { out } = await settled(withSpec(azure, (s) => (s.monitoring = { containerInsights: false })));
+    expect(fp(out.resources, "cluster").omsAgent).toBeUndefined();
+    const { out: onAws } = await settled(withSpec(aws, (s) => (s.monitoring = { containerInsights: false })));
+    expect(byKey(onAws.resources, "addon-insights")).toBeUndefined();
+    expect(fp(onAws.resources, "launch-template-system").metadataOptions.httpPutResponseHopLimit).toBe(1);
+  });
+
+  it("refuses allowed CIDRs for an endpoint that is not public", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.apiAccess = { public: false, allowedCidrs: ["203.0.113.0/24"] })), required: requiredFor(aws) }, "spec.apiAccess.allowedCidrs");
+  });
+
+  it("refuses admins that are not principals of the cloud", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.admins = ["33333333-3333-3333-3333-333333333333"])), required: requiredFor(aws) }, "spec.admins[0]", "IAM role or user ARN");
+    await expectRefused({ xr: withSpec(azure, (s) => (s.admins = ["arn:aws:iam::111122223333:role/x"])), required: requiredFor(azure) }, "spec.admins[0]", "Entra object id");
+  });
+
+  it("refuses an XR name AKS cannot take as a cluster name", async () => {
+    const dotted = structuredClone(azure);
+    dotted.metadata!.name = "platform.azure";
+    await expectRefused({ xr: dotted, required: requiredFor(dotted) }, "metadata.name", "no dots");
+  });
+
+  it("refuses namespaces that belong to Kubernetes", async () => {
+    await expectRefused({ xr: withSpec(azure, (s) => (s.namespaces = [{ name: "kube-public" }])), required: requiredFor(azure) }, "default and kube-*");
+  });
+
+  it("creates the cluster only after its identity has its network role", async () => {
+    const first = await render({ xr: azure, required: requiredFor(azure) });
+    expect(first.resources.map(keyOf).sort()).toEqual(["identity", "usage-network", "workspace"]);
+    const second = await render({ xr: azure, required: requiredFor(azure), observed: observe(first.resources) });
+    expect(second.resources.map(keyOf)).toContain("network-role");
+    expect(second.resources.map(keyOf)).not.toContain("cluster");
+  });
+});
+
+describe("K8sCluster refusals", () => {
+  it("refuses Kubernetes 1.28, naming the oldest version offered", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.version = "1.28")), required: requiredFor(aws) }, "spec.version: 1.28", "oldest Tessera offers there is 1.34");
+    await expectRefused({ xr: withSpec(azure, (s) => (s.version = "1.28")), required: requiredFor(azure) }, "spec.version: 1.28", "oldest Tessera offers there is 1.35");
+  });
+
+  it("refuses 1.34 on EKS without extended support, and 1.34 on AKS", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.version = "1.34")), required: requiredFor(aws) }, "extendedSupport: true");
+    await expectRefused({ xr: withSpec(azure, (s) => (s.version = "1.34")), required: requiredFor(azure) }, "oldest Tessera offers there is 1.35");
+    await expectRefused({ xr: withSpec(azure, (s) => (s.extendedSupport = true)), required: requiredFor(azure) }, "spec.extendedSupport is AWS only");
+  });
+
+  it("admits upgrades one minor at a time, never a jump or a downgrade", () => {
+    const spec = (version: string) => ({ ...(aws.spec as object), version });
+    expect(admission(schema, spec("1.36"), spec("1.35"))).toEqual([]);
+    expect(admission(schema, spec("1.35"), spec("1.35"))).toEqual([]);
+    expect(admission(schema, spec("1.36"), spec("1.34")).join()).toContain("one minor at a time");
+    expect(admission(schema, spec("1.34"), spec("1.35")).join()).toContain("never downgrades");
+  });
+
+  it("refuses anything but exactly one system pool", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.nodePools[0].mode = "user")), required: requiredFor(aws) }, "exactly one pool must have mode: system");
+    await expectRefused({ xr: withSpec(aws, (s) => s.nodePools.push({ ...s.nodePools[0], name: "second" })), required: requiredFor(aws) }, "exactly one pool must have mode: system");
+    await expectRefused({ xr: withSpec(aws, (s) => s.nodePools.push({ ...s.nodePools[0], mode: "user" })), required: requiredFor(aws) }, "pool names must be unique");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.nodePools[0].minNodes = 0)), required: requiredFor(aws) }, "needs minNodes of 1 or more");
+  });
+
+  it("refuses pool names AKS cannot take, saying how ai-workloads is written", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.nodePools[0].name = "ai-workloads")), required: requiredFor(aws) }, "spec.nodePools[0].name", "ai-workloads", "written ai");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.nodePools[0].name = "r0123456789a")), required: requiredFor(aws) }, "rotation pool names");
+  });
+
+  it("refuses a taint other than CriticalAddonsOnly on the AKS system pool, and a spot system pool", async () => {
+    await expectRefused({ xr: withSpec(azure, (s) => (s.nodePools[0].taints = [{ key: "dedicated", value: "infra", effect: "NoSchedule" }])), required: requiredFor(azure) }, "CriticalAddonsOnly=true:NoSchedule");
+    await expectRefused({ xr: withSpec(azure, (s) => (s.nodePools[0].capacity = "spot")), required: requiredFor(azure) }, "cannot run on spot VMs");
+  });
+
+  it("refuses pool sizes the clouds refuse", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => Object.assign(s.nodePools[0], { maxNodes: 451, maxPods: 10 })), required: requiredFor(aws) }, "at most 450 nodes");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.nodePools[0].minNodes = 5)), required: requiredFor(aws) }, "minNodes must not exceed maxNodes");
+  });
+
+  it("refuses a service or pod range overlapping the Network", async () => {
+    await expectRefused({ xr: withSpec(broxivaAzure, (s) => (s.networking = { serviceCidr: "10.0.0.0/16" })), required: requiredFor(broxivaAzure) }, "spec.networking.serviceCidr", "overlapping Network \"broxiva-eastus\"'s 10.0.0.0/16");
+    await expectRefused({ xr: withSpec(broxivaAzure, (s) => (s.networking = { podCidr: "10.0.128.0/17" })), required: requiredFor(broxivaAzure) }, "spec.networking.podCidr", "overlapping");
+    await expectRefused({ xr: withSpec(broxiva, (s) => (s.networking = { serviceCidr: "10.0.0.0/20" })), required: requiredFor(broxiva) }, "spec.networking.serviceCidr");
+    await expectRefused({ xr: withSpec(azure, (s) => (s.networking = { podCidr: "172.20.0.0/16" })), required: requiredFor(azure) }, "overlapping serviceCidr");
+    await expectRefused({ xr: withSpec(azure, (s) => (s.networking = { podCidr: "10.244.0.0/24" })), required: requiredFor(azure) }, "room for 1 nodes");
+    await expectRefused({ xr: withSpec(azure, (s) => (s.networking = { serviceCidr: "172.20.0.5/16" })), required: requiredFor(azure) }, "not the network address");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.networking = { serviceCidr: "100.64.0.0/16" })), required: requiredFor(aws) }, "inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16");
+  });
+
+  it("refuses EKS pools whose pods cannot fit the private subnets (the seed at the VPC CNI's default density)", async () => {
+    const dense = withSpec(broxiva, (s) => s.nodePools.forEach((p: any) => delete p.maxPods));
+    await expectRefused({ xr: dense, required: requiredFor(dense) }, "spec.nodePools[1].maxNodes", "private subnets have 735 free", "set maxPods");
+  });
+
+  it("refuses zones the Network or the region does not have", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.nodePools[0].zones = ["c"])), required: requiredFor(aws) }, "spec.nodePools[0].zones", "zone c");
+    await expectRefused({ xr: withSpec(broxiva, (s) => (s.nodePools[1].zones = ["a", "b"])), required: requiredFor(broxiva) }, "one zone or all");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.nodePools[0].zones = ["1"])), required: requiredFor(aws) }, "not an AWS zone letter");
+  });
+
+  it("refuses instance types of the other cloud and reserved label prefixes", async () => {
+    await expectRefused({ xr: withSpec(azure, (s) => (s.nodePools[0].instanceType = "m6i.large")), required: requiredFor(azure) }, "not an Azure VM size", "Standard_D4s_v5");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.nodePools[0].labels = { "node.kubernetes.io/role": "x" })), required: requiredFor(aws) }, "reserved by the clouds");
+  });
+
+  it("refuses a Network on another cloud or missing, and never drops the cluster or its pools", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.networkRef = { name: "minimal-azure" })), required: requiredFor(aws) }, "is on azure");
+    const { observed } = await settled(aws);
+    // The Network is gone (or unreadable) on a later pass: one fatal result, nothing in desired state, so nothing is deleted.
+    const others = NETWORKS.filter((n) => n.metadata?.name !== "minimal");
+    await expectRefused({ xr: aws, required: others, observed }, "Network \"minimal\" does not exist");
+    // A bad spec on a running cluster: the same.
+    await expectRefused({ xr: withSpec(aws, (s) => (s.nodePools[0].instanceType = "Standard_D2s_v5")), required: requiredFor(aws), observed }, "not an EC2 instance type");
+  });
+});
+
+describe("K8sCluster tables", () => {
+  it("gives each minor's support level by date", () => {
+    expect(supportOn("aws", "1.34", "2026-12-02")).toBe("extended");
+    expect(supportOn("aws", "1.35", "2026-12-02")).toBe("standard");
+    expect(supportOn("aws", "1.35", "2027-04-01")).toBe("extended");
+    expect(supportOn("azure", "1.35", "2027-04-01")).toBe("unsupported");
+    expect(supportOn("azure", "1.37", "2026-12-02")).toBe("standard");
+    expect(supportOn("aws", "1.28", "2026-12-02")).toBe("unsupported");
+  });
+
+  it("puts cluster DNS on the tenth address of the service range", () => {
+    expect(dnsServiceIp("172.20.0.0/16")).toBe("172.20.0.10");
+    expect(dnsServiceIp("10.96.0.0/12")).toBe("10.96.0.10");
+  });
+});
