@@ -26,7 +26,7 @@ import { tagsFor } from "../shared/tags.ts";
 import type { ForProvider, K8sObject, ManagedKind, Obj, Renderer } from "../shared/types.ts";
 import type * as azure from "../crds/azure.m.upbound.io.ts";
 import type * as storage from "../crds/storage.azure.m.upbound.io.ts";
-import type * as identity from "../crds/managedidentity.azure.m.upbound.io.ts";
+import type * as msi from "../crds/managedidentity.azure.m.upbound.io.ts";
 import type * as authorization from "../crds/authorization.azure.m.upbound.io.ts";
 import type * as insights from "../crds/insights.azure.m.upbound.io.ts";
 import { clusterFor } from "./cluster.ts";
@@ -238,11 +238,11 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
     const h = accessKey(a);
     const cluster = clusterFor(ctx, a.clusterRef.name);
     const identity = atProvider(observed[`access-identity-${h}`]);
-    r[`access-identity-${h}`] = mr<identity.UserAssignedIdentity>(IDENTITY, "UserAssignedIdentity", `access-identity-${h}`, { location, ...rg, name: `${account}-${h}`, tags }, undefined, false);
+    r[`access-identity-${h}`] = mr<msi.UserAssignedIdentity>(IDENTITY, "UserAssignedIdentity", `access-identity-${h}`, { location, ...rg, name: `${account}-${h}`, tags }, undefined, false);
     const seenFederation = observed[`access-federation-${h}`]?.resource.spec?.["forProvider"] as Obj | undefined;
     const issuer = cluster.oidcIssuerUrl ?? str(seenFederation?.["issuer"]);
     gate(`access-federation-${h}`, !!issuer, () =>
-      mr<identity.FederatedIdentityCredential>(IDENTITY, "FederatedIdentityCredential", `access-federation-${h}`, {
+      mr<msi.FederatedIdentityCredential>(IDENTITY, "FederatedIdentityCredential", `access-federation-${h}`, {
         ...rg,
         userAssignedIdentityIdSelector: own(`access-identity-${h}`),
         audience: ["api://AzureADTokenExchange"],
