@@ -16,7 +16,11 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, str } from "../shared/observed.ts";
 import { managed, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
-import type { K8sObject, Obj, ObservedResource, Renderer } from "../shared/types.ts";
+import type { ForProvider, K8sObject, Obj, ObservedResource, Renderer } from "../shared/types.ts";
+import type * as sqs from "../crds/sqs.aws.m.upbound.io.ts";
+import type * as iam from "../crds/iam.aws.m.upbound.io.ts";
+import type * as eks from "../crds/eks.aws.m.upbound.io.ts";
+import type * as cloudwatch from "../crds/cloudwatch.aws.m.upbound.io.ts";
 import { clusterFacts } from "./access.ts";
 import { type AccessOut, finish, type QueueOut } from "./connection.ts";
 import { accessHash, accessRoleName, alarmName, KEY, SQS_MAX_NAME, sqsBase, sqsName } from "./names.ts";
@@ -64,7 +68,7 @@ export const renderAws: Renderer<MessageQueueSpec> = (ctx) => {
   // Exactly one of the two: terraform-provider-aws declares sqs_managed_sse_enabled ConflictsWith
   // kms_master_key_id. Late-initialisation cannot bring the other back: a false or empty value is
   // skipped, and kms_data_key_reuse_period_seconds conflicts with neither.
-  const sse: Obj = spec.encryption.keyId ? { kmsMasterKeyId: spec.encryption.keyId, kmsDataKeyReusePeriodSeconds: 300 } : { sqsManagedSseEnabled: true };
+  const sse: Pick<ForProvider<sqs.Queue>, "kmsMasterKeyId" | "kmsDataKeyReusePeriodSeconds" | "sqsManagedSseEnabled"> = spec.encryption.keyId ? { kmsMasterKeyId: spec.encryption.keyId, kmsDataKeyReusePeriodSeconds: 300 } : { sqsManagedSseEnabled: true };
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
   const released: string[] = [];
@@ -82,7 +86,7 @@ export const renderAws: Renderer<MessageQueueSpec> = (ctx) => {
     if (longest.length > SQS_MAX_NAME) {
       throw SpecError.field(`spec.queues[${i}].name`, `got ${JSON.stringify(q.name)}, which makes the SQS name ${longest} (${longest.length} characters)`, `SQS names are at most ${SQS_MAX_NAME} characters including -dlq and .fifo; shorten the queue name or metadata.name`);
     }
-    const common: Obj = {
+    const common: ForProvider<sqs.Queue> = {
       region,
       fifoQueue: fifo,
       contentBasedDeduplication: fifo ? (q.deduplication?.contentBased ?? false) : undefined,
@@ -101,7 +105,7 @@ export const renderAws: Renderer<MessageQueueSpec> = (ctx) => {
     // The queue's redrive policy names the dead-letter queue's ARN, known once that queue exists.
     const redrive = dlq ? known(dlqArn && policyJson({ deadLetterTargetArn: dlqArn, maxReceiveCount: q.deadLetter.maxReceives }), observed[mainKey], "redrivePolicy") : undefined;
     if (dlq && !redrive) pending.push(`${mainKey} redrive policy`);
-    r[mainKey] = managed(SQS, "Queue", mainKey, {
+    r[mainKey] = managed<sqs.Queue>(SQS, "Queue", mainKey, {
       ...common,
       name,
       messageRetentionSeconds: q.retentionSeconds,
@@ -112,7 +116,7 @@ export const renderAws: Renderer<MessageQueueSpec> = (ctx) => {
     if (dlq) {
       // Only this queue may move messages here; a redrive back to the source works from the console or StartMessageMoveTask.
       const allow = known(mainArn && policyJson({ redrivePermission: "byQueue", sourceQueueArns: [mainArn] }), observed[dlqKey], "redriveAllowPolicy");
-      r[dlqKey] = managed(SQS, "Queue", dlqKey, {
+      r[dlqKey] = managed<sqs.Queue>(SQS, "Queue", dlqKey, {
         ...common,
         name: dlqName,
         messageRetentionSeconds: q.deadLetter.retentionSeconds ?? DLQ_RETENTION_SECONDS,
@@ -128,14 +132,14 @@ export const renderAws: Renderer<MessageQueueSpec> = (ctx) => {
       const policy = known(arn && tlsOnlyPolicy(arn), observed[key], "policy");
       if (!policy) return pending.push(key);
       // Retained with the queue: a queue kept in the cloud keeps refusing requests without TLS.
-      r[key] = managed(SQS, "QueuePolicy", key, { region, queueUrlSelector: own(queueKey), policy }, { managementPolicies });
+      r[key] = managed<sqs.QueuePolicy>(SQS, "QueuePolicy", key, { region, queueUrlSelector: own(queueKey), policy }, { managementPolicies });
     };
     policyFor(KEY.queuePolicy(q.name), mainKey, mainArn);
     if (dlq) policyFor(KEY.dlqPolicy(q.name), dlqKey, dlqArn);
 
     if (q.backlogAlarm) {
       const key = KEY.alarm(q.name);
-      r[key] = managed(CLOUDWATCH, "MetricAlarm", key, {
+      r[key] = managed<cloudwatch.MetricAlarm>(CLOUDWATCH, "MetricAlarm", key, {
         region,
         alarmDescription: `Backlog of ${xr.namespace}/${xr.name} queue ${q.name} above ${q.backlogAlarm.maxMessages} messages`,
         namespace: "AWS/SQS",
@@ -186,7 +190,7 @@ export const renderAws: Renderer<MessageQueueSpec> = (ctx) => {
   const access: AccessOut[] = spec.access.map((a) => {
     const h = accessHash(a);
     const roleKey = KEY.accessRole(h);
-    r[roleKey] = managed(IAM, "Role", roleKey, {
+    r[roleKey] = managed<iam.Role>(IAM, "Role", roleKey, {
       description: `EKS Pod Identity for ${a.namespace}/${a.serviceAccount} in ${a.clusterRef.name}: ${a.role} on queues of ${xr.namespace}/${xr.name}`,
       assumeRolePolicy: POD_IDENTITY_TRUST,
       tags,
@@ -197,13 +201,13 @@ export const renderAws: Renderer<MessageQueueSpec> = (ctx) => {
     const statements: Obj[] = [{ Effect: "Allow", Action: SQS_ACTIONS[a.role], Resource: [...arns].sort() }];
     if (kms) statements.push(kms);
     const policy = known(everyArn ? policyJson({ Version: "2012-10-17", Statement: statements }) : undefined, observed[policyKey], "policy");
-    if (policy) r[policyKey] = managed(IAM, "RolePolicy", policyKey, { roleSelector: own(roleKey), policy });
+    if (policy) r[policyKey] = managed<iam.RolePolicy>(IAM, "RolePolicy", policyKey, { roleSelector: own(roleKey), policy });
     else pending.push(policyKey);
 
     const assocKey = KEY.podIdentity(h);
     const clusterName = known(clusterFacts(ctx.required, a.clusterRef.name).clusterName, observed[assocKey], "clusterName");
     if (clusterName) {
-      r[assocKey] = managed(EKS, "PodIdentityAssociation", assocKey, {
+      r[assocKey] = managed<eks.PodIdentityAssociation>(EKS, "PodIdentityAssociation", assocKey, {
         region,
         clusterName,
         namespace: a.namespace,

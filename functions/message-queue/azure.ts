@@ -12,7 +12,13 @@ import { atProvider, isReady, str } from "../shared/observed.ts";
 import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
 import { networkUsage } from "../shared/usage.ts";
-import type { K8sObject, Obj, ObservedResource, Renderer } from "../shared/types.ts";
+import type { ForProvider, K8sObject, Obj, ObservedResource, Renderer } from "../shared/types.ts";
+import type * as azure from "../crds/azure.m.upbound.io.ts";
+import type * as servicebus from "../crds/servicebus.azure.m.upbound.io.ts";
+import type * as msi from "../crds/managedidentity.azure.m.upbound.io.ts";
+import type * as authorization from "../crds/authorization.azure.m.upbound.io.ts";
+import type * as insights from "../crds/insights.azure.m.upbound.io.ts";
+import type * as network from "../crds/network.azure.m.upbound.io.ts";
 import { clusterFacts } from "./access.ts";
 import { type AccessOut, finish, type QueueOut } from "./connection.ts";
 import { accessHash, alarmName, KEY, resourceGroupName, serviceBusNamespaceName, SINGLE } from "./names.ts";
@@ -70,22 +76,22 @@ export const renderAzure: Renderer<MessageQueueSpec> = (ctx) => {
   }
 
   // Deleting a resource group deletes everything in it, so it is retained exactly like the namespace.
-  r[SINGLE.resourceGroup] = managed("azure.m.upbound.io/v1beta1", "ResourceGroup", SINGLE.resourceGroup, { location, tags }, {
+  r[SINGLE.resourceGroup] = managed<azure.ResourceGroup>("azure.m.upbound.io/v1beta1", "ResourceGroup", SINGLE.resourceGroup, { location, tags }, {
     annotations: { "crossplane.io/external-name": resourceGroupName(nsName) },
     managementPolicies,
   });
 
   // Customer-managed key (Premium): the namespace reads the key through its own user-assigned
   // identity, which must hold the key role before the namespace is created with the key.
-  let cmk: Obj | undefined;
+  let cmk: Pick<ForProvider<servicebus.ServiceBusNamespace>, "identity" | "customerManagedKey"> | undefined;
   let namespaceReady = true;
   if (spec.encryption.keyId && spec.encryption.keyVaultId) {
-    r[SINGLE.keyIdentity] = managed(IDENTITY, "UserAssignedIdentity", SINGLE.keyIdentity, { name: `${nsName}-key`, location, ...rg, tags });
+    r[SINGLE.keyIdentity] = managed<msi.UserAssignedIdentity>(IDENTITY, "UserAssignedIdentity", SINGLE.keyIdentity, { name: `${nsName}-key`, location, ...rg, tags });
     const identity = atProvider(observed[SINGLE.keyIdentity]);
     const principalId = str(identity["principalId"]) ?? str(forProvider(observed[SINGLE.keyRole])["principalId"]);
     const identityId = str(identity["id"]) ?? str((forProvider(observed[SINGLE.namespace])["customerManagedKey"] as Obj | undefined)?.["identityId"]);
     if (principalId) {
-      r[SINGLE.keyRole] = managed(AUTHZ, "RoleAssignment", SINGLE.keyRole, {
+      r[SINGLE.keyRole] = managed<authorization.RoleAssignment>(AUTHZ, "RoleAssignment", SINGLE.keyRole, {
         principalId,
         principalType: "ServicePrincipal",
         roleDefinitionName: "Key Vault Crypto Service Encryption User",
@@ -102,7 +108,7 @@ export const renderAzure: Renderer<MessageQueueSpec> = (ctx) => {
   }
 
   const privateAccess = spec.networkRef !== undefined;
-  const namespace = managed(SB, "ServiceBusNamespace", SINGLE.namespace, {
+  const namespace = managed<servicebus.ServiceBusNamespace>(SB, "ServiceBusNamespace", SINGLE.namespace, {
     location,
     ...rg,
     sku: SKU[tier],
@@ -132,7 +138,7 @@ export const renderAzure: Renderer<MessageQueueSpec> = (ctx) => {
     checkImmutable(q, i, observed);
     const key = KEY.queue(q.name);
     const dedup = q.deduplication;
-    const queue = managed(SB, "Queue", key, {
+    const queue = managed<servicebus.Queue>(SB, "Queue", key, {
       namespaceIdSelector: own(SINGLE.namespace),
       lockDuration: isoSeconds(q.visibilityTimeoutSeconds),
       defaultMessageTtl: isoSeconds(q.retentionSeconds),
@@ -151,7 +157,7 @@ export const renderAzure: Renderer<MessageQueueSpec> = (ctx) => {
       const alarmKey = KEY.alarm(q.name);
       const scope = nsId ?? (forProvider(observed[alarmKey])["scopes"] as string[] | undefined)?.[0];
       if (scope) {
-        r[alarmKey] = managed(INSIGHTS, "MonitorMetricAlert", alarmKey, {
+        r[alarmKey] = managed<insights.MonitorMetricAlert>(INSIGHTS, "MonitorMetricAlert", alarmKey, {
           ...rg,
           description: `Backlog of ${xr.namespace}/${xr.name} queue ${q.name} above ${q.backlogAlarm.maxMessages} messages`,
           scopes: [scope],
@@ -191,7 +197,7 @@ export const renderAzure: Renderer<MessageQueueSpec> = (ctx) => {
   if (spec.networkRef) {
     const net = spec.networkRef.name;
     if (nsId) {
-      r[SINGLE.privateEndpoint] = managed(NET, "PrivateEndpoint", SINGLE.privateEndpoint, {
+      r[SINGLE.privateEndpoint] = managed<network.PrivateEndpoint>(NET, "PrivateEndpoint", SINGLE.privateEndpoint, {
         location,
         ...rg,
         // The application tier: the queues' clients live there. Private endpoints are outside NSG
@@ -217,13 +223,13 @@ export const renderAzure: Renderer<MessageQueueSpec> = (ctx) => {
   const access: AccessOut[] = spec.access.map((a) => {
     const h = accessHash(a);
     const idKey = KEY.identity(h);
-    r[idKey] = managed(IDENTITY, "UserAssignedIdentity", idKey, { name: `${nsName}-${h}`, location, ...rg, tags });
+    r[idKey] = managed<msi.UserAssignedIdentity>(IDENTITY, "UserAssignedIdentity", idKey, { name: `${nsName}-${h}`, location, ...rg, tags });
     const identity = atProvider(observed[idKey]);
 
     const fedKey = KEY.federation(h);
     const issuer = clusterFacts(ctx.required, a.clusterRef.name).oidcIssuerUrl ?? str(forProvider(observed[fedKey])["issuer"]);
     if (issuer) {
-      r[fedKey] = managed(IDENTITY, "FederatedIdentityCredential", fedKey, {
+      r[fedKey] = managed<msi.FederatedIdentityCredential>(IDENTITY, "FederatedIdentityCredential", fedKey, {
         ...rg,
         parentIdSelector: own(idKey),
         audience: [TOKEN_EXCHANGE],
@@ -240,7 +246,7 @@ export const renderAzure: Renderer<MessageQueueSpec> = (ctx) => {
       const principalId = str(identity["principalId"]) ?? str(forProvider(observed[roleKey])["principalId"]);
       const scope = nsId ?? str(forProvider(observed[roleKey])["scope"]);
       if (principalId && scope) {
-        r[roleKey] = managed(AUTHZ, "RoleAssignment", roleKey, {
+        r[roleKey] = managed<authorization.RoleAssignment>(AUTHZ, "RoleAssignment", roleKey, {
           principalId,
           principalType: "ServicePrincipal",
           roleDefinitionName: SERVICE_BUS_ROLE_NAME[role],

@@ -9,7 +9,10 @@ import { block } from "../shared/cidr.ts";
 import { LABELS, managed, own } from "../shared/resources.ts";
 import { atProvider, str } from "../shared/observed.ts";
 import { tagsFor } from "../shared/tags.ts";
-import type { K8sObject, Renderer } from "../shared/types.ts";
+import type { ForProvider, K8sObject, Renderer } from "../shared/types.ts";
+import type * as ec2 from "../crds/ec2.aws.m.upbound.io.ts";
+import type * as iam from "../crds/iam.aws.m.upbound.io.ts";
+import type * as logs from "../crds/cloudwatchlogs.aws.m.upbound.io.ts";
 
 const EC2 = "ec2.aws.m.upbound.io/v1beta1";
 const LOGS = "cloudwatchlogs.aws.m.upbound.io/v1beta1";
@@ -37,15 +40,20 @@ const SG_TIER: Record<Tier, string> = { public: "load-balancer", private: "app",
 const defaults = { natGateway: "PerZone" } as const;
 
 /** EC2 kinds whose CRDs have no tags field (routes and associations are not taggable in EC2). */
-const UNTAGGED = new Set(["Route", "RouteTableAssociation"]);
+const UNTAGGED = new Set<keyof ec2.Kinds>(["Route", "RouteTableAssociation"]);
+
+/** What a renderer gives add(): the kind's forProvider without what add() fills in itself. */
+type Body<K extends keyof ec2.Kinds> = Omit<ForProvider<ec2.Kinds[K]>, "region" | "tags">;
 
 export const renderAws: Renderer<NetworkSpec> = ({ xr, spec, observed }) => {
   const region = spec.region;
   const r: Record<string, K8sObject> = {};
   const tags = (name: string) => tagsFor("Network", xr, spec.tags, `${xr.name}-${name}`);
   const labels = (tier?: Tier) => ({ [LABELS.network]: xr.name, ...(tier ? { [LABELS.tier]: tier } : {}) });
-  const add = (kind: string, key: string, forProvider: Record<string, unknown>, tier?: Tier, extraTags?: Record<string, string>) => {
-    r[key] = managed(EC2, kind, key, { region, ...forProvider, tags: UNTAGGED.has(kind) ? undefined : { ...tags(key), ...extraTags } }, { labels: labels(tier) });
+  const add = <K extends keyof ec2.Kinds>(kind: K, key: string, forProvider: Body<K>, tier?: Tier, extraTags?: Record<string, string>) => {
+    // The cast only joins region and tags back to the kind's own fields (tsc cannot see through Omit
+    // of a generic kind); Route and RouteTableAssociation have no tags, and get undefined (dropped).
+    r[key] = managed<ec2.Kinds[K]>(EC2, kind, key, { region, ...forProvider, tags: UNTAGGED.has(kind) ? undefined : { ...tags(key), ...extraTags } } as ForProvider<ec2.Kinds[K]>, { labels: labels(tier) });
   };
 
   add("VPC", "vpc", { cidrBlock: spec.cidr, enableDnsHostnames: true, enableDnsSupport: true });
@@ -121,9 +129,9 @@ export const renderAws: Renderer<NetworkSpec> = ({ xr, spec, observed }) => {
     }, tier);
   }
   const sg = (tier: Tier) => own(`security-group-${SG_TIER[tier]}`);
-  const rule = (kind: "SecurityGroupIngressRule" | "SecurityGroupEgressRule", key: string, tier: Tier, body: Record<string, unknown>) =>
-    add(kind, key, { securityGroupIdSelector: sg(tier), ...body });
-  const tcp = (port: number) => ({ ipProtocol: "tcp", fromPort: port, toPort: port });
+  const rule = <K extends "SecurityGroupIngressRule" | "SecurityGroupEgressRule">(kind: K, key: string, tier: Tier, body: Omit<Body<K>, "securityGroupIdSelector">) =>
+    add(kind, key, { securityGroupIdSelector: sg(tier), ...body } as Body<K>);
+  const tcp = (port: number) => ({ ipProtocol: "tcp", fromPort: port, toPort: port }) satisfies Body<"SecurityGroupIngressRule" | "SecurityGroupEgressRule">;
 
   rule("SecurityGroupIngressRule", "sg-load-balancer-ingress-http", "public", { ...tcp(80), cidrIpv4: "0.0.0.0/0", description: "HTTP from the internet (redirect to HTTPS)" });
   rule("SecurityGroupIngressRule", "sg-load-balancer-ingress-https", "public", { ...tcp(443), cidrIpv4: "0.0.0.0/0", description: "HTTPS from the internet" });
@@ -157,11 +165,11 @@ export const renderAws: Renderer<NetworkSpec> = ({ xr, spec, observed }) => {
   const flow = { ...FLOW_LOG_DEFAULTS, ...spec.flowLogs };
   const logGroup = flowLogGroupName(xr);
   if (flow.enabled) {
-    r["flow-log-group"] = managed(LOGS, "Group", "flow-log-group", { region, retentionInDays: flow.retentionDays, tags: tags("flow-log-group") }, {
+    r["flow-log-group"] = managed<logs.Group>(LOGS, "Group", "flow-log-group", { region, retentionInDays: flow.retentionDays, tags: tags("flow-log-group") }, {
       labels: labels(),
       annotations: { "crossplane.io/external-name": logGroup },
     });
-    r["flow-log-role"] = managed(IAM, "Role", "flow-log-role", {
+    r["flow-log-role"] = managed<iam.Role>(IAM, "Role", "flow-log-role", {
       description: `VPC flow logs of Tessera Network ${xr.namespace}/${xr.name}`,
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
@@ -175,7 +183,7 @@ export const renderAws: Renderer<NetworkSpec> = ({ xr, spec, observed }) => {
       }),
       tags: tags("flow-log-role"),
     }, { labels: labels() });
-    r["flow-log-role-policy"] = managed(IAM, "RolePolicy", "flow-log-role-policy", {
+    r["flow-log-role-policy"] = managed<iam.RolePolicy>(IAM, "RolePolicy", "flow-log-role-policy", {
       roleSelector: own("flow-log-role"),
       policy: JSON.stringify({
         Version: "2012-10-17",

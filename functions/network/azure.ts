@@ -11,6 +11,8 @@ import { LABELS, managed, ofNetwork, own, RETAIN } from "../shared/resources.ts"
 import { atProvider, str } from "../shared/observed.ts";
 import { tagsFor } from "../shared/tags.ts";
 import type { K8sObject, Renderer } from "../shared/types.ts";
+import type * as azure from "../crds/azure.m.upbound.io.ts";
+import type * as network from "../crds/network.azure.m.upbound.io.ts";
 import { dependantsOf } from "./dependants.ts";
 
 const NET = "network.azure.m.upbound.io/v1beta1";
@@ -94,11 +96,11 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
   // CanNotDelete lock would be inherited by every resource in the group and stop dependants
   // from deleting their own servers.) Once the last dependant is gone, the next reconcile restores
   // Delete.
-  r["resource-group"] = managed("azure.m.upbound.io/v1beta1", "ResourceGroup", "resource-group", { location, tags }, {
+  r["resource-group"] = managed<azure.ResourceGroup>("azure.m.upbound.io/v1beta1", "ResourceGroup", "resource-group", { location, tags }, {
     labels: labels(),
     managementPolicies: deps.length > 0 ? RETAIN : undefined,
   });
-  r["virtual-network"] = managed(NET, "VirtualNetwork", "virtual-network", { location, ...rg, addressSpace: [spec.cidr], tags }, { labels: labels() });
+  r["virtual-network"] = managed<network.VirtualNetwork>(NET, "VirtualNetwork", "virtual-network", { location, ...rg, addressSpace: [spec.cidr], tags }, { labels: labels() });
 
   // Tier rules, as data. Azure allows all VNet-internal traffic by default (AllowVnetInBound and
   // AllowVnetOutBound) and all outbound internet traffic (AllowInternetOutBound), so each tier ends
@@ -177,7 +179,7 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
 
   for (const tier of tiers) {
     const subnetKey = `subnet-${tier}`;
-    r[subnetKey] = managed(NET, "Subnet", subnetKey, {
+    r[subnetKey] = managed<network.Subnet>(NET, "Subnet", subnetKey, {
       ...rg,
       virtualNetworkNameSelector: own("virtual-network"),
       addressPrefixes: [cidrOf(tier)],
@@ -196,11 +198,12 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
 
     const nsgKey = `security-group-${SG_TIER[tier]}`;
     const prio = priorities(rules[tier]);
-    r[nsgKey] = managed(NET, "SecurityGroup", nsgKey, {
+    r[nsgKey] = managed<network.SecurityGroup>(NET, "SecurityGroup", nsgKey, {
       location,
       ...rg,
       tags,
-      securityRule: rules[tier].map((x, i) => ({
+      // The return type is named so tsc checks the rule's fields (a literal returned from map() is not).
+      securityRule: rules[tier].map((x, i): network.SecurityGroupSpecForProviderSecurityRule => ({
         name: x.name,
         priority: prio[i],
         direction: x.direction,
@@ -213,28 +216,28 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
         description: x.description,
       })),
     }, { labels: labels(tier) });
-    r[`security-group-association-${tier}`] = managed(NET, "SubnetNetworkSecurityGroupAssociation", `security-group-association-${tier}`, {
+    r[`security-group-association-${tier}`] = managed<network.SubnetNetworkSecurityGroupAssociation>(NET, "SubnetNetworkSecurityGroupAssociation", `security-group-association-${tier}`, {
       subnetIdSelector: own(subnetKey),
       networkSecurityGroupIdSelector: own(nsgKey),
     });
   }
 
-  r["nat-public-ip"] = managed(NET, "PublicIP", "nat-public-ip", { location, ...rg, allocationMethod: "Static", sku: "Standard", tags });
-  r["nat-gateway"] = managed(NET, "NATGateway", "nat-gateway", { location, ...rg, skuName: "Standard", idleTimeoutInMinutes: 4, tags });
-  r["nat-gateway-public-ip"] = managed(NET, "NATGatewayPublicIPAssociation", "nat-gateway-public-ip", {
+  r["nat-public-ip"] = managed<network.PublicIP>(NET, "PublicIP", "nat-public-ip", { location, ...rg, allocationMethod: "Static", sku: "Standard", tags });
+  r["nat-gateway"] = managed<network.NATGateway>(NET, "NATGateway", "nat-gateway", { location, ...rg, skuName: "Standard", idleTimeoutInMinutes: 4, tags });
+  r["nat-gateway-public-ip"] = managed<network.NATGatewayPublicIPAssociation>(NET, "NATGatewayPublicIPAssociation", "nat-gateway-public-ip", {
     natGatewayIdSelector: own("nat-gateway"),
     publicIpAddressIdSelector: own("nat-public-ip"),
   });
-  r["nat-gateway-association-private"] = managed(NET, "SubnetNATGatewayAssociation", "nat-gateway-association-private", {
+  r["nat-gateway-association-private"] = managed<network.SubnetNATGatewayAssociation>(NET, "SubnetNATGatewayAssociation", "nat-gateway-association-private", {
     subnetIdSelector: own("subnet-private"),
     natGatewayIdSelector: own("nat-gateway"),
   });
 
-  r["private-dns-zone-postgres"] = managed(NET, "PrivateDNSZone", "private-dns-zone-postgres", { ...rg, tags }, {
+  r["private-dns-zone-postgres"] = managed<network.PrivateDNSZone>(NET, "PrivateDNSZone", "private-dns-zone-postgres", { ...rg, tags }, {
     labels: labels(),
     annotations: { "crossplane.io/external-name": `${xr.name}.${POSTGRES_DNS_SUFFIX}` },
   });
-  r["private-dns-zone-link-postgres"] = managed(NET, "PrivateDNSZoneVirtualNetworkLink", "private-dns-zone-link-postgres", {
+  r["private-dns-zone-link-postgres"] = managed<network.PrivateDNSZoneVirtualNetworkLink>(NET, "PrivateDNSZoneVirtualNetworkLink", "private-dns-zone-link-postgres", {
     ...rg,
     privateDnsZoneNameSelector: own("private-dns-zone-postgres"),
     virtualNetworkIdSelector: own("virtual-network"),
@@ -247,11 +250,11 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
     // registers its address in this zone, which one VNet may link only once, so the Network owns it.
     // Kept for caches created before RedisCluster moved to Azure Managed Redis: keys are identities,
     // and dropping the zone would break their name resolution.
-    r["private-dns-zone-redis"] = managed(NET, "PrivateDNSZone", "private-dns-zone-redis", { ...rg, tags }, {
+    r["private-dns-zone-redis"] = managed<network.PrivateDNSZone>(NET, "PrivateDNSZone", "private-dns-zone-redis", { ...rg, tags }, {
       labels: labels(),
       annotations: { "crossplane.io/external-name": REDIS_DNS_ZONE },
     });
-    r["private-dns-zone-link-redis"] = managed(NET, "PrivateDNSZoneVirtualNetworkLink", "private-dns-zone-link-redis", {
+    r["private-dns-zone-link-redis"] = managed<network.PrivateDNSZoneVirtualNetworkLink>(NET, "PrivateDNSZoneVirtualNetworkLink", "private-dns-zone-link-redis", {
       ...rg,
       privateDnsZoneNameSelector: own("private-dns-zone-redis"),
       virtualNetworkIdSelector: own("virtual-network"),
@@ -263,11 +266,11 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
   if (spec.subnets.cache) {
     // Azure Managed Redis private endpoints register in their own Private Link zone; the RedisCluster
     // function selects it with ofNetwork(net, { resource: "private-dns-zone-managed-redis" }).
-    r["private-dns-zone-managed-redis"] = managed(NET, "PrivateDNSZone", "private-dns-zone-managed-redis", { ...rg, tags }, {
+    r["private-dns-zone-managed-redis"] = managed<network.PrivateDNSZone>(NET, "PrivateDNSZone", "private-dns-zone-managed-redis", { ...rg, tags }, {
       labels: labels(),
       annotations: { "crossplane.io/external-name": MANAGED_REDIS_DNS_ZONE },
     });
-    r["private-dns-zone-link-managed-redis"] = managed(NET, "PrivateDNSZoneVirtualNetworkLink", "private-dns-zone-link-managed-redis", {
+    r["private-dns-zone-link-managed-redis"] = managed<network.PrivateDNSZoneVirtualNetworkLink>(NET, "PrivateDNSZoneVirtualNetworkLink", "private-dns-zone-link-managed-redis", {
       ...rg,
       privateDnsZoneNameSelector: own("private-dns-zone-managed-redis"),
       virtualNetworkIdSelector: own("virtual-network"),
@@ -281,7 +284,7 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
   // https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview
   for (const p of peers) {
     const key = peerKey("peering", p.name);
-    r[key] = managed(NET, "VirtualNetworkPeering", key, {
+    r[key] = managed<network.VirtualNetworkPeering>(NET, "VirtualNetworkPeering", key, {
       ...rg,
       virtualNetworkNameSelector: own("virtual-network"),
       remoteVirtualNetworkIdSelector: ofNetwork(p.name, { resource: "virtual-network" }),
@@ -294,7 +297,7 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
     // the primary there, find the primary by its name in the peer's private zone. The link lives in
     // the peer's resource group, beside its zone.
     const link = peerKey("private-dns-zone-link-peer-postgres", p.name);
-    r[link] = managed(NET, "PrivateDNSZoneVirtualNetworkLink", link, {
+    r[link] = managed<network.PrivateDNSZoneVirtualNetworkLink>(NET, "PrivateDNSZoneVirtualNetworkLink", link, {
       resourceGroupNameSelector: ofNetwork(p.name, { resource: "resource-group" }),
       privateDnsZoneNameSelector: ofNetwork(p.name, { resource: "private-dns-zone-postgres" }),
       virtualNetworkIdSelector: own("virtual-network"),

@@ -15,7 +15,10 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, isReady, str } from "../shared/observed.ts";
 import { managed, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
-import type { K8sObject, Obj, Renderer } from "../shared/types.ts";
+import type { ForProvider, K8sObject, Obj, Renderer } from "../shared/types.ts";
+import type * as s3 from "../crds/s3.aws.m.upbound.io.ts";
+import type * as iam from "../crds/iam.aws.m.upbound.io.ts";
+import type * as eks from "../crds/eks.aws.m.upbound.io.ts";
 import { clusterFor } from "./cluster.ts";
 import { finish } from "./connection.ts";
 import { accessKey, bucketName, LOG_TARGET } from "./names.ts";
@@ -26,9 +29,12 @@ const S3 = "s3.aws.m.upbound.io/v1beta1";
 const IAM = "iam.aws.m.upbound.io/v1beta1";
 const EKS = "eks.aws.m.upbound.io/v1beta1";
 
+type S3LifecycleRule = NonNullable<ForProvider<s3.BucketLifecycleConfiguration>["rule"]>[number];
+
 /** S3 lifecycle rules. `filter` is always an explicit prefix: an empty filter drifts (hashicorp/terraform-provider-aws#42624). */
-export function s3Lifecycle(rules: readonly LifecycleRule[]): Obj[] {
-  return rules.map((r) => ({
+export function s3Lifecycle(rules: readonly LifecycleRule[]): S3LifecycleRule[] {
+  // The callback's return type is named so tsc checks each rule's fields (map() alone would not).
+  return rules.map((r): S3LifecycleRule => ({
     id: r.name,
     status: "Enabled",
     filter: [{ prefix: r.prefix ?? "" }],
@@ -72,8 +78,8 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
    * from the spec must remove it in the cloud. An orphaned expiry rule would go on deleting data, and
    * an orphaned replication would go on writing into a released replica.
    */
-  const mr = (apiVersion: string, kind: string, key: string, forProvider: Obj, externalName?: string, retain = true) =>
-    managed(apiVersion, kind, key, forProvider, { annotations: externalName ? { "crossplane.io/external-name": externalName } : undefined, managementPolicies: retain ? policies : undefined });
+  const mr = <K extends keyof s3.Kinds>(kind: K, key: string, forProvider: ForProvider<s3.Kinds[K]>, externalName?: string, retain = true) =>
+    managed<s3.Kinds[K]>(S3, kind, key, forProvider, { annotations: externalName ? { "crossplane.io/external-name": externalName } : undefined, managementPolicies: retain ? policies : undefined });
   /** Adds `key` once `ready`, or when it already exists; otherwise says it waits. */
   const gate = (key: string, ready: boolean, make: () => K8sObject) => {
     if (ready || observed[key]) r[key] = make();
@@ -89,25 +95,25 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
 
   /** A bucket and the companions every Tessera bucket has. */
   const bucket = (prefix: string, bucketRegion: string, bucketName_: string, keyId: string | undefined, versioned: boolean, lifecycle: readonly LifecycleRule[]) => {
-    r[`${prefix}bucket`] = mr(S3, "Bucket", `${prefix}bucket`, { region: bucketRegion, tags }, bucketName_);
+    r[`${prefix}bucket`] = mr("Bucket", `${prefix}bucket`, { region: bucketRegion, tags }, bucketName_);
     const up = isReady(observed[`${prefix}bucket`]);
     const on = { region: bucketRegion, bucket: bucketName_ };
     // ACLs off (BucketOwnerEnforced), except on a CloudFront standard-log target, whose delivery
     // writes with an ACL (docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging-legacy-s3.html).
     const ownership = !prefix && spec.acceptsCdnLogs ? "BucketOwnerPreferred" : "BucketOwnerEnforced";
-    gate(`${prefix}ownership-controls`, up, () => mr(S3, "BucketOwnershipControls", `${prefix}ownership-controls`, { ...on, rule: { objectOwnership: ownership } }));
+    gate(`${prefix}ownership-controls`, up, () => mr("BucketOwnershipControls", `${prefix}ownership-controls`, { ...on, rule: { objectOwnership: ownership } }));
     gate(`${prefix}public-access-block`, up, () =>
-      mr(S3, "BucketPublicAccessBlock", `${prefix}public-access-block`, { ...on, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }));
+      mr("BucketPublicAccessBlock", `${prefix}public-access-block`, { ...on, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }));
     // "Disabled" is only valid for a bucket that was never versioned; an Enabled one was refused above.
-    gate(`${prefix}versioning`, up, () => mr(S3, "BucketVersioning", `${prefix}versioning`, { ...on, versioningConfiguration: { status: versioned ? "Enabled" : "Disabled" } }));
+    gate(`${prefix}versioning`, up, () => mr("BucketVersioning", `${prefix}versioning`, { ...on, versioningConfiguration: { status: versioned ? "Enabled" : "Disabled" } }));
     gate(`${prefix}encryption`, up, () =>
-      mr(S3, "BucketServerSideEncryptionConfiguration", `${prefix}encryption`, {
+      mr("BucketServerSideEncryptionConfiguration", `${prefix}encryption`, {
         ...on,
         // SSE-KMS with S3 bucket keys (fewer KMS calls), or SSE-S3 stated explicitly so drift shows.
         rule: [keyId ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyId }, bucketKeyEnabled: true } : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
       }));
-    gate(`${prefix}policy`, up, () => mr(S3, "BucketPolicy", `${prefix}policy`, { ...on, policy: bucketPolicy(prefix ? { cdn: { originAccess: false }, acceptsAccessLogs: false } : spec, bucketName_) }));
-    if (lifecycle.length) gate(`${prefix}lifecycle`, up, () => mr(S3, "BucketLifecycleConfiguration", `${prefix}lifecycle`, { ...on, rule: s3Lifecycle(lifecycle) }, undefined, false));
+    gate(`${prefix}policy`, up, () => mr("BucketPolicy", `${prefix}policy`, { ...on, policy: bucketPolicy(prefix ? { cdn: { originAccess: false }, acceptsAccessLogs: false } : spec, bucketName_) }));
+    if (lifecycle.length) gate(`${prefix}lifecycle`, up, () => mr("BucketLifecycleConfiguration", `${prefix}lifecycle`, { ...on, rule: s3Lifecycle(lifecycle) }, undefined, false));
   };
 
   bucket("", region, name, spec.encryption.keyId, spec.versioning, spec.lifecycle);
@@ -116,9 +122,9 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
 
   if (spec.cors.length) {
     gate("cors", up, () =>
-      mr(S3, "BucketCorsConfiguration", "cors", {
+      mr("BucketCorsConfiguration", "cors", {
         ...on,
-        corsRule: spec.cors.map((c) => ({ allowedOrigins: c.allowedOrigins, allowedMethods: c.allowedMethods, allowedHeaders: c.allowedHeaders, exposeHeaders: c.exposeHeaders, maxAgeSeconds: c.maxAgeSeconds })),
+        corsRule: spec.cors.map((c): NonNullable<ForProvider<s3.BucketCorsConfiguration>["corsRule"]>[number] => ({ allowedOrigins: c.allowedOrigins, allowedMethods: c.allowedMethods, allowedHeaders: c.allowedHeaders, exposeHeaders: c.exposeHeaders, maxAgeSeconds: c.maxAgeSeconds })),
       }, undefined, false));
   }
 
@@ -128,7 +134,7 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
     const seen = (observed["access-logs"]?.resource.spec?.["forProvider"] as Obj | undefined)?.["targetBucket"];
     const targetBucket = str((target?.status as Obj | undefined)?.["bucketName"]) ?? str(seen);
     gate("access-logs", up && !!targetBucket, () =>
-      mr(S3, "BucketLogging", "access-logs", {
+      mr("BucketLogging", "access-logs", {
         ...on,
         targetBucket,
         targetPrefix: spec.accessLogs!.prefix ?? `${xr.namespace}/${xr.name}/`,
@@ -146,14 +152,14 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
   const replica = bucketName(xr, true);
   if (rep) {
     bucket("replica-", rep.region, replica, rep.keyId, true, spec.lifecycle);
-    r["replication-role"] = managed(IAM, "Role", "replication-role", { assumeRolePolicy: trustPolicy("s3.amazonaws.com"), description: `Tessera ObjectStore ${xr.namespace}/${xr.name}: S3 replication to ${rep.region}`, tags });
-    r["replication-role-policy"] = managed(IAM, "RolePolicy", "replication-role-policy", { roleSelector: own("replication-role"), policy: replicationPolicy(name, replica, spec.encryption.keyId, rep.keyId) });
+    r["replication-role"] = managed<iam.Role>(IAM, "Role", "replication-role", { assumeRolePolicy: trustPolicy("s3.amazonaws.com"), description: `Tessera ObjectStore ${xr.namespace}/${xr.name}: S3 replication to ${rep.region}`, tags });
+    r["replication-role-policy"] = managed<iam.RolePolicy>(IAM, "RolePolicy", "replication-role-policy", { roleSelector: own("replication-role"), policy: replicationPolicy(name, replica, spec.encryption.keyId, rep.keyId) });
     // The role by its ARN as observed (the configuration takes an ARN; the ARN carries the account id,
     // which only the created role tells), or as last rendered while the role's status is briefly empty.
     const roleArn = str(atProvider(observed["replication-role"])["arn"]) ?? str((observed["replication"]?.resource.spec?.["forProvider"] as Obj | undefined)?.["role"]);
     const both = isReady(observed["versioning"]) && isReady(observed["replica-versioning"]) && !!roleArn;
     gate("replication", both, () =>
-      mr(S3, "BucketReplicationConfiguration", "replication", {
+      mr("BucketReplicationConfiguration", "replication", {
         ...on,
         role: roleArn,
         rule: [{
@@ -181,17 +187,17 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
   for (const a of spec.access) {
     const h = accessKey(a);
     const cluster = clusterFor(ctx, a.clusterRef.name);
-    r[`access-role-${h}`] = managed(IAM, "Role", `access-role-${h}`, {
+    r[`access-role-${h}`] = managed<iam.Role>(IAM, "Role", `access-role-${h}`, {
       assumeRolePolicy: trustPolicy("pods.eks.amazonaws.com"),
       description: `Tessera ObjectStore ${xr.namespace}/${xr.name}: ${a.role} for ${a.clusterRef.name}/${a.namespace}/${a.serviceAccount}`,
       tags,
     });
-    r[`access-policy-${h}`] = managed(IAM, "RolePolicy", `access-policy-${h}`, { roleSelector: own(`access-role-${h}`), policy: accessPolicy(a.role, name, spec.encryption.keyId) });
+    r[`access-policy-${h}`] = managed<iam.RolePolicy>(IAM, "RolePolicy", `access-policy-${h}`, { roleSelector: own(`access-role-${h}`), policy: accessPolicy(a.role, name, spec.encryption.keyId) });
     const seen = observed[`access-association-${h}`]?.resource.spec?.["forProvider"] as Obj | undefined;
     const clusterName = cluster.clusterName ?? str(seen?.["clusterName"]);
     const roleArn = str(atProvider(observed[`access-role-${h}`])["arn"]) ?? str(seen?.["roleArn"]);
     gate(`access-association-${h}`, !!clusterName && !!roleArn, () =>
-      managed(EKS, "PodIdentityAssociation", `access-association-${h}`, {
+      managed<eks.PodIdentityAssociation>(EKS, "PodIdentityAssociation", `access-association-${h}`, {
         region: cluster.region,
         clusterName,
         namespace: a.namespace,

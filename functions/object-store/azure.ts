@@ -23,7 +23,12 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, isReady, str } from "../shared/observed.ts";
 import { managed, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
-import type { K8sObject, Obj, Renderer } from "../shared/types.ts";
+import type { ForProvider, K8sObject, ManagedKind, Obj, Renderer } from "../shared/types.ts";
+import type * as azure from "../crds/azure.m.upbound.io.ts";
+import type * as storage from "../crds/storage.azure.m.upbound.io.ts";
+import type * as msi from "../crds/managedidentity.azure.m.upbound.io.ts";
+import type * as authorization from "../crds/authorization.azure.m.upbound.io.ts";
+import type * as insights from "../crds/insights.azure.m.upbound.io.ts";
 import { clusterFor } from "./cluster.ts";
 import { finish } from "./connection.ts";
 import { accessKey, accountName, containerName, guid, LOG_TARGET } from "./names.ts";
@@ -37,10 +42,12 @@ const INSIGHTS = "insights.azure.m.upbound.io/v1beta1";
 /** Azure's default soft-delete retention, which Tessera keeps when the spec does not say. */
 const SOFT_DELETE_DAYS = 7;
 
+type AzureLifecycleRule = NonNullable<ForProvider<storage.ManagementPolicy>["rule"]>[number];
+
 /** ManagementPolicy rules: prefixes are `<container>/<prefix>`, so a rule never reaches beyond this store's container. */
-export function azureLifecycle(rules: readonly LifecycleRule[], container: string): Obj[] {
-  return rules.map((r) => {
-    const baseBlob: Obj = {};
+export function azureLifecycle(rules: readonly LifecycleRule[], container: string): AzureLifecycleRule[] {
+  return rules.map((r): AzureLifecycleRule => {
+    const baseBlob: NonNullable<NonNullable<AzureLifecycleRule["actions"]>["baseBlob"]> = {};
     for (const t of r.transitions) baseBlob[AZURE_TIER_ACTION[t.tier]] = t.afterDays;
     if (r.expireAfterDays) baseBlob["deleteAfterDaysSinceModificationGreaterThan"] = r.expireAfterDays;
     return {
@@ -111,8 +118,10 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
    * orphaned expiry rule would go on deleting data, an orphaned replication on writing into a
    * released replica.
    */
-  const mr = (apiVersion: string, kind: string, key: string, forProvider: Obj, externalName?: string, retain = true) =>
-    managed(apiVersion, kind, key, forProvider, { annotations: externalName ? { "crossplane.io/external-name": externalName } : undefined, managementPolicies: retain ? policies : undefined });
+  // The kind's descriptor is a type argument of every call (`mr<storage.Account>(...)`); the default
+  // `never` makes a call without one fail to compile instead of checking nothing.
+  const mr = <M extends ManagedKind = never>(apiVersion: M["apiVersion"], kind: M["kind"], key: string, forProvider: ForProvider<M>, externalName?: string, retain = true) =>
+    managed<M>(apiVersion, kind, key, forProvider, { annotations: externalName ? { "crossplane.io/external-name": externalName } : undefined, managementPolicies: retain ? policies : undefined });
   const gate = (key: string, ready: boolean, make: () => K8sObject) => {
     if (ready || observed[key]) r[key] = make();
     else pending.push(key);
@@ -127,11 +136,11 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   }
 
   // The resource group holds the account: deleting it deletes the account, so it is retained with it.
-  r["resource-group"] = mr(RG, "ResourceGroup", "resource-group", { location, tags });
+  r["resource-group"] = mr<azure.ResourceGroup>(RG, "ResourceGroup", "resource-group", { location, tags });
 
   const softDelete = spec.softDeleteDays ?? SOFT_DELETE_DAYS;
   const storageAccount = (key: string, name: string, accountLocation: string, keyId: string | undefined, changeFeed: boolean) =>
-    mr(STORAGE, "Account", key, {
+    mr<storage.Account>(STORAGE, "Account", key, {
       location: accountLocation,
       ...rg,
       accountKind: "StorageV2",
@@ -155,28 +164,28 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
         deleteRetentionPolicy: { days: softDelete },
         containerDeleteRetentionPolicy: { days: softDelete },
         corsRule: key === "account" && spec.cors.length
-          ? spec.cors.map((c) => ({ allowedOrigins: c.allowedOrigins, allowedMethods: c.allowedMethods, allowedHeaders: c.allowedHeaders, exposedHeaders: c.exposeHeaders, maxAgeInSeconds: c.maxAgeSeconds }))
+          ? spec.cors.map((c): NonNullable<NonNullable<ForProvider<storage.Account>["blobProperties"]>["corsRule"]>[number] => ({ allowedOrigins: c.allowedOrigins, allowedMethods: c.allowedMethods, allowedHeaders: c.allowedHeaders, exposedHeaders: c.exposeHeaders, maxAgeInSeconds: c.maxAgeSeconds }))
           : undefined,
       },
       ...(keyId && spec.encryption.identityId
         ? {
           customerManagedKey: { keyVaultKeyId: keyId, userAssignedIdentityId: spec.encryption.identityId },
           identity: { type: "UserAssigned", identityIds: [spec.encryption.identityId] },
-        }
+        } satisfies Pick<ForProvider<storage.Account>, "customerManagedKey" | "identity">
         : {}),
       tags,
     }, name);
   const blobContainer = (key: string, accountKey: string) =>
     gate(key, isReady(observed[accountKey]), () =>
       // By storageAccountId (ARM): the deprecated storageAccountName path uses the data plane, which the firewall blocks (crossplane-contrib/provider-upjet-azure#808).
-      mr(STORAGE, "Container", key, { storageAccountIdSelector: own(accountKey), containerAccessType: "private" }, container));
+      mr<storage.Container>(STORAGE, "Container", key, { storageAccountIdSelector: own(accountKey), containerAccessType: "private" }, container));
 
   const rep = spec.replication;
   r["account"] = storageAccount("account", account, location, spec.encryption.keyId, !!rep);
   blobContainer("container", "account");
   const accountUp = isReady(observed["account"]);
   if (spec.lifecycle.length) {
-    gate("lifecycle", accountUp, () => mr(STORAGE, "ManagementPolicy", "lifecycle", { storageAccountIdSelector: own("account"), rule: azureLifecycle(spec.lifecycle, container) }, undefined, false));
+    gate("lifecycle", accountUp, () => mr<storage.ManagementPolicy>(STORAGE, "ManagementPolicy", "lifecycle", { storageAccountIdSelector: own("account"), rule: azureLifecycle(spec.lifecycle, container) }, undefined, false));
   }
 
   // Replication: object replication to an account of its own in the other region.
@@ -192,10 +201,10 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
     // policies (learn.microsoft.com/azure/storage/blobs/object-replication-overview), and without it
     // the replica would keep every object and version the source expires.
     if (spec.lifecycle.length) {
-      gate("replica-lifecycle", isReady(observed["replica-account"]), () => mr(STORAGE, "ManagementPolicy", "replica-lifecycle", { storageAccountIdSelector: own("replica-account"), rule: azureLifecycle(spec.lifecycle, container) }, undefined, false));
+      gate("replica-lifecycle", isReady(observed["replica-account"]), () => mr<storage.ManagementPolicy>(STORAGE, "ManagementPolicy", "replica-lifecycle", { storageAccountIdSelector: own("replica-account"), rule: azureLifecycle(spec.lifecycle, container) }, undefined, false));
     }
     gate("replication", isReady(observed["container"]) && isReady(observed["replica-container"]), () =>
-      mr(STORAGE, "ObjectReplication", "replication", {
+      mr<storage.ObjectReplication>(STORAGE, "ObjectReplication", "replication", {
         sourceStorageAccountIdSelector: own("account"),
         destinationStorageAccountIdSelector: own("replica-account"),
         // Everything: existing blobs too, not only new ones. Archived blobs are not replicated by Azure.
@@ -213,7 +222,7 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
     const seenTarget = str((observed["access-logs"]?.resource.spec?.["forProvider"] as Obj | undefined)?.["targetResourceId"]);
     const blobService = accountId ? `${accountId}/blobServices/default` : seenTarget;
     gate("access-logs", !!targetId && !!blobService, () =>
-      mr(INSIGHTS, "MonitorDiagnosticSetting", "access-logs", {
+      mr<insights.MonitorDiagnosticSetting>(INSIGHTS, "MonitorDiagnosticSetting", "access-logs", {
         name: "tessera-access-logs",
         targetResourceId: blobService,
         storageAccountId: targetId,
@@ -229,11 +238,11 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
     const h = accessKey(a);
     const cluster = clusterFor(ctx, a.clusterRef.name);
     const identity = atProvider(observed[`access-identity-${h}`]);
-    r[`access-identity-${h}`] = mr(IDENTITY, "UserAssignedIdentity", `access-identity-${h}`, { location, ...rg, name: `${account}-${h}`, tags }, undefined, false);
+    r[`access-identity-${h}`] = mr<msi.UserAssignedIdentity>(IDENTITY, "UserAssignedIdentity", `access-identity-${h}`, { location, ...rg, name: `${account}-${h}`, tags }, undefined, false);
     const seenFederation = observed[`access-federation-${h}`]?.resource.spec?.["forProvider"] as Obj | undefined;
     const issuer = cluster.oidcIssuerUrl ?? str(seenFederation?.["issuer"]);
     gate(`access-federation-${h}`, !!issuer, () =>
-      mr(IDENTITY, "FederatedIdentityCredential", `access-federation-${h}`, {
+      mr<msi.FederatedIdentityCredential>(IDENTITY, "FederatedIdentityCredential", `access-federation-${h}`, {
         ...rg,
         userAssignedIdentityIdSelector: own(`access-identity-${h}`),
         audience: ["api://AzureADTokenExchange"],
@@ -244,7 +253,7 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
     const principalId = str(identity["principalId"]) ?? str(seenAssignment?.["principalId"]);
     const scope = containerId ?? str(seenAssignment?.["scope"]);
     gate(`access-role-${h}`, !!principalId && !!scope, () =>
-      mr(AUTHZ, "RoleAssignment", `access-role-${h}`, {
+      mr<authorization.RoleAssignment>(AUTHZ, "RoleAssignment", `access-role-${h}`, {
         // A fixed GUID per entry and role: a retry or a re-render never makes a second assignment.
         name: guid(`${xr.namespace}/${xr.name}/${h}/${a.role}`),
         principalId,

@@ -1,5 +1,6 @@
 /** Abstract ObjectStore terms mapped per cloud, as data. */
 import type { ObjectStoreSpec } from "../../apis/object-store/schema.ts";
+import type { ManagementPolicySpecForProviderRuleActionsBaseBlob } from "../crds/storage.azure.m.upbound.io.ts";
 
 type Tier = ObjectStoreSpec["lifecycle"][number]["transitions"][number]["tier"];
 type Redundancy = ObjectStoreSpec["redundancy"];
@@ -18,7 +19,7 @@ export const S3_CLASS: Record<Tier, string> = { infrequent: "STANDARD_IA", cold:
  * Azure ManagementPolicy baseBlob actions, by modification time. Azure has one archive tier, so
  * archive and deepArchive both land in it (and one rule may not name both).
  */
-export const AZURE_TIER_ACTION: Record<Tier, string> = {
+export const AZURE_TIER_ACTION: Record<Tier, Extract<keyof ManagementPolicySpecForProviderRuleActionsBaseBlob, `tierTo${string}AfterDaysSinceModificationGreaterThan`>> = {
   infrequent: "tierToCoolAfterDaysSinceModificationGreaterThan",
   cold: "tierToColdAfterDaysSinceModificationGreaterThan",
   archive: "tierToArchiveAfterDaysSinceModificationGreaterThan",

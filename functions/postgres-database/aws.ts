@@ -10,7 +10,10 @@ import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
 import { byCodePoint } from "../shared/order.ts";
 import { hhmm, minutes } from "../shared/time.ts";
-import type { K8sObject, Obj, ObservedResource, Renderer } from "../shared/types.ts";
+import type { ForProvider, K8sObject, Obj, ObservedResource, Renderer, Untyped } from "../shared/types.ts";
+import type * as rds from "../crds/rds.aws.m.upbound.io.ts";
+import type * as iam from "../crds/iam.aws.m.upbound.io.ts";
+import type * as logs from "../crds/cloudwatchlogs.aws.m.upbound.io.ts";
 import { networkUsage } from "../shared/usage.ts";
 import { connectionSecret, connectionSecretName } from "./connection.ts";
 import { CONNECTION_SECRET, finalSnapshotIdentifier, LEGACY_PARAMETER_GROUP, logGroupKey, NETWORK, parameterGroupKey, passwordSecretName, rdsIdentifier, replicaKey, replicaNetwork, usageKey } from "./names.ts";
@@ -125,27 +128,27 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
     .sort((a, b) => byCodePoint(a.name, b.name))
     .map((p) => ({ name: p.name, value: p.value, applyMethod: applyMethod(p) }));
   const family = `postgres${spec.version}`;
-  const parameterGroup = (where: string): Obj => ({ region: where, family, description: `Tessera ${xr.namespace}/${xr.name}`, parameter: parameters, tags });
-  const subnetGroup = (where: string, network: string): Obj => ({
+  const parameterGroup = (where: string): ForProvider<rds.ParameterGroup> => ({ region: where, family, description: `Tessera ${xr.namespace}/${xr.name}`, parameter: parameters, tags });
+  const subnetGroup = (where: string, network: string): ForProvider<rds.SubnetGroup> => ({
     region: where,
     description: `Tessera ${xr.namespace}/${xr.name} database subnets`,
     subnetIdSelector: ofNetwork(network, { tier: "database" }),
     tags,
   });
 
-  r["subnet-group"] = managed(RDS, "SubnetGroup", "subnet-group", subnetGroup(region, net), { managementPolicies });
+  r["subnet-group"] = managed<rds.SubnetGroup>(RDS, "SubnetGroup", "subnet-group", subnetGroup(region, net), { managementPolicies });
   const pg = parameterGroups(observed, family, "", atProvider(observed["instance"]));
-  r[pg.key] = managed(RDS, "ParameterGroup", pg.key, parameterGroup(region), { managementPolicies });
+  r[pg.key] = managed<rds.ParameterGroup>(RDS, "ParameterGroup", pg.key, parameterGroup(region), { managementPolicies });
   for (const k of pg.keep) r[k] = kept(observed[k]!, k);
 
   const enhanced = spec.monitoring.enhancedMonitoringSeconds;
   if (enhanced) {
-    r["monitoring-role"] = managed(IAM, "Role", "monitoring-role", {
+    r["monitoring-role"] = managed<iam.Role>(IAM, "Role", "monitoring-role", {
       description: `Enhanced Monitoring for ${xr.namespace}/${xr.name}`,
       assumeRolePolicy: MONITORING_TRUST_POLICY,
       tags,
     });
-    r["monitoring-role-policy"] = managed(IAM, "RolePolicyAttachment", "monitoring-role-policy", {
+    r["monitoring-role-policy"] = managed<iam.RolePolicyAttachment>(IAM, "RolePolicyAttachment", "monitoring-role-policy", {
       policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
       roleSelector: own("monitoring-role"),
     });
@@ -153,7 +156,7 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
   const pi = spec.monitoring.performanceInsightsRetentionDays;
   // Settings shared by the primary and its replicas, so a replica is as observable and protected,
   // and as large: a replica without the primary's autoscaling ceiling fills up when the primary grows.
-  const common = (where: string): Obj => ({
+  const common = (where: string): ForProvider<rds.Instance> => ({
     region: where,
     instanceClass,
     storageType,
@@ -180,7 +183,7 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
   });
 
   const identifier = identifierOf(observed["instance"], rdsIdentifier(xr));
-  r["instance"] = managed(RDS, "Instance", "instance", {
+  r["instance"] = managed<rds.Instance>(RDS, "Instance", "instance", {
     ...common(region),
     identifier,
     engine: "postgres",
@@ -214,7 +217,7 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
       pending.push(logGroupKey(log));
       continue;
     }
-    r[logGroupKey(log)] = managed(LOGS, "Group", logGroupKey(log), { region, retentionInDays: spec.monitoring.logRetentionDays, tags }, {
+    r[logGroupKey(log)] = managed<logs.Group>(LOGS, "Group", logGroupKey(log), { region, retentionInDays: spec.monitoring.logRetentionDays, tags }, {
       managementPolicies,
       annotations: { "crossplane.io/external-name": rdsLogGroup(identifier, log) },
     });
@@ -225,7 +228,7 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
   if (copy) {
     // Automated backups (snapshots and logs, so point-in-time restore works there) replicated to
     // another region; RDS needs the source instance's ARN, which the selector resolves.
-    r["backup-replication"] = managed(RDS, "DBInstanceAutomatedBackupsReplication", "backup-replication", {
+    r["backup-replication"] = managed<rds.DBInstanceAutomatedBackupsReplication>(RDS, "DBInstanceAutomatedBackupsReplication", "backup-replication", {
       region: copy.region,
       sourceDbInstanceArnSelector: own("instance"),
       kmsKeyId: copy.keyId,
@@ -238,7 +241,7 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
     const where = rep.region ?? region;
     const replicaId = identifierOf(observed[key], rdsIdentifier(xr, rep.name));
     if (where === region) {
-      r[key] = managed(RDS, "Instance", key, {
+      r[key] = managed<rds.Instance>(RDS, "Instance", key, {
         ...common(region),
         identifier: replicaId,
         kmsKeyId: spec.encryption.keyId,
@@ -252,16 +255,16 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
     // Cross-region: RDS needs the source ARN, known once the primary exists; and a subnet group and
     // parameter group in the replica's region, in the Network referenced for it.
     const rnet = rep.networkRef!.name;
-    r[`${key}-subnet-group`] = managed(RDS, "SubnetGroup", `${key}-subnet-group`, subnetGroup(where, rnet), { managementPolicies });
+    r[`${key}-subnet-group`] = managed<rds.SubnetGroup>(RDS, "SubnetGroup", `${key}-subnet-group`, subnetGroup(where, rnet), { managementPolicies });
     const rpg = parameterGroups(observed, family, `${key}-`, atProvider(observed[key]));
-    r[rpg.key] = managed(RDS, "ParameterGroup", rpg.key, parameterGroup(where), { managementPolicies });
+    r[rpg.key] = managed<rds.ParameterGroup>(RDS, "ParameterGroup", rpg.key, parameterGroup(where), { managementPolicies });
     for (const k of rpg.keep) r[k] = kept(observed[k]!, k);
     const sourceArn = str(primary["arn"]) ?? str((observed[key]?.resource.spec?.["forProvider"] as Obj | undefined)?.["replicateSourceDb"]);
     if (!sourceArn) {
       pending.push(key);
       continue;
     }
-    r[key] = managed(RDS, "Instance", key, {
+    r[key] = managed<rds.Instance>(RDS, "Instance", key, {
       ...common(where),
       identifier: replicaId,
       kmsKeyId: rep.keyId,
@@ -344,7 +347,8 @@ function parameterGroups(observed: Record<string, ObservedResource>, family: str
 
 /** An observed resource sent back with the settings it has (keeps it while something still uses it). */
 function kept(o: ObservedResource, key: string): K8sObject {
-  return managed(o.resource.apiVersion, o.resource.kind, key, (o.resource.spec?.["forProvider"] ?? {}) as Obj);
+  // Untyped on purpose: it echoes what the cluster holds, whatever version of the kind wrote it.
+  return managed<Untyped>(o.resource.apiVersion, o.resource.kind, key, (o.resource.spec?.["forProvider"] ?? {}) as Obj);
 }
 
 /** Fields RDS takes only at creation: upjet cannot replace the instance, so a change would fail forever. Also in the XRD (CEL). */

@@ -9,7 +9,9 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, str } from "../shared/observed.ts";
 import { managed, ofNetwork, own } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
-import type { K8sObject, Obj, ObservedResource, Renderer } from "../shared/types.ts";
+import type { ForProvider, InitProvider, K8sObject, Obj, ObservedResource, Renderer } from "../shared/types.ts";
+import type * as pg from "../crds/dbforpostgresql.azure.m.upbound.io.ts";
+import type * as insights from "../crds/insights.azure.m.upbound.io.ts";
 import { networkUsage } from "../shared/usage.ts";
 import { azureZones } from "../shared/zones.ts";
 import { AZURE_CA_BUNDLE } from "./ca.ts";
@@ -49,12 +51,13 @@ export const renderAzure: Renderer<PostgresDatabaseSpec> = (ctx) => {
   const pending: string[] = [];
   const warnings: string[] = [];
   refuseCreateOnlyChanges(spec, observed);
-  const placement = (network: string): Obj => ({
+  type Server = ForProvider<pg.FlexibleServer>;
+  const placement = (network: string): Pick<Server, "resourceGroupNameSelector" | "delegatedSubnetIdSelector" | "privateDnsZoneIdSelector"> => ({
     resourceGroupNameSelector: ofNetwork(network, { resource: "resource-group" }),
     delegatedSubnetIdSelector: ofNetwork(network, { tier: "database" }),
     privateDnsZoneIdSelector: ofNetwork(network, { resource: "private-dns-zone-postgres" }),
   });
-  const cmk = spec.encryption.keyId && spec.encryption.identityId
+  const cmk: Pick<Server, "customerManagedKey" | "identity"> = spec.encryption.keyId && spec.encryption.identityId
     ? {
         customerManagedKey: { keyVaultKeyId: spec.encryption.keyId, primaryUserAssignedIdentityId: spec.encryption.identityId },
         identity: { type: "UserAssigned", identityIds: [spec.encryption.identityId] },
@@ -64,7 +67,7 @@ export const renderAzure: Renderer<PostgresDatabaseSpec> = (ctx) => {
   // With autoGrow, Azure grows the disk itself; a smaller desired storageMb would then ask for a
   // shrink, which needs a replacement upjet does not do, and the server would stay Synced=False.
   // So the size is given only at creation (initProvider) then.
-  const storage = (s: PostgresDatabaseSpec["storage"]) =>
+  const storage = (s: PostgresDatabaseSpec["storage"]): { forProvider: Pick<Server, "autoGrowEnabled" | "storageMb">; initProvider: InitProvider<pg.FlexibleServer> | undefined } =>
     s.autoGrow ? { forProvider: { autoGrowEnabled: true }, initProvider: { storageMb: s.sizeGB * 1024 } } : { forProvider: { storageMb: s.sizeGB * 1024, autoGrowEnabled: false }, initProvider: undefined };
   const st = storage(spec.storage);
   const ha = spec.highAvailability ? azureHaMode(spec.region) : undefined;
@@ -72,7 +75,7 @@ export const renderAzure: Renderer<PostgresDatabaseSpec> = (ctx) => {
     warnings.push(`spec.highAvailability: ${spec.region} has no availability zones, so the standby is in the same zone as the server (SameZone HA): it covers a server failure, not a zone failure. For zone-redundant HA use a region with zones`);
   }
 
-  r["server"] = managed(DB, "FlexibleServer", "server", {
+  r["server"] = managed<pg.FlexibleServer>(DB, "FlexibleServer", "server", {
     location: spec.region,
     ...placement(spec.networkRef.name),
     version: spec.version,
@@ -94,7 +97,7 @@ export const renderAzure: Renderer<PostgresDatabaseSpec> = (ctx) => {
   }, { managementPolicies: policies(spec.deletionProtection), initProvider: st.initProvider });
   r[usageKey(NETWORK)] = networkUsage(usageKey(NETWORK), { network: spec.networkRef.name, tier: "database", by: { apiVersion: DB, kind: "FlexibleServer", key: "server" }, reason: `PostgresDatabase ${xr.name}'s Flexible Server stands in this Network's delegated database subnet` });
 
-  r["database"] = managed(DB, "FlexibleServerDatabase", "database", { serverIdSelector: own("server"), charset: "UTF8", collation: "en_US.utf8" }, {
+  r["database"] = managed<pg.FlexibleServerDatabase>(DB, "FlexibleServerDatabase", "database", { serverIdSelector: own("server"), charset: "UTF8", collation: "en_US.utf8" }, {
     annotations: { "crossplane.io/external-name": spec.databaseName },
     managementPolicies: policies(spec.deletionProtection),
   });
@@ -106,7 +109,7 @@ export const renderAzure: Renderer<PostgresDatabaseSpec> = (ctx) => {
   ];
   for (const [name, value] of configs) {
     const key = configKey(name);
-    r[key] = managed(DB, "FlexibleServerConfiguration", key, { serverIdSelector: own("server"), name, value });
+    r[key] = managed<pg.FlexibleServerConfiguration>(DB, "FlexibleServerConfiguration", key, { serverIdSelector: own("server"), name, value });
   }
   // Replicas get Tessera's TLS settings and the configurations Azure requires at least as high as
   // the primary's (it does not copy server parameters to replicas).
@@ -118,7 +121,7 @@ export const renderAzure: Renderer<PostgresDatabaseSpec> = (ctx) => {
   if (workspace) {
     // Diagnostic settings take the server's id, which has no selector: staged until it is observed.
     if (serverId) {
-      r["diagnostics"] = managed(INSIGHTS, "MonitorDiagnosticSetting", "diagnostics", {
+      r["diagnostics"] = managed<insights.MonitorDiagnosticSetting>(INSIGHTS, "MonitorDiagnosticSetting", "diagnostics", {
         name: `tessera-${xr.name}`.slice(0, 64),
         targetResourceId: serverId,
         logAnalyticsWorkspaceId: workspace,
@@ -135,7 +138,7 @@ export const renderAzure: Renderer<PostgresDatabaseSpec> = (ctx) => {
     // zone (linked to its VNet), so clients there resolve it. It reaches the primary over the
     // peering the two Networks declare (5432 between their database subnets).
     // https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-read-replicas
-    r[key] = managed(DB, "FlexibleServer", key, {
+    r[key] = managed<pg.FlexibleServer>(DB, "FlexibleServer", key, {
       location: rep.region ?? spec.region,
       ...placement(network),
       createMode: "Replica",
@@ -149,7 +152,7 @@ export const renderAzure: Renderer<PostgresDatabaseSpec> = (ctx) => {
     }, { managementPolicies: policies(spec.deletionProtection), initProvider: st.initProvider });
     for (const [name, value] of replicaConfigs) {
       const ck = configKey(name, `${key}-`);
-      r[ck] = managed(DB, "FlexibleServerConfiguration", ck, { serverIdSelector: own(key), name, value });
+      r[ck] = managed<pg.FlexibleServerConfiguration>(DB, "FlexibleServerConfiguration", ck, { serverIdSelector: own(key), name, value });
     }
     // The replica resolves and reaches the primary through the two Networks' peering: each Network
     // links its peer's PostgreSQL private DNS zone into its own VNet and allows 5432 between the
