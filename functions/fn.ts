@@ -105,6 +105,7 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
     const out = mod.renderers[spec.provider](ctx);
     refuseStatefulDrop(mod.stateful, observed, out);
     apply(rsp, oxr, spec, observed, out);
+    for (const message of out.warnings ?? []) rsp.results.push({ severity: Severity.SEVERITY_WARNING, message, reason: "Notice", target: Target.TARGET_COMPOSITE });
     return rsp;
   } catch (e) {
     if (e instanceof SpecError) return fatal(rsp, `invalid ${what}: ${e.message}`, "InvalidSpec");

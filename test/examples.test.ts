@@ -18,7 +18,8 @@ export function expectValid(resources: K8sObject[], xrKind?: string): void {
   expect(errors).toEqual([]);
   if (!xrKind) return;
   const activated = new Set(KINDS[xrKind]?.composes);
-  const missing = resources.filter((r) => r.apiVersion !== "v1").map((r) => mrdName(r) ?? r.kind).filter((n) => !activated.has(n));
+  // Core kinds need no activation: v1 Secrets, and Crossplane's own Usage (protection.crossplane.io).
+  const missing = resources.filter((r) => r.apiVersion !== "v1" && !r.apiVersion.startsWith("protection.crossplane.io/")).map((r) => mrdName(r) ?? r.kind).filter((n) => !activated.has(n));
   expect(missing, `composed by ${xrKind} but not in its composes list`).toEqual([]);
 }
 
@@ -41,7 +42,7 @@ describe.each(EXAMPLES)("%s", (file) => {
     expect(out.resources.every((r) => r.metadata?.namespace === xr.metadata?.namespace)).toBe(true);
     const provider = (xr.spec as { provider: string }).provider;
     for (const r of out.resources) {
-      if (r.apiVersion !== "v1") expect(r.apiVersion).toMatch(new RegExp(`\\.${provider}\\.m\\.upbound\\.io/|^azure\\.m\\.upbound\\.io/`));
+      if (r.apiVersion !== "v1" && !r.apiVersion.startsWith("protection.crossplane.io/")) expect(r.apiVersion).toMatch(new RegExp(`\\.${provider}\\.m\\.upbound\\.io/|^azure\\.m\\.upbound\\.io/`));
     }
   });
 
@@ -75,7 +76,7 @@ describe.each(EXAMPLES)("%s", (file) => {
     }
     if (xr.kind === "RedisCluster") {
       const provider = (xr.spec as { provider: string }).provider;
-      const port = provider === "aws" ? 6379 : 6380;
+      const port = provider === "aws" ? 6379 : 10000; // Azure Managed Redis serves TLS on 10000
       expect(status["endpoint"]).toBeTruthy();
       expect(status["port"]).toBe(port);
       expect(status["cacheId"]).toBeTruthy();

@@ -59,6 +59,8 @@ export interface Rendered {
   pending: string[];
   /** Observed keys the spec deliberately removed (e.g. a replica taken out of spec.readReplicas). */
   released: string[];
+  /** Things the user should act on that do not stop the render (e.g. a legacy cache to migrate): warning results. */
+  warnings?: string[];
 }
 
 export type Renderer<S> = (ctx: RenderContext<S>) => Rendered;

@@ -35,8 +35,11 @@ export function authTokenSecret(xr: K8sObject, token = "p@ss:w/rd"): K8sObject {
 /** Everything a cluster would serve an XR as required resources: the Networks and generated credentials. */
 export const requiredFor = (xr: K8sObject): K8sObject[] => [...NETWORKS, passwordSecret(xr), authTokenSecret(xr)];
 
-/** Connection details providers report, by composed-resource key (Azure Cache for Redis access keys). */
-export const CONNECTION_DETAILS = { cache: { "attribute.primary_access_key": "p@ss:w/rd" } };
+/** Connection details providers report, by composed-resource key (Azure Managed Redis and legacy Azure Cache for Redis access keys). */
+export const CONNECTION_DETAILS = {
+  cache: { "attribute.primary_access_key": "p@ss:w/rd" },
+  "managed-redis": { "attribute.default_database.0.primary_access_key": "p@ss:w/rd" },
+};
 
 /** What a cluster holds once the provider created a resource: Ready, Synced, and outputs in atProvider. */
 export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?: { key: string; message: string } } = {}): K8sObject[] {
