@@ -132,11 +132,20 @@ export const RedisClusterSpec = cel(
         .strict()
         .prefault({})
         .describe("Cache log export (AWS)."),
+      entraIdPrincipals: z
+        .array(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "must be an Entra ID object id (a lowercase GUID)"))
+        .max(20)
+        .optional()
+        .describe("Azure Managed Redis only: object ids of Entra ID principals (your apps' managed identities, users or groups) given data access through the cache's default access policy. They sign in with an Entra token as password and their object id as user name: identity instead of a shared key. Legacy Azure Cache for Redis and AWS refuse it (function check for legacy)."),
+      accessKeys: z
+        .boolean()
+        .default(true)
+        .describe("Azure Managed Redis: keep access-key authentication on, so the connection Secret carries a password for clients without Entra ID support (default). false turns keys off (the Secret then has no password key; clients use entraIdPrincipals) and needs entraIdPrincipals. AWS always uses its generated AUTH token: must stay true."),
       deletionProtection: z
         .boolean()
         .default(true)
         .describe("Keep the cache when this resource is deleted (AWS also keeps a final snapshot when it is removed). Turn off, and wait for Synced, before deleting to remove the data."),
-      connectionSecretName: secretNameField.describe("Name of the connection Secret written in this namespace (keys host, port, password, tls, primaryEndpoint, readerEndpoint, uri). Default: <metadata.name>-redis."),
+      connectionSecretName: secretNameField.describe("Name of the connection Secret written in this namespace (keys host, port, password, tls, primaryEndpoint, readerEndpoint, uri; no password with accessKeys: false). Default: <metadata.name>-redis. Connections are TLS 1.2 or newer and clients verify the server with the system CA bundle (public CAs, certificate for the host given); no cache lets the TLS floor be raised to 1.3 (ElastiCache and Azure Managed Redis have no such setting, Azure Cache for Redis stops at 1.2)."),
       tags: tagsField,
     })
     .strict(),
@@ -245,6 +254,21 @@ export const RedisClusterSpec = cel(
     rule: "self.provider != 'azure' || !has(self.logs.enabled) || !self.logs.enabled",
     message: "spec.logs: Azure Managed Redis exports only connection audit logs, through a diagnostic setting to a Log Analytics workspace, which Tessera does not compose; remove logs.enabled",
     fieldPath: ".logs.enabled",
+  },
+  {
+    rule: "self.provider != 'aws' || (!has(self.entraIdPrincipals) && self.accessKeys)",
+    message: "spec.entraIdPrincipals and accessKeys: false are Azure only; ElastiCache authenticates with the AUTH token Tessera has the provider generate",
+    fieldPath: ".entraIdPrincipals",
+  },
+  {
+    rule: "self.accessKeys || (has(self.entraIdPrincipals) && size(self.entraIdPrincipals) > 0)",
+    message: "spec.accessKeys: false leaves no way in; list the apps' identities in spec.entraIdPrincipals, or keep accessKeys: true",
+    fieldPath: ".accessKeys",
+  },
+  {
+    rule: "!has(self.entraIdPrincipals) || self.entraIdPrincipals.all(a, self.entraIdPrincipals.exists_one(b, b == a))",
+    message: "spec.entraIdPrincipals: each principal at most once",
+    fieldPath: ".entraIdPrincipals",
   },
   {
     rule: "self.provider != 'azure' || !has(self.logs.retentionDays)",

@@ -124,6 +124,9 @@ export const renderAzureLegacy: Renderer<RedisClusterSpec> = (ctx) => {
   if (spec.replicasPerShard < 1) {
     throw SpecError.field("spec.replicasPerShard", "got 0, but Azure Cache for Redis (Standard and Premium) keeps 1 to 3 replicas per primary", "set 1 to 3");
   }
+  if (spec.entraIdPrincipals?.length || !spec.accessKeys) {
+    throw SpecError.field(spec.entraIdPrincipals?.length ? "spec.entraIdPrincipals" : "spec.accessKeys", "is set, but this RedisCluster runs on Azure Cache for Redis, where Tessera composes access keys only", "remove it here; Entra ID access comes with Azure Managed Redis (see status.notice)");
+  }
   const { skuName, family, capacity } = sku(spec);
   const premium = skuName === "Premium";
   const rg = { resourceGroupNameSelector: ofNetwork(net, { resource: "resource-group" }) };

@@ -11,14 +11,14 @@
 import type { RedisClusterSpec } from "../../apis/redis-cluster/schema.ts";
 import { SpecError } from "../shared/errors.ts";
 import { atProvider, num, str } from "../shared/observed.ts";
-import { managed, ofNetwork, RETAIN } from "../shared/resources.ts";
+import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
 import type { K8sObject, Obj, Renderer } from "../shared/types.ts";
 import { networkUsage } from "../shared/usage.ts";
 import { azureZones } from "../shared/zones.ts";
 import { renderAzureLegacy } from "./azure-legacy.ts";
 import { finish } from "./connection.ts";
-import { accessKeysSecretName, KEYS } from "./names.ts";
+import { accessKeysSecretName, accessPolicyKey, KEYS } from "./names.ts";
 import { AZURE_SHARD_GB, LEGACY_TO_MANAGED, MANAGED_EVICTION, MANAGED_RDB_FREQUENCY, MANAGED_REDIS_SKUS, PORT } from "./tables.ts";
 
 const CACHE = "cache.azure.m.upbound.io/v1beta1";
@@ -82,9 +82,9 @@ function defaultDatabase(spec: RedisClusterSpec): Obj {
     // Enterprise policy shows one endpoint that routes to the shards, for non-cluster clients.
     clusteringPolicy: spec.clusterMode ? "OSSCluster" : "EnterpriseCluster",
     evictionPolicy: MANAGED_EVICTION[spec.evictionPolicy],
-    // The connection Secret carries a password for every client; Entra ID tokens need client support
-    // (see the README), so access keys stay on.
-    accessKeysAuthenticationEnabled: true,
+    // The connection Secret carries a password for every client (Entra ID tokens need client support),
+    // so access keys stay on unless the user turns them off and names Entra ID principals instead.
+    accessKeysAuthenticationEnabled: spec.accessKeys,
     persistenceRedisDatabaseBackupFrequency: ps?.snapshotEveryMinutes !== undefined ? MANAGED_RDB_FREQUENCY[ps.snapshotEveryMinutes] : undefined,
     persistenceAppendOnlyFileBackupFrequency: ps?.appendOnly ? "1s" : undefined,
   };
@@ -132,6 +132,13 @@ const renderManagedRedis: Renderer<RedisClusterSpec> = (ctx) => {
     managementPolicies: spec.deletionProtection ? RETAIN : undefined,
   });
 
+  // Entra ID: each principal gets the cache's default access policy (full data access); the key is
+  // the principal's object id, so adding or removing one never touches the others.
+  for (const objectId of spec.entraIdPrincipals ?? []) {
+    const key = accessPolicyKey(objectId);
+    r[key] = managed(CACHE, "ManagedRedisAccessPolicyAssignment", key, { managedRedisIdSelector: own(KEYS.managedRedis), objectId });
+  }
+
   r[KEYS.networkUsage] = networkUsage(KEYS.networkUsage, {
     network: net,
     tier: "cache",
@@ -162,8 +169,8 @@ const renderManagedRedis: Renderer<RedisClusterSpec> = (ctx) => {
 
   const host = str(cache["hostname"]);
   const port = num((cache["defaultDatabase"] as Obj | undefined)?.["port"]) ?? PORT.azureManaged;
-  const password = observed[KEYS.managedRedis]?.connectionDetails[ACCESS_KEY];
-  return finish(ctx, r, pending, { host, reader: host, port, password }, cacheId, { cacheKind: "AzureManagedRedis", warnings });
+  const password = spec.accessKeys ? observed[KEYS.managedRedis]?.connectionDetails[ACCESS_KEY] : undefined;
+  return finish(ctx, r, pending, { host, reader: host, port, password, passwordless: !spec.accessKeys }, cacheId, { cacheKind: "AzureManagedRedis", warnings });
 };
 
 /** Legacy caches stay what they are; everything else is Azure Managed Redis. */

@@ -22,20 +22,22 @@ export interface Endpoints {
   reader: string | undefined;
   port: number;
   password: string | undefined;
+  /** Access keys are off (Azure Managed Redis with Entra ID only): the Secret has no password. */
+  passwordless?: boolean;
 }
 
 export function connectionSecret(ctx: RenderContext<RedisClusterSpec>, e: Endpoints): K8sObject | undefined {
   const name = connectionSecretName(ctx);
-  if (e.host && e.password) {
-    return secret(name, {
-      host: e.host,
-      port: String(e.port),
-      password: e.password,
+  if (e.host && (e.password || e.passwordless)) {
+    const data: Record<string, string> = { host: e.host, port: String(e.port) };
+    if (e.password) data["password"] = e.password;
+    Object.assign(data, {
       tls: "true",
       primaryEndpoint: `${e.host}:${e.port}`,
       readerEndpoint: `${e.reader ?? e.host}:${e.port}`,
-      uri: `rediss://:${encodeURIComponent(e.password)}@${e.host}:${e.port}`,
+      uri: e.password ? `rediss://:${encodeURIComponent(e.password)}@${e.host}:${e.port}` : `rediss://${e.host}:${e.port}`,
     });
+    return secret(name, data);
   }
   return keptSecret(ctx.observed[CONNECTION_SECRET], name);
 }

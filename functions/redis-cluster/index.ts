@@ -53,6 +53,7 @@ export const redisCluster: KindModule<RedisClusterSpec> = {
     "subnetgroups.elasticache.aws.m.upbound.io",
     "groups.cloudwatchlogs.aws.m.upbound.io",
     "managedredis.cache.azure.m.upbound.io",
+    "managedredisaccesspolicyassignments.cache.azure.m.upbound.io",
     "rediscaches.cache.azure.m.upbound.io",
     "privateendpoints.network.azure.m.upbound.io",
   ],

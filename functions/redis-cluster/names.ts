@@ -26,6 +26,8 @@ export const KEYS = {
  * "parameter-group-redis7"). The group a cache was created with keeps "parameter-group".
  */
 export const parameterGroupKey = (family: string) => `${KEYS.parameterGroup}-${family.replace(/\./g, "-")}`;
+/** Azure Managed Redis: the access-policy assignment of one Entra ID principal, keyed by its object id. */
+export const accessPolicyKey = (objectId: string) => `access-policy-${objectId}`;
 /** AWS: CloudWatch Logs group names, one per log type. */
 export const logGroupName = (xr: XrMeta, logType: string) => `/tessera/${xr.namespace}/${xr.name}/redis/${logType}`;
 /** AWS: Secret the provider writes the generated AUTH token to (autoGenerateAuthToken). */

@@ -290,6 +290,20 @@ describe("RedisCluster on Azure: Azure Managed Redis", () => {
     expect(warnings(east)).toEqual([]);
   });
 
+  it("gives Entra ID principals data access, and without access keys writes a Secret without password", async () => {
+    const app = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    const xr = withSpec(azure, (s) => Object.assign(s, { entraIdPrincipals: [app], accessKeys: false }));
+    const { out } = await converge(xr);
+    expect(out.fatal).toBeUndefined();
+    expect(fp(out.resources, `access-policy-${app}`)).toEqual({ managedRedisIdSelector: { matchControllerRef: true, matchLabels: { "platform.tessera.io/resource": "managed-redis" } }, objectId: app });
+    expect(fp(out.resources, "managed-redis").defaultDatabase.accessKeysAuthenticationEnabled).toBe(false);
+    const data = secretData(out.resources);
+    expect(data["password"]).toBeUndefined();
+    expect(data["uri"]).toMatch(/^rediss:\/\/[^@]+:10000$/);
+    expect(out.xr.status).toMatchObject({ message: "Available" });
+    expectValid(out.resources);
+  });
+
   it("refuses to change highAvailability or the clustering policy of a live cache", async () => {
     const { observed } = await converge(azure);
     const noHa = withSpec(azure, (s) => Object.assign(s, { highAvailability: false, replicasPerShard: 0 }));
@@ -338,6 +352,8 @@ describe("RedisCluster on Azure: a legacy Azure Cache for Redis is kept", () => 
     await expectRefused({ xr: sku, required: requiredFor(sku), observed: legacyObserved() }, "spec.nodeType", "cannot move to Managed Redis in place");
     const std = withSpec(azure, (s) => Object.assign(s, { nodeType: "C3", clusterMode: true }));
     await expectRefused({ xr: std, required: requiredFor(std), observed: legacyObserved() }, "spec.nodeType", "Premium only");
+    const entra = withSpec(azure, (s) => (s.entraIdPrincipals = ["0f8fad5b-d9cb-469f-a165-70867728950e"]));
+    await expectRefused({ xr: entra, required: requiredFor(entra), observed: legacyObserved() }, "spec.entraIdPrincipals", "access keys only");
     const param = withSpec(azure, (s) => (s.parameters = { "maxmemory-reserved": "200", "notify-keyspace-events": "Ex" }));
     const ok = await render({ xr: param, required: requiredFor(param), observed: legacyObserved() });
     expect(fp(ok.resources, "cache").redisConfiguration).toMatchObject({ maxmemoryReserved: 200, notifyKeyspaceEvents: "Ex" });
@@ -399,6 +415,9 @@ describe("RedisCluster refusals (one fatal naming field, value and fix)", () => 
     ["a zone without a cache subnet", aws, (s: any): unknown => (s.zones = ["a", "c"]), ["spec.zones", "no cache subnet in zone c"]],
     ["zones in cluster mode", aws, (s: any): unknown => Object.assign(s, { zones: ["a"], clusterMode: true }), ["spec.zones applies with clusterMode off"]],
     ["zones on Azure", azure, (s: any): unknown => (s.zones = ["a"]), ["spec.zones is AWS only"]],
+    ["access keys off without Entra ID principals", azure, (s: any): unknown => (s.accessKeys = false), ["spec.accessKeys: false leaves no way in"]],
+    ["Entra ID principals on AWS", aws, (s: any): unknown => (s.entraIdPrincipals = ["0f8fad5b-d9cb-469f-a165-70867728950e"]), ["spec.entraIdPrincipals and accessKeys: false are Azure only"]],
+    ["a principal twice", azure, (s: any): unknown => (s.entraIdPrincipals = ["0f8fad5b-d9cb-469f-a165-70867728950e", "0f8fad5b-d9cb-469f-a165-70867728950e"]), ["each principal at most once"]],
     ["log export on Azure", azure, (s: any): unknown => (s.logs = { enabled: true }), ["spec.logs", "Log Analytics"]],
     ["a retention CloudWatch lacks", aws, (s: any): unknown => (s.logs = { retentionDays: 10 }), ["spec.logs.retentionDays must be one of"]],
   ] as const)("%s", async (_n, xr, patch, fragments) => {
