@@ -91,14 +91,24 @@ export const renderAws: Renderer<RedisClusterSpec> = (ctx) => {
   const family = VERSION.aws.family![major]!;
   checkBackupWindow(spec.backup.window);
   checkKey(spec);
-  const zones = preferredZones(ctx);
+  let zones = preferredZones(ctx);
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
   const warnings: string[] = [];
   const seenGroup = observed[KEYS.replicationGroup];
   const seenGroupSpec = forProviderOf(seenGroup);
 
-  const running = majorOf(seenGroupSpec["engineVersion"]);
+  // ElastiCache places nodes only at creation and ignores preferredCacheClusterAzs afterwards, so a
+  // live group keeps what it was created with (never a diff re-sent on every poll); a different
+  // primary zone, or zones added or removed, is refused as in the XRD.
+  if (seenGroup) {
+    const seenAzs = seenGroupSpec["preferredCacheClusterAzs"] as string[] | undefined;
+    if ((seenAzs?.[0] ?? undefined) !== (zones?.[0] ?? undefined)) {
+      throw SpecError.field("spec.zones", `got ${JSON.stringify(spec.zones ?? null)}, but the cache was created with ${JSON.stringify(seenAzs ?? null)}`, "set zones back; ElastiCache places nodes only at creation, so create a new RedisCluster in the other zones and move the data");
+    }
+    zones = seenAzs;
+  }
+  const running = majorOf(atProvider(seenGroup)["engineVersionActual"]) ?? majorOf(seenGroupSpec["engineVersion"]);
   if (running !== undefined && running > Number(major)) {
     throw SpecError.field("spec.version", `got ${JSON.stringify(major)}, but the cache runs Redis ${seenGroupSpec["engineVersion"]}`, `ElastiCache cannot downgrade in place; set version "${running}", or create a new RedisCluster on ${major} and move the data`);
   }
@@ -137,7 +147,10 @@ export const renderAws: Renderer<RedisClusterSpec> = (ctx) => {
   const seenName = seenGroupSpec["parameterGroupName"] as string | undefined;
   // While a new family's group is not ready, the live group keeps its old group and engine version.
   const hold = seenGroup !== undefined && seenName !== undefined && seenName !== parameterGroupName && !activeReady;
-  const switched = seenGroup !== undefined && isReady(seenGroup) && seenName === parameterGroupName && majorOf(seenGroupSpec["engineVersion"]) === Number(major);
+  // Switched means the cloud reports it (atProvider), not only that it was asked (forProvider): a
+  // group still in use cannot be deleted.
+  const actual = atProvider(seenGroup);
+  const switched = isReady(seenGroup) && actual["parameterGroupName"] === parameterGroupName && majorOf(actual["engineVersionActual"] ?? actual["engineVersion"]) === Number(major);
   for (const g of groups) {
     if (g.key === activeKey) continue;
     if (switched) continue; // no longer used: dropping it deletes it

@@ -171,8 +171,14 @@ describe("RedisCluster on AWS: upgrades, logs, zones, Usage", () => {
     const p2 = await render({ xr: seven, required: requiredFor(seven), observed: withNew });
     expect(fp(p2.resources, "replication-group")).toMatchObject({ engineVersion: "7.1", transitEncryptionMode: "required", parameterGroupName: fp(p2.resources, "parameter-group-redis7").name });
     expect(byKey(p2.resources, "parameter-group")).toBeDefined();
-    // Pass 3: the group runs on the new family: the old parameter group is no longer desired.
-    const p3 = await render({ xr: seven, required: requiredFor(seven), observed: observe(p2.resources) });
+    // Asked, not yet done: the old group stays while the cloud still reports the old one.
+    const asked = await render({ xr: seven, required: requiredFor(seven), observed: observe(p2.resources) });
+    expect(byKey(asked.resources, "parameter-group")).toBeDefined();
+    // Pass 3: the cloud reports the new family: the old parameter group is no longer desired.
+    const done = observe(p2.resources).map((o) => (o.kind === "ReplicationGroup"
+      ? { ...o, status: { ...o.status, atProvider: { ...(o.status as any).atProvider, parameterGroupName: fp(p2.resources, "parameter-group-redis7").name, engineVersionActual: "7.1.0" } } }
+      : o));
+    const p3 = await render({ xr: seven, required: requiredFor(seven), observed: done });
     expect(byKey(p3.resources, "parameter-group")).toBeUndefined();
     expect(byKey(p3.resources, "parameter-group-redis7")).toBeDefined();
     expectValid(p3.resources);
@@ -188,6 +194,13 @@ describe("RedisCluster on AWS: upgrades, logs, zones, Usage", () => {
     const xr = withSpec(aws, (s) => Object.assign(s, { zones: ["b", "a"], replicasPerShard: 2 }));
     const { resources } = await settled(xr);
     expect(fp(resources, "replication-group").preferredCacheClusterAzs).toEqual(["us-west-2b", "us-west-2a", "us-west-2b"]);
+    // A live group keeps its placement (ElastiCache ignores the field after creation) and refuses another.
+    const live = observe(resources);
+    const fewer = withSpec(xr, (s) => (s.replicasPerShard = 1));
+    const kept = await render({ xr: fewer, required: requiredFor(fewer), observed: live });
+    expect(fp(kept.resources, "replication-group").preferredCacheClusterAzs).toEqual(["us-west-2b", "us-west-2a", "us-west-2b"]);
+    const moved = withSpec(xr, (s) => (s.zones = ["a", "b"]));
+    await expectRefused({ xr: moved, required: requiredFor(moved), observed: live }, "spec.zones", "created with", "create a new RedisCluster");
   });
 
   it("composes a Usage that keeps the Network while the replication group exists", async () => {
