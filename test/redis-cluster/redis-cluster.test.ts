@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { PERSISTENCE_SECRET_LABEL, RedisClusterSpec } from "../../apis/redis-cluster/schema.ts";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { ROOT } from "../../scripts/generate.ts";
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
-import { validateComposed } from "../support/crds.ts";
+import { crdNames, validateComposed } from "../support/crds.ts";
 import { CONNECTION_DETAILS, example, NETWORKS, observe, requiredFor } from "../support/fixtures.ts";
 import { admission, expectRefused, withSpec, xrdSpecSchema } from "../support/refusals.ts";
 
@@ -35,6 +35,9 @@ async function converge(xr: typeof aws, required = requiredFor(xr), start: K8sOb
   }
   return { out, observed };
 }
+// Parsing the provider CRDs (16 MB) is the slow part of the first validation: done once, up front,
+// with room for a loaded machine, so no single test carries it.
+beforeAll(() => void crdNames(), 300_000);
 const expectValid = (rs: K8sObject[]) => expect(rs.flatMap((r) => validateComposed(r).map((e) => `${r.kind}: ${e}`))).toEqual([]);
 const warnings = (out: { results: Array<{ severity: string; message: string }> }) => out.results.filter((r) => r.severity === "SEVERITY_WARNING").map((r) => r.message);
 const secretData = (rs: any[]) => Object.fromEntries(Object.entries(byKey(rs, "connection-secret").data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
