@@ -13,7 +13,7 @@ import { redisCluster } from "./redis-cluster/index.ts";
 import { SpecError } from "./shared/errors.ts";
 import { conditionOf, isReady } from "./shared/observed.ts";
 import { prune } from "./shared/resources.ts";
-import type { K8sObject, KindModule, ObservedObject, ObservedResource, Rendered } from "./shared/types.ts";
+import type { K8sObject, KindModule, ObservedObject, ObservedResource, Rendered, Selector } from "./shared/types.ts";
 
 /** Crossplane re-runs realtime compositions only on watch events or after this TTL. */
 export const TTL_SECONDS = 60;
@@ -79,13 +79,16 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
   const xr = { name: oxr.metadata?.name ?? "", namespace: oxr.metadata?.namespace ?? "" };
   const what = `${oxr.kind} ${xr.namespace}/${xr.name}`;
   try {
+    refuseLongName(xr.name);
     const spec = mod.parse(oxr.spec);
     const observed = decodeObserved(req);
     refuseProviderSwitch(spec.provider, observed);
+    refuseRegionChange(spec.region, oxr, observed);
 
     const required: Record<string, K8sObject[]> = {};
-    if (mod.requirements) {
-      const selectors = mod.requirements(spec, xr);
+    const secrets = mod.secrets?.(spec, xr) ?? [];
+    if (mod.requirements || secrets.length) {
+      const selectors = { ...mod.requirements?.(spec, xr), ...secretRequirements(secrets, xr.namespace) };
       rsp.requirements = {
         extraResources: {},
         schemas: {},
@@ -100,6 +103,7 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
         required[name] = got.items.map((i) => i.resource as K8sObject);
       }
     }
+    refuseForeignSecrets(secrets, required, oxr);
     const ctx = { xr, spec, observed, required };
     mod.validate?.(ctx);
     const out = mod.renderers[spec.provider](ctx);
@@ -124,6 +128,63 @@ function refuseProviderSwitch(provider: Provider, observed: Record<string, Obser
     `got ${JSON.stringify(provider)}, but this resource already runs on ${other} (${foreign.map(([k]) => k).slice(0, 3).join(", ")}); switching would delete those resources and their data`,
     `set spec.provider back to ${other}, or create a new resource on ${provider} and migrate`,
   );
+}
+
+/**
+ * Crossplane caps XR names at 63 characters because the name is a label value (LABELS.network and
+ * crossplane.io/composite). Offline render sees no API server, so the function says it too.
+ */
+function refuseLongName(name: string): void {
+  if (name.length > 63) {
+    throw SpecError.field("metadata.name", `got ${JSON.stringify(name)} (${name.length} characters); Tessera resources are named in labels, which hold at most 63`, "use a name of at most 63 characters");
+  }
+}
+
+/**
+ * The XRD makes spec.region immutable; this is the same rule where no API server runs (offline render,
+ * a relaxed XRD). The function writes status.region on every call, so a different spec.region over
+ * live composed resources is a move, which would replace every resource and its data.
+ */
+function refuseRegionChange(region: string, oxr: K8sObject, observed: Record<string, ObservedResource>): void {
+  const was = (oxr.status as { region?: unknown } | undefined)?.region;
+  if (typeof was !== "string" || was === region || Object.keys(observed).length === 0) return;
+  throw SpecError.field(
+    "spec.region",
+    `got ${JSON.stringify(region)}, but this resource already runs in ${was}; moving would replace every resource and its data`,
+    `set spec.region back to ${was}, or create a new resource in ${region} and migrate`,
+  );
+}
+
+const SECRET_REQUIREMENT = "tessera-owned-secret-";
+
+function secretRequirements(secrets: Array<{ name: string }>, namespace: string): Record<string, Selector> {
+  const out: Record<string, Selector> = {};
+  secrets.forEach((s, i) => (out[`${SECRET_REQUIREMENT}${i}`] = { apiVersion: "v1", kind: "Secret", name: s.name, namespace }));
+  return out;
+}
+
+/**
+ * A Secret the XR is about to write must be absent or already its own. Crossplane applies composed
+ * resources with force ownership: naming someone else's Secret would overwrite it, make this XR its
+ * controller and delete it with this XR. "Its own" is the controller owner reference Crossplane puts
+ * on composed resources (matched by uid when the XR has one, by kind and name offline).
+ */
+function refuseForeignSecrets(secrets: Array<{ field: string; name: string }>, required: Record<string, K8sObject[]>, oxr: K8sObject): void {
+  secrets.forEach((s, i) => {
+    const found = required[`${SECRET_REQUIREMENT}${i}`]?.[0];
+    if (!found) return;
+    const refs = (found.metadata?.["ownerReferences"] ?? []) as Array<{ kind?: string; name?: string; uid?: string; controller?: boolean }>;
+    const controller = refs.find((r) => r.controller);
+    const uid = oxr.metadata?.["uid"];
+    const mine = controller !== undefined && (typeof uid === "string" && controller.uid ? controller.uid === uid : controller.kind === oxr.kind && controller.name === oxr.metadata?.name);
+    if (mine) return;
+    const owner = controller ? `${controller.kind ?? "resource"} ${controller.name ?? ""}`.trim() : "nothing Tessera composed (created by hand, by a provider or by another tool)";
+    throw SpecError.field(
+      s.field,
+      `got ${JSON.stringify(s.name)}, but Secret ${s.name} already exists in this namespace and belongs to ${owner}; writing it would overwrite it and delete it with this resource`,
+      "choose a name no other Secret has, or remove the field to use the default",
+    );
+  });
 }
 
 function refuseStatefulDrop(stateful: readonly string[], observed: Record<string, ObservedResource>, out: Rendered): void {

@@ -3,7 +3,7 @@
  * (apis/network/definition.yaml) is generated from it and the function parses XRs with it.
  */
 import { z } from "zod";
-import { cel, providerField, regionField, regionRule, tagsField } from "../shared/common.ts";
+import { cel, providerField, commonRules, regionField, tagsField } from "../shared/common.ts";
 
 export const TIERS = ["public", "private", "database", "cache"] as const;
 export type Tier = (typeof TIERS)[number];
@@ -63,7 +63,7 @@ export const NetworkSpec = cel(
       tags: tagsField,
     })
     .strict(),
-  regionRule(),
+  ...commonRules(),
   {
     rule: "self.provider != 'aws' || (self.subnets.public.all(s, has(s.zone)) && self.subnets.private.all(s, has(s.zone)) && self.subnets.database.all(s, has(s.zone)) && (!has(self.subnets.cache) || self.subnets.cache.all(s, has(s.zone))))",
     message: "spec.subnets: on AWS every subnet needs a zone (a-f)",

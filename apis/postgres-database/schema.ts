@@ -4,7 +4,7 @@
  * XRs with it, so every default below is the only default.
  */
 import { z } from "zod";
-import { cel, localRef, providerField, regionField, regionRule, secretNameField, tagsField } from "../shared/common.ts";
+import { cel, localRef, providerField, commonRules, regionField, secretNameField, tagsField } from "../shared/common.ts";
 
 export const MAJOR_VERSIONS = ["14", "15", "16", "17"] as const;
 export const SIZES = ["small", "medium", "large", "xlarge", "2xlarge"] as const;
@@ -143,7 +143,7 @@ export const PostgresDatabaseSpec = cel(
       tags: tagsField,
     })
     .strict(),
-  regionRule(),
+  ...commonRules(),
   {
     rule: "self.provider != 'azure' || self.storage.sizeGB in [32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767]",
     messageExpression: "'spec.storage.sizeGB: Azure Flexible Server offers 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384 or 32767 GiB, not ' + string(self.storage.sizeGB)",

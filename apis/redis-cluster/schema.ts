@@ -4,7 +4,7 @@
  * keep it). Written once here; the XRD is generated from it and the function parses XRs with it.
  */
 import { z } from "zod";
-import { cel, localRef, providerField, regionField, regionRule, secretNameField, tagsField } from "../shared/common.ts";
+import { cel, localRef, providerField, commonRules, regionField, secretNameField, tagsField } from "../shared/common.ts";
 import { DAYS, hhmm, SIZES } from "../postgres-database/schema.ts";
 import { AWS_ZONES } from "../../functions/shared/zones.ts";
 import { AZURE_PARAMETERS, LEGACY_AZURE_NODES, LOG_RETENTION_DAYS, MANAGED_REDIS_SKU_NAMES, RESERVED_PARAMETERS } from "../../functions/redis-cluster/tables.ts";
@@ -145,11 +145,11 @@ export const RedisClusterSpec = cel(
         .boolean()
         .default(true)
         .describe("Keep the cache when this resource is deleted (AWS also keeps a final snapshot when it is removed). Turn off, and wait for Synced, before deleting to remove the data."),
-      connectionSecretName: secretNameField.describe("Name of the connection Secret written in this namespace (keys host, port, password, tls, primaryEndpoint, readerEndpoint, uri; no password with accessKeys: false). Default: <metadata.name>-redis. Connections are TLS 1.2 or newer and clients verify the server with the system CA bundle (public CAs, certificate for the host given); no cache lets the TLS floor be raised to 1.3 (ElastiCache and Azure Managed Redis have no such setting, Azure Cache for Redis stops at 1.2)."),
+      connectionSecretName: secretNameField.describe("Name of the connection Secret written in this namespace (keys host, port, password, tls, primaryEndpoint, readerEndpoint, uri; no password with accessKeys: false). Default: <metadata.name>-redis. It must be this resource's own: a Secret of that name that this resource did not create (another resource's connection Secret, a provider's generated password, credentials) is refused, never overwritten. Connections are TLS 1.2 or newer and clients verify the server with the system CA bundle (public CAs, certificate for the host given); no cache lets the TLS floor be raised to 1.3 (ElastiCache and Azure Managed Redis have no such setting, Azure Cache for Redis stops at 1.2)."),
       tags: tagsField,
     })
     .strict(),
-  regionRule(),
+  ...commonRules(),
   {
     rule: "!self.highAvailability || self.replicasPerShard >= 1",
     message: "spec.highAvailability needs a replica to fail over to; set replicasPerShard to 1 or more, or highAvailability: false",

@@ -66,11 +66,49 @@ export const regionField = cel(
   { rule: "self == oldSelf", message: "spec.region is immutable: resources cannot move between regions; create a new resource in the other region" },
 );
 
+export const MAX_TAGS = 40;
+
+/**
+ * User tags. Both clouds allow 50 tags a resource; Tessera adds its own three (and a Name on some AWS
+ * resources), so users get 40. Key and value rules that differ per cloud are spec-level rules in
+ * commonRules(), where the provider is visible.
+ */
 export const tagsField = z
   .record(z.string().min(1).max(128), z.string().max(256))
+  .refine((t) => Object.keys(t).length <= MAX_TAGS, { message: `at most ${MAX_TAGS} tags: both clouds allow 50 a resource and Tessera adds its own` })
   .optional()
-  .describe("Tags (AWS) / tags (Azure) added to every cloud resource, beside Tessera's own tessera-kind, tessera-namespace and tessera-name tags, which win over a user tag of the same key.")
-  .meta({ maxProperties: 40 });
+  .describe(
+    `Tags added to every cloud resource, beside Tessera's own tessera-kind, tessera-namespace and tessera-name tags, which win over a user tag of the same key. At most ${MAX_TAGS}. AWS: keys and values use letters, digits, spaces and _ . : / = + - @, and keys may not start with aws: (reserved by AWS). Azure: keys may not contain < > % & \\ ? /.`,
+  )
+  .meta({ maxProperties: MAX_TAGS });
+
+/** AWS tag characters (docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html#tag-conventions). */
+const AWS_TAG_CHARS = String.raw`^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$`;
+
+/**
+ * Rules every kind's spec carries: the region belongs to the provider, and tags are ones the provider
+ * accepts. Each kind's schema spreads these into its spec-level rules.
+ */
+export function commonRules(path = "self"): Rule[] {
+  return [
+    regionRule(path),
+    {
+      rule: `${path}.provider != 'aws' || !has(${path}.tags) || ${path}.tags.all(k, k.matches('${AWS_TAG_CHARS}') && ${path}.tags[k].matches('${AWS_TAG_CHARS}'))`,
+      message: "spec.tags: AWS tag keys and values may contain only letters, digits, spaces and _ . : / = + - @; rename the tag",
+      fieldPath: ".tags",
+    },
+    {
+      rule: `${path}.provider != 'aws' || !has(${path}.tags) || ${path}.tags.all(k, !k.matches('^[aA][wW][sS]:'))`,
+      message: "spec.tags: tag keys starting with aws: are reserved by AWS and refused; rename the tag",
+      fieldPath: ".tags",
+    },
+    {
+      rule: String.raw`${path}.provider != 'azure' || !has(${path}.tags) || ${path}.tags.all(k, !k.matches('[<>%&\\\\?/]'))`,
+      message: "spec.tags: Azure tag keys may not contain < > % & \\ ? or /; rename the tag",
+      fieldPath: ".tags",
+    },
+  ];
+}
 
 /** A reference to another Tessera XR in the same namespace. Cross-namespace references are not expressible. */
 export const localRef = (kind: string) =>
@@ -81,11 +119,32 @@ export const localRef = (kind: string) =>
     .strict()
     .describe(`Reference to a ${kind} in the same namespace, on the same provider and region.`);
 
-/** Name for a composed connection Secret; optional everywhere, defaulted from the XR name by the function. */
-export const secretNameField = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/)
+/**
+ * Suffixes of the Secret names providers write for Tessera XRs (generated passwords, tokens, keys:
+ * functions/<kind>/names.ts). No XR may name its connection Secret like one: it would overwrite, adopt
+ * and later delete another XR's credentials.
+ */
+export const GENERATED_SECRET_SUFFIXES = ["-postgres-admin", "-redis-auth", "-redis-keys"] as const;
+
+/**
+ * Name for a composed connection Secret; optional everywhere, defaulted from the XR name by the
+ * function. The function also refuses a name that an existing Secret not composed by this XR has.
+ */
+export const secretNameField = cel(
+  z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/)
+    .refine((n) => !GENERATED_SECRET_SUFFIXES.some((x) => n.endsWith(x)), {
+      message: `names ending in ${GENERATED_SECRET_SUFFIXES.join(", ")} belong to Secrets the providers generate for Tessera XRs; choose another name`,
+    }),
+  {
+    rule: `!(${GENERATED_SECRET_SUFFIXES.map((x) => `self.endsWith('${x}')`).join(" || ")})`,
+    message: `connectionSecretName: names ending in ${GENERATED_SECRET_SUFFIXES.join(", ")} belong to Secrets the providers generate for Tessera XRs; choose another name`,
+  },
+)
   .optional()
-  .describe("Name of the connection Secret written in this namespace. Default: <metadata.name>-connection.");
+  .describe(
+    "Name of the connection Secret written in this namespace (default: <metadata.name> with a kind-specific suffix). It must be this resource's own: a Secret of that name that this resource did not create (another resource's connection Secret, a provider's generated password, credentials) is refused, never overwritten.",
+  );

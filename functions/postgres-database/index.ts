@@ -5,6 +5,7 @@ import { SpecError } from "../shared/errors.ts";
 import { checkNetwork } from "../shared/network-ref.ts";
 import { parseSpec } from "../shared/parse.ts";
 import type { KindModule, RenderContext, Selector } from "../shared/types.ts";
+import { connectionSecretName } from "./connection.ts";
 import { renderAws } from "./aws.ts";
 import { renderAzure } from "./azure.ts";
 import { NETWORK, PASSWORD, passwordSecretName, replicaNetwork } from "./names.ts";
@@ -55,6 +56,8 @@ export const postgresDatabase: KindModule<PostgresDatabaseSpec> = {
       ...Object.fromEntries(spec.readReplicas.filter((r) => r.networkRef).map((r) => [replicaNetwork(r.name), net(r.networkRef!.name)])),
     };
   },
+  // The connection Secret's name is the user's to choose; fn.ts makes sure it is this XR's own.
+  secrets: (spec, xr) => [{ field: "spec.connectionSecretName", name: connectionSecretName({ spec, xr, observed: {}, required: {} }) }],
   validate,
   renderers: { aws: renderAws, azure: renderAzure },
   // The managed resource kinds (MRD names) these renderers compose: the Configuration activates

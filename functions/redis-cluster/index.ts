@@ -5,6 +5,7 @@ import { SpecError } from "../shared/errors.ts";
 import { checkNetwork } from "../shared/network-ref.ts";
 import { parseSpec } from "../shared/parse.ts";
 import type { KindModule, RenderContext, Selector } from "../shared/types.ts";
+import { connectionSecretName } from "./connection.ts";
 import { renderAws } from "./aws.ts";
 import { renderAzure } from "./azure.ts";
 import { AUTH_TOKEN, authTokenSecretName, NETWORK, PERSISTENCE_SECRET } from "./names.ts";
@@ -43,6 +44,8 @@ export const redisCluster: KindModule<RedisClusterSpec> = {
     if (spec.provider === "azure" && ref) out[PERSISTENCE_SECRET] = { apiVersion: "v1", kind: "Secret", name: ref.name, namespace: xr.namespace };
     return out;
   },
+  // The connection Secret's name is the user's to choose; fn.ts makes sure it is this XR's own.
+  secrets: (spec, xr) => [{ field: "spec.connectionSecretName", name: connectionSecretName({ spec, xr, observed: {}, required: {} }) }],
   validate,
   renderers: { aws: renderAws, azure: renderAzure },
   // The managed resource kinds (MRD names) these renderers compose: the Configuration activates

@@ -9,7 +9,7 @@
  *
  * Supported: literals (int, double, string, bool, null, lists), `self`/`oldSelf` and macro variables,
  * field selection and indexing, `has()`, `size()`, `string()`, `int()`, the `all`/`exists`/`exists_one`
- * macros, `startsWith`/`endsWith`/`contains`, `! - * / % + < <= > >= == != in && || ?:`.
+ * macros, `startsWith`/`endsWith`/`contains`/`matches`, `! - * / % + < <= > >= == != in && || ?:`.
  * Anything else is refused when the rule is compiled, so an XRD rule outside the subset fails the
  * tests (and the function's first use of it), never silently.
  *
@@ -194,10 +194,31 @@ const FUNCTIONS: Record<string, (v: unknown) => unknown> = {
   },
 };
 
+/** Compiled `matches` patterns. XRD rules use a handful of constant patterns, so this stays small. */
+const PATTERNS = new Map<string, RegExp>();
+
+/**
+ * RE2 (CEL's regex dialect) as a JS RegExp: the patterns Tessera's rules use (classes, `\p{..}`,
+ * anchors, quantifiers) mean the same in both with the `u` flag. CEL's `matches` is unanchored.
+ */
+function pattern(re: string): RegExp {
+  let r = PATTERNS.get(re);
+  if (!r) {
+    try {
+      r = new RegExp(re, "u");
+    } catch {
+      throw new CelError(`invalid regular expression ${JSON.stringify(re)}`);
+    }
+    PATTERNS.set(re, r);
+  }
+  return r;
+}
+
 const STRING_METHODS: Record<string, (s: string, arg: string) => boolean> = {
   startsWith: (s, a) => s.startsWith(a),
   endsWith: (s, a) => s.endsWith(a),
   contains: (s, a) => s.includes(a),
+  matches: (s, a) => pattern(a).test(s),
 };
 
 // ---------------------------------------------------------------------------------------- parsing

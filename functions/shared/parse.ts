@@ -164,13 +164,22 @@ export function clearParseCache(): void {
   ids = new WeakMap();
 }
 
+/**
+ * YAML reads `version: 16`, `on` or `yes` unquoted as a number or a boolean; where the schema wants a
+ * string the fix is quoting, which zod's "expected one of ..." does not say.
+ */
+function quoteHint(value: unknown, message: string): string {
+  if ((typeof value !== "number" && typeof value !== "boolean") || !/expected (string|one of ")/.test(message)) return "";
+  return ` (YAML reads ${String(value)} unquoted as a ${typeof value}: quote it, e.g. "${String(value)}")`;
+}
+
 function parseUncached<S>(schema: z.ZodType<S>, raw: unknown): S {
   const result = schema.safeParse(raw ?? {});
   if (!result.success) {
     const problems = result.error.issues.map((i) => {
       const value = valueAt(raw, i.path);
       const got = i.code === "unrecognized_keys" ? `unknown field(s) ${i.keys.join(", ")}` : value === undefined ? "missing" : `got ${show(value)}`;
-      return { field: fieldPath(i.path), got, message: i.message };
+      return { field: fieldPath(i.path), got, message: i.message + quoteHint(value, i.message) };
     });
     const [first, ...rest] = problems;
     if (!first) throw new SpecError("spec is invalid");
