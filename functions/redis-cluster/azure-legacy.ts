@@ -137,7 +137,9 @@ export const renderAzureLegacy: Renderer<RedisClusterSpec> = (ctx) => {
 
   // Zones change only by replacing the cache, which upjet does not do: a live cache keeps the zones
   // it was created with. New zone choices apply only where the region has zones at all.
-  const seenZones = (observed[KEYS.legacyCache]?.resource.spec?.["forProvider"] as { zones?: string[] } | undefined)?.zones;
+  // (Only a cache that exists in Azure, with a resource id, holds its zones; one never created takes the new choice.)
+  const created = str(atProvider(observed[KEYS.legacyCache])["id"]) !== undefined;
+  const seenZones = created ? (observed[KEYS.legacyCache]?.resource.spec?.["forProvider"] as { zones?: string[] } | undefined)?.zones : undefined;
   const regionZones = azureZones(location);
   const wanted = premium && spec.highAvailability && regionZones.length ? regionZones.slice(0, Math.min(regionZones.length, spec.replicasPerShard + 1)) : undefined;
   const zones = seenZones ?? wanted;

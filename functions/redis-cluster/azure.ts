@@ -13,7 +13,7 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, num, str } from "../shared/observed.ts";
 import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
-import type { K8sObject, Obj, Renderer } from "../shared/types.ts";
+import type { K8sObject, Obj, ObservedResource, Renderer } from "../shared/types.ts";
 import { networkUsage } from "../shared/usage.ts";
 import { azureZones } from "../shared/zones.ts";
 import { renderAzureLegacy } from "./azure-legacy.ts";
@@ -173,6 +173,23 @@ const renderManagedRedis: Renderer<RedisClusterSpec> = (ctx) => {
   return finish(ctx, r, pending, { host, reader: host, port, password, passwordless: !spec.accessKeys }, cacheId, { cacheKind: "AzureManagedRedis", warnings });
 };
 
+/**
+ * A RedisCache that Azure never created holds no data: Crossplane recorded the create as failed (Azure
+ * refuses new Azure Cache for Redis caches) and never as succeeded, and there is no resource id. Only
+ * then may the XR move on to Managed Redis; any sign of a live cache keeps the legacy renderer.
+ */
+function neverCreated(o: ObservedResource): boolean {
+  const a = o.resource.metadata?.annotations ?? {};
+  return a["crossplane.io/external-create-failed"] !== undefined && a["crossplane.io/external-create-succeeded"] === undefined && !str(atProvider(o)["id"]);
+}
+
 /** Legacy caches stay what they are; everything else is Azure Managed Redis. */
-export const renderAzure: Renderer<RedisClusterSpec> = (ctx) =>
-  ctx.observed[KEYS.legacyCache]?.resource.kind === "RedisCache" ? renderAzureLegacy(ctx) : renderManagedRedis(ctx);
+export const renderAzure: Renderer<RedisClusterSpec> = (ctx) => {
+  const legacy = ctx.observed[KEYS.legacyCache];
+  if (legacy?.resource.kind !== "RedisCache") return renderManagedRedis(ctx);
+  if (!neverCreated(legacy)) return renderAzureLegacy(ctx);
+  const out = renderManagedRedis(ctx);
+  out.released.push(KEYS.legacyCache);
+  (out.warnings ??= []).push("the Azure Cache for Redis this RedisCluster asked for was never created (Azure no longer creates them), so it is let go and Azure Managed Redis is composed instead");
+  return out;
+};

@@ -354,6 +354,24 @@ describe("RedisCluster on Azure: a legacy Azure Cache for Redis is kept", () => 
     expectValid(out.resources);
   });
 
+  it("moves on to Managed Redis only when Azure never created the legacy cache", async () => {
+    const failed = legacyObserved().map((o) => ({
+      ...o,
+      metadata: { ...o.metadata, annotations: { ...o.metadata?.annotations, "crossplane.io/external-create-failed": "2026-11-01T10:00:00Z" } },
+      status: { ...o.status, atProvider: {} },
+    }));
+    const out = await render({ xr: azure, required: requiredFor(azure), observed: failed });
+    expect(out.fatal).toBeUndefined();
+    expect(byKey(out.resources, "cache")).toBeUndefined();
+    expect(byKey(out.resources, "managed-redis")).toBeDefined();
+    expect(warnings(out).join()).toContain("was never created");
+    // Created once (or with an id): it stays, whatever else the annotations say.
+    const live = failed.map((o) => ({ ...o, metadata: { ...o.metadata, annotations: { ...o.metadata?.annotations, "crossplane.io/external-create-succeeded": "2026-11-01T09:00:00Z" } } }));
+    const kept = await render({ xr: azure, required: requiredFor(azure), observed: live });
+    expect(byKey(kept.resources, "cache")).toBeDefined();
+    expect(byKey(kept.resources, "managed-redis")).toBeUndefined();
+  });
+
   it("keeps the zones the cache was created with when the spec would give others", async () => {
     const more = withSpec(azure, (s) => (s.replicasPerShard = 2));
     const out = await render({ xr: more, required: requiredFor(more), observed: legacyObserved(["1", "2"]) });
