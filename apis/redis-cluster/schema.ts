@@ -186,7 +186,7 @@ export const RedisClusterSpec = cel(
     fieldPath: ".encryption.keyId",
   },
   {
-    rule: "self.provider != 'aws' || !has(self.encryption.keyId) || (self.encryption.keyId.startsWith('arn:aws:kms:' + self.region + ':') && self.encryption.keyId.contains(':key/'))",
+    rule: "self.provider != 'aws' || !has(self.encryption.keyId) || self.encryption.keyId.matches('^arn:aws:kms:' + self.region + ':[0-9]{12}:key/[A-Za-z0-9-]+$')",
     message: "spec.encryption.keyId must be the ARN of a KMS key in spec.region, arn:aws:kms:<region>:<account>:key/<id> (ElastiCache uses a key of the cache's own region; an alias or a key id is not accepted)",
     fieldPath: ".encryption.keyId",
   },
@@ -196,7 +196,7 @@ export const RedisClusterSpec = cel(
     fieldPath: ".maintenanceWindow",
   },
   {
-    rule: `!has(self.nodeType) || (self.provider == 'aws' ? self.nodeType.startsWith('cache.') : self.nodeType in ${celList([...MANAGED_REDIS_SKU_NAMES, ...LEGACY_AZURE_NODES])})`,
+    rule: String.raw`!has(self.nodeType) || (self.provider == 'aws' ? self.nodeType.matches('^cache\\.[a-z0-9]+\\.[a-z0-9]+$') : self.nodeType in ` + `${celList([...MANAGED_REDIS_SKU_NAMES, ...LEGACY_AZURE_NODES])})`,
     messageExpression: "'spec.nodeType: ' + self.nodeType + ' is not a ' + self.provider + ' Redis node type; use one like ' + (self.provider == 'aws' ? 'cache.r6g.large' : 'Balanced_B5 (an Azure Managed Redis SKU)') + ', or remove it and pick spec.size'",
     fieldPath: ".nodeType",
   },
