@@ -90,9 +90,20 @@ function defaultDatabase(spec: RedisClusterSpec): Obj {
   };
 }
 
+/**
+ * Crossplane names the ManagedRedis `<name>-<5 random characters>`, and that name is the cache's Azure
+ * name (its host name), which Azure allows up to 60 characters (Microsoft.Cache/redisEnterprise,
+ * https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftcache):
+ * so at most 54 here. A live cache keeps the name it has.
+ */
+const MAX_NAME = 54;
+
 const renderManagedRedis: Renderer<RedisClusterSpec> = (ctx) => {
   const { xr, spec, observed } = ctx;
   checkManaged(spec);
+  if (xr.name.length > MAX_NAME && !observed[KEYS.managedRedis]) {
+    throw SpecError.field("metadata.name", `got ${xr.name.length} characters, but the Azure Managed Redis composed from it is named <name>-<5 characters>, and Azure allows 60`, `use a name of at most ${MAX_NAME} characters`);
+  }
   const net = spec.networkRef.name;
   const location = spec.region;
   const tags = tagsFor("RedisCluster", xr, spec.tags);

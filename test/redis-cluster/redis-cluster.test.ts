@@ -320,6 +320,13 @@ describe("RedisCluster on Azure: Azure Managed Redis", () => {
     expectValid(out.resources);
   });
 
+  it("refuses a name too long for Azure Managed Redis's 60 characters", async () => {
+    const long = structuredClone(azure);
+    long.metadata!.name = "a".repeat(55);
+    const message = await expectRefused({ xr: long, required: requiredFor(long) }, "metadata.name", "at most 54");
+    expect(message).toContain("Azure allows 60");
+  });
+
   it("refuses to change highAvailability or the clustering policy of a live cache", async () => {
     const { observed } = await converge(azure);
     const noHa = withSpec(azure, (s) => Object.assign(s, { highAvailability: false, replicasPerShard: 0 }));
