@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { NetworkSpec, NetworkStatus } from "./network/schema.ts";
 import { PostgresDatabaseSpec, PostgresDatabaseStatus } from "./postgres-database/schema.ts";
 import { RedisClusterSpec, RedisClusterStatus } from "./redis-cluster/schema.ts";
+import { ObjectStoreSpec, ObjectStoreStatus } from "./object-store/schema.ts";
 
 export interface PrinterColumn {
   name: string;
@@ -59,6 +60,18 @@ export const APIS = [
     columns: [
       { name: "SHARDS", type: "integer", jsonPath: ".spec.shards" },
       { name: "ENDPOINT", type: "string", jsonPath: ".status.endpoint" },
+    ],
+  },
+  {
+    kind: "ObjectStore",
+    plural: "objectstores",
+    folder: "object-store",
+    description: "A private, encrypted, versioned, TLS-only bucket (S3 on AWS, a storage account and container on Azure) with lifecycle rules, replication and access by workload identity. Azure: the account allows no shared keys, so the provider's ProviderConfig needs storageUseAzureAD: true and a Storage Blob Data role.",
+    spec: ObjectStoreSpec,
+    status: ObjectStoreStatus,
+    columns: [
+      { name: "BUCKET", type: "string", jsonPath: ".status.bucketName" },
+      { name: "URL", type: "string", jsonPath: ".status.url" },
     ],
   },
 ] as const satisfies readonly ApiDefinition[];

@@ -8,6 +8,7 @@ import type { Resource, RunFunctionRequest, RunFunctionResponse } from "@crosspl
 import { Ready, Severity, Status, Target } from "./runtime/wire.ts";
 import type { Provider } from "../apis/shared/common.ts";
 import { network } from "./network/index.ts";
+import { objectStore } from "./object-store/index.ts";
 import { postgresDatabase } from "./postgres-database/index.ts";
 import { redisCluster } from "./redis-cluster/index.ts";
 import { SpecError } from "./shared/errors.ts";
@@ -27,6 +28,7 @@ export const KINDS: Record<string, AnyKind> = {
   Network: erase(network),
   PostgresDatabase: erase(postgresDatabase),
   RedisCluster: erase(redisCluster),
+  ObjectStore: erase(objectStore),
 };
 
 /** Managed-resource groups per provider; an observed resource outside them means a provider switch. */
@@ -76,7 +78,8 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
   if (!mod || oxr.apiVersion !== `platform.tessera.io/v1alpha1`) {
     return fatal(rsp, `cannot compose ${oxr.apiVersion} ${oxr.kind}: function-tessera composes platform.tessera.io/v1alpha1 ${Object.keys(KINDS).join(", ")}`, "UnknownKind");
   }
-  const xr = { name: oxr.metadata?.name ?? "", namespace: oxr.metadata?.namespace ?? "" };
+  const uid = oxr.metadata?.["uid"];
+  const xr = { name: oxr.metadata?.name ?? "", namespace: oxr.metadata?.namespace ?? "", ...(typeof uid === "string" && uid ? { uid } : {}) };
   const what = `${oxr.kind} ${xr.namespace}/${xr.name}`;
   try {
     refuseLongName(xr.name);
@@ -93,7 +96,12 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
         extraResources: {},
         schemas: {},
         resources: Object.fromEntries(
-          Object.entries(selectors).map(([k, s]) => [k, { apiVersion: s.apiVersion, kind: s.kind, matchName: s.name, namespace: s.namespace }]),
+          Object.entries(selectors).map(([k, s]) => [
+            k,
+            s.matchLabels
+              ? { apiVersion: s.apiVersion, kind: s.kind, matchLabels: { labels: s.matchLabels }, namespace: s.namespace }
+              : { apiVersion: s.apiVersion, kind: s.kind, matchName: s.name, namespace: s.namespace },
+          ]),
         ),
       };
       for (const name of Object.keys(selectors)) {
@@ -109,7 +117,9 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
     const out = mod.renderers[spec.provider](ctx);
     refuseStatefulDrop(mod.stateful, observed, out);
     apply(rsp, oxr, spec, observed, out);
-    for (const message of out.warnings ?? []) rsp.results.push({ severity: Severity.SEVERITY_WARNING, message, reason: "Notice", target: Target.TARGET_COMPOSITE });
+    for (const message of out.warnings ?? []) {
+      rsp.results.push({ severity: Severity.SEVERITY_WARNING, message, reason: "Warning", target: Target.TARGET_COMPOSITE });
+    }
     return rsp;
   } catch (e) {
     if (e instanceof SpecError) return fatal(rsp, `invalid ${what}: ${e.message}`, "InvalidSpec");

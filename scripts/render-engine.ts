@@ -57,8 +57,11 @@ export function loadObjects(path: string): K8sObject[] {
   );
 }
 
-function matches(sel: { apiVersion: string; kind: string; matchName?: string | undefined; namespace?: string | undefined }, o: K8sObject): boolean {
-  return o.apiVersion === sel.apiVersion && o.kind === sel.kind && o.metadata?.name === sel.matchName && (!sel.namespace || o.metadata?.namespace === sel.namespace);
+function matches(sel: { apiVersion: string; kind: string; matchName?: string | undefined; matchLabels?: { labels: Record<string, string> } | undefined; namespace?: string | undefined }, o: K8sObject): boolean {
+  const picked = sel.matchLabels
+    ? Object.entries(sel.matchLabels.labels).every(([k, v]) => o.metadata?.labels?.[k] === v)
+    : o.metadata?.name === sel.matchName;
+  return o.apiVersion === sel.apiVersion && o.kind === sel.kind && picked && (!sel.namespace || o.metadata?.namespace === sel.namespace);
 }
 
 function pipelineFor(xr: K8sObject): string[] {
@@ -75,6 +78,8 @@ export async function render(input: RenderInput): Promise<RenderOutput> {
   const namespace = xr.metadata?.namespace ?? "default";
   xr.metadata = { ...xr.metadata, name, namespace };
   const uid = (xr.metadata["uid"] as string | undefined) ?? uidFor(xr);
+  // Crossplane sends the XR with its uid; so does this renderer (renderers may tell XRs apart by it).
+  xr.metadata["uid"] = uid;
   for (const fn of pipelineFor(xr)) {
     if (fn !== FUNCTION_NAME) throw new Error(`this renderer runs only ${FUNCTION_NAME}, but the Composition calls ${fn}`);
   }

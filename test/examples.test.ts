@@ -12,14 +12,19 @@ import { CONNECTION_DETAILS, EXAMPLES, example, observe, requiredFor } from "./s
 
 const keyOf = (o: K8sObject) => o.metadata?.annotations?.[RESOURCE_NAME] as string;
 
+/**
+ * Core kinds need no activation: v1 (Secret) and Crossplane's own (protection.crossplane.io Usage),
+ * which are not managed resources. They are still validated against their CRDs above.
+ */
+const isCore = (r: K8sObject) => r.apiVersion === "v1" || /^[a-z.]*crossplane\.io\//.test(r.apiVersion);
+
 /** Valid against the CRDs, and of a kind the Configuration's activation policy activates. */
 export function expectValid(resources: K8sObject[], xrKind?: string): void {
   const errors = resources.flatMap((r) => validateComposed(r).map((e) => `${keyOf(r)} (${r.apiVersion} ${r.kind}): ${e}`));
   expect(errors).toEqual([]);
   if (!xrKind) return;
   const activated = new Set(KINDS[xrKind]?.composes);
-  // Core kinds need no activation: v1 Secrets, and Crossplane's own Usage (protection.crossplane.io).
-  const missing = resources.filter((r) => r.apiVersion !== "v1" && !r.apiVersion.startsWith("protection.crossplane.io/")).map((r) => mrdName(r) ?? r.kind).filter((n) => !activated.has(n));
+  const missing = resources.filter((r) => !isCore(r)).map((r) => mrdName(r) ?? r.kind).filter((n) => !activated.has(n));
   expect(missing, `composed by ${xrKind} but not in its composes list`).toEqual([]);
 }
 
@@ -42,7 +47,7 @@ describe.each(EXAMPLES)("%s", (file) => {
     expect(out.resources.every((r) => r.metadata?.namespace === xr.metadata?.namespace)).toBe(true);
     const provider = (xr.spec as { provider: string }).provider;
     for (const r of out.resources) {
-      if (r.apiVersion !== "v1" && !r.apiVersion.startsWith("protection.crossplane.io/")) expect(r.apiVersion).toMatch(new RegExp(`\\.${provider}\\.m\\.upbound\\.io/|^azure\\.m\\.upbound\\.io/`));
+      if (!isCore(r)) expect(r.apiVersion).toMatch(new RegExp(`\\.${provider}\\.m\\.upbound\\.io/|^azure\\.m\\.upbound\\.io/`));
     }
   });
 
@@ -70,9 +75,11 @@ describe.each(EXAMPLES)("%s", (file) => {
       expect(status["connectionSecretName"]).toBe(`${xr.metadata?.name}-connection`);
       const secret = out.resources.find((r) => keyOf(r) === "connection-secret") as K8sObject & { data: Record<string, string> };
       const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
-      expect(Object.keys(data).sort()).toEqual(["database", "host", "password", "port", "sslmode", "uri", "username"]);
+      expect(Object.keys(data).sort()).toEqual(["ca.crt", "database", "host", "password", "port", "sslmode", "uri", "username"]);
       expect(data["password"]).toBe("p@ss:w/rd");
-      expect(data["uri"]).toBe(`postgresql://${data["username"]}:p%40ss%3Aw%2Frd@${data["host"]}:5432/${data["database"]}?sslmode=require`);
+      expect(data["sslmode"]).toBe("verify-full");
+      expect(data["ca.crt"]).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+      expect(data["uri"]).toBe(`postgresql://${data["username"]}:p%40ss%3Aw%2Frd@${data["host"]}:5432/${data["database"]}?sslmode=verify-full`);
     }
     if (xr.kind === "RedisCluster") {
       const provider = (xr.spec as { provider: string }).provider;
@@ -85,6 +92,22 @@ describe.each(EXAMPLES)("%s", (file) => {
       const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
       expect(Object.keys(data).sort()).toEqual(["host", "password", "port", "primaryEndpoint", "readerEndpoint", "tls", "uri"]);
       expect(data).toMatchObject({ password: "p@ss:w/rd", tls: "true", port: String(port), uri: `rediss://:p%40ss%3Aw%2Frd@${data["host"]}:${port}` });
+    }
+    if (xr.kind === "ObjectStore") {
+      const provider = (xr.spec as { provider: string; region: string }).provider;
+      const region = (xr.spec as { region: string }).region;
+      expect(status["bucketName"]).toBeTruthy();
+      expect(status["resourceId"]).toBeTruthy();
+      expect(status["connectionSecretName"]).toBe(`${xr.metadata?.name}-bucket`);
+      if (provider === "azure") expect(status["accountName"]).toMatch(/^[a-z0-9]{3,24}$/);
+      else expect(status["bucketName"]).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+      if ((xr.spec as { replication?: unknown }).replication) expect((status["replica"] as Record<string, string>)["bucketName"]).toBeTruthy();
+      const secret = out.resources.find((r) => keyOf(r) === "connection-secret") as K8sObject & { data: Record<string, string> };
+      const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+      // The same keys on both clouds, and no credentials: workloads authenticate by identity.
+      expect(Object.keys(data).sort()).toEqual(["bucket", "endpoint", "provider", "region", "url"]);
+      expect(data).toMatchObject({ bucket: status["bucketName"], endpoint: status["endpoint"], url: status["url"], region, provider });
+      expect(data["url"]).toMatch(new RegExp(`^${data["endpoint"]}/${data["bucket"]}$|^https://${data["bucket"]}\\.s3\\.${region}\\.amazonaws\\.com$`));
     }
     if (xr.kind === "Network") {
       expect(status["networkId"]).toBeTruthy();

@@ -10,13 +10,18 @@ import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
 import { byCodePoint } from "../shared/order.ts";
 import { hhmm, minutes } from "../shared/time.ts";
-import type { K8sObject, Obj, Renderer } from "../shared/types.ts";
+import type { K8sObject, Obj, ObservedResource, Renderer } from "../shared/types.ts";
+import { networkUsage } from "../shared/usage.ts";
 import { connectionSecret, connectionSecretName } from "./connection.ts";
-import { CONNECTION_SECRET, passwordSecretName, replicaKey } from "./names.ts";
-import { parameterValue, SIZE_CLASS, STATIC_PARAMETERS, TLS_PARAMETER } from "./tables.ts";
+import { CONNECTION_SECRET, finalSnapshotIdentifier, LEGACY_PARAMETER_GROUP, logGroupKey, NETWORK, parameterGroupKey, passwordSecretName, rdsIdentifier, replicaKey, replicaNetwork, usageKey } from "./names.ts";
+import { isRdsDefault, resolveParameters, tlsParameters } from "./parameters.ts";
+import { rdsCaBundle } from "./ca.ts";
+import { refuseRegionMoves, releasedReplicaNotes } from "./replicas.ts";
+import { rdsLogGroup, SIZE_CLASS } from "./tables.ts";
 
 const RDS = "rds.aws.m.upbound.io/v1beta1";
 const IAM = "iam.aws.m.upbound.io/v1beta1";
+const LOGS = "cloudwatchlogs.aws.m.upbound.io/v1beta1";
 /** Current RDS CA; clients verifying the server certificate use its bundle. */
 const CA_CERT = "rds-ca-rsa2048-g1";
 
@@ -26,6 +31,15 @@ function checkStorage(s: PostgresDatabaseSpec["storage"], type: string): void {
   if (type === "gp3" && (s.iops !== undefined || s.throughputMBps !== undefined) && s.sizeGB < 400) {
     throw SpecError.field("spec.storage.iops", `got iops/throughput with sizeGB ${s.sizeGB}; gp3 below 400 GiB runs at a fixed 3000 IOPS and 125 MB/s`, "remove iops and throughputMBps, or use sizeGB 400 or more");
   }
+  // RDS for PostgreSQL gp3 from 400 GiB: baseline 12,000 IOPS and 500 MiB/s, provisioned 12,000-64,000
+  // IOPS and 500-4,000 MiB/s. Also in the XRD (CEL).
+  // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html#gp3-storage
+  if (type === "gp3" && s.sizeGB >= 400 && s.iops !== undefined && (s.iops < 12000 || s.iops > 64000)) {
+    throw SpecError.field("spec.storage.iops", `got ${s.iops} with gp3 at ${s.sizeGB} GiB; RDS for PostgreSQL gp3 from 400 GiB takes 12000 to 64000 IOPS`, "use 12000 or more, or remove iops for the 12000 baseline");
+  }
+  if (type === "gp3" && s.sizeGB >= 400 && s.throughputMBps !== undefined && s.throughputMBps < 500) {
+    throw SpecError.field("spec.storage.throughputMBps", `got ${s.throughputMBps} with gp3 at ${s.sizeGB} GiB; RDS for PostgreSQL gp3 from 400 GiB takes 500 to 4000 MiB/s`, "use 500 or more, or remove throughputMBps for the 500 baseline");
+  }
   if ((type === "io1" || type === "io2") && s.iops === undefined) {
     throw SpecError.field("spec.storage.iops", `is missing; ${type} volumes need provisioned IOPS`, "set storage.iops (1000 or more)");
   }
@@ -33,28 +47,58 @@ function checkStorage(s: PostgresDatabaseSpec["storage"], type: string): void {
   if (type !== "gp3" && s.throughputMBps !== undefined) throw SpecError.field("spec.storage.throughputMBps", `is set with type ${type}`, "throughput is a gp3 setting; remove it or use gp3");
 }
 
-function maintenanceWindow(spec: PostgresDatabaseSpec): string | undefined {
-  const mw = spec.maintenanceWindow;
-  if (!mw) return undefined;
-  const start = minutes(mw.startTime);
-  const day = mw.day.toLowerCase();
-  const days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-  const endDay = start + 60 >= 24 * 60 ? days[(days.indexOf(day) + 1) % 7] : day;
-  if (spec.backup.window) {
-    const [b0 = "", b1 = ""] = spec.backup.window.split("-");
-    const [bs, be] = [minutes(b0), minutes(b1)];
-    const overlap = (a: number, b: number) => (bs <= be ? a < be && bs < b : a < be || bs < b);
-    if (overlap(start, start + 60)) {
-      throw SpecError.field("spec.maintenanceWindow.startTime", `got ${mw.startTime}, overlapping backup.window ${spec.backup.window}`, "RDS needs the two windows apart; move one of them");
-    }
+const DAY = 24 * 60;
+const WEEK = 7 * DAY;
+const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+/** Whether [a, a+alen) and [b, b+blen) meet on a circle of `period` minutes (windows wrap at midnight / week end). */
+const meets = (a: number, alen: number, b: number, blen: number, period: number) =>
+  ((b - a) % period + period) % period < alen || ((a - b) % period + period) % period < blen;
+
+/**
+ * The daily backup window: at least 30 minutes (RDS refuses shorter ones), possibly across midnight.
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html#USER_WorkingWithAutomatedBackups.BackupWindow
+ */
+export function backupWindow(spec: PostgresDatabaseSpec): { start: number; length: number } | undefined {
+  const w = spec.backup.window;
+  if (!w) return undefined;
+  const [b0 = "", b1 = ""] = w.split("-");
+  const start = minutes(b0);
+  const length = (minutes(b1) - start + DAY) % DAY;
+  if (length < 30) {
+    throw SpecError.field("spec.backup.window", `got ${w}, which lasts ${length} minutes`, "RDS needs a backup window of at least 30 minutes (it may cross midnight, e.g. 23:45-00:30)");
   }
-  return `${day}:${mw.startTime}-${endDay}:${hhmm(start + 60)}`;
+  return { start, length };
+}
+
+/** The weekly maintenance window as RDS writes it (ddd:hh24:mi-ddd:hh24:mi), refused when it meets the backup window on any day. */
+export function maintenanceWindow(spec: PostgresDatabaseSpec): string | undefined {
+  const mw = spec.maintenanceWindow;
+  const backup = backupWindow(spec);
+  if (!mw) return undefined;
+  const day = DAYS.indexOf(mw.day.toLowerCase());
+  const start = day * DAY + minutes(mw.startTime);
+  const end = (start + 60) % WEEK;
+  if (backup && DAYS.some((_, d) => meets(start, 60, d * DAY + backup.start, backup.length, WEEK))) {
+    throw SpecError.field("spec.maintenanceWindow.startTime", `got ${mw.day} ${mw.startTime} (one hour), overlapping backup.window ${spec.backup.window}`, "RDS needs the two windows apart; move one of them");
+  }
+  const at = (m: number) => `${DAYS[Math.floor(m / DAY)]}:${hhmm(m % DAY)}`;
+  return `${at(start)}-${at(end)}`;
 }
 
 const MONITORING_TRUST_POLICY = JSON.stringify({
   Version: "2012-10-17",
   Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
 });
+
+/**
+ * applyMethod for a parameter: static ones wait for a reboot (RDS refuses `immediate` for them). A
+ * value equal to RDS's own default is sent as pending-reboot too: AWS reports an unmodified
+ * parameter as pending-reboot and ignores a change of apply method alone, so on provider-upjet-aws
+ * v2.6 `immediate` with the default value never settles and the parameter group is updated on every
+ * poll (crossplane-contrib/provider-upjet-aws#1444, #1286; fixed by #2182, after v2.6.0). The value is
+ * already in effect, so nothing waits for the reboot.
+ */
+const applyMethod = (p: { static: boolean; isRdsDefault: boolean }) => (p.static || p.isRdsDefault ? "pending-reboot" : "immediate");
 
 export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
   const { xr, spec, observed } = ctx;
@@ -64,18 +108,24 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
   const storageType = spec.storage.type ?? "gp3";
   checkStorage(spec.storage, storageType);
   const instanceClass = spec.instanceType ?? SIZE_CLASS[spec.size].aws;
-  // With deletion protection the provider never deletes the instance: deleting the XR orphans it.
+  // With deletion protection the provider never deletes the instance: deleting the XR (or removing a
+  // replica) orphans it, and with it what it needs to keep running and be restored (its subnet and
+  // parameter groups, which AWS would refuse to delete while in use, its logs and backup copies).
   const managementPolicies = spec.deletionProtection ? RETAIN : undefined;
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
+  const warnings: string[] = [];
+  const observedPrimary = observed["instance"]?.resource.spec?.["forProvider"] as Obj | undefined;
+  refuseCreateOnlyChanges(spec, observedPrimary);
 
   const parameters = [
-    { name: TLS_PARAMETER.aws.name, value: TLS_PARAMETER.aws.value, applyMethod: "immediate" },
-    ...Object.entries(spec.parameters)
-      .sort(([a], [b]) => byCodePoint(a, b))
-      .map(([name, value]) => ({ name, value: parameterValue(name, value), applyMethod: STATIC_PARAMETERS.has(name) ? "pending-reboot" : "immediate" })),
-  ];
-  const parameterGroup = (where: string): Obj => ({ region: where, family: `postgres${spec.version}`, description: `Tessera ${xr.namespace}/${xr.name}`, parameter: parameters, tags });
+    ...tlsParameters("aws", spec.tls.minVersion).map((t) => ({ name: t.name, value: t.value, static: false, isRdsDefault: isRdsDefault(t.rdsDefault, spec.version, t.value) })),
+    ...resolveParameters(spec),
+  ]
+    .sort((a, b) => byCodePoint(a.name, b.name))
+    .map((p) => ({ name: p.name, value: p.value, applyMethod: applyMethod(p) }));
+  const family = `postgres${spec.version}`;
+  const parameterGroup = (where: string): Obj => ({ region: where, family, description: `Tessera ${xr.namespace}/${xr.name}`, parameter: parameters, tags });
   const subnetGroup = (where: string, network: string): Obj => ({
     region: where,
     description: `Tessera ${xr.namespace}/${xr.name} database subnets`,
@@ -83,8 +133,10 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
     tags,
   });
 
-  r["subnet-group"] = managed(RDS, "SubnetGroup", "subnet-group", subnetGroup(region, net));
-  r["parameter-group"] = managed(RDS, "ParameterGroup", "parameter-group", parameterGroup(region));
+  r["subnet-group"] = managed(RDS, "SubnetGroup", "subnet-group", subnetGroup(region, net), { managementPolicies });
+  const pg = parameterGroups(observed, family, "", atProvider(observed["instance"]));
+  r[pg.key] = managed(RDS, "ParameterGroup", pg.key, parameterGroup(region), { managementPolicies });
+  for (const k of pg.keep) r[k] = kept(observed[k]!, k);
 
   const enhanced = spec.monitoring.enhancedMonitoringSeconds;
   if (enhanced) {
@@ -99,13 +151,15 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
     });
   }
   const pi = spec.monitoring.performanceInsightsRetentionDays;
-  // Settings shared by the primary and its replicas, so a replica is as observable and protected.
+  // Settings shared by the primary and its replicas, so a replica is as observable and protected,
+  // and as large: a replica without the primary's autoscaling ceiling fills up when the primary grows.
   const common = (where: string): Obj => ({
     region: where,
     instanceClass,
     storageType,
     iops: spec.storage.iops,
     storageThroughput: spec.storage.throughputMBps,
+    maxAllocatedStorage: spec.storage.autoGrow ? spec.storage.maxSizeGB : undefined,
     storageEncrypted: true,
     publiclyAccessible: false,
     autoMinorVersionUpgrade: true,
@@ -118,16 +172,21 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
     enabledCloudwatchLogsExports: spec.monitoring.logExports,
     monitoringInterval: enhanced ?? 0,
     monitoringRoleArnSelector: enhanced ? own("monitoring-role") : undefined,
+    // Decided: a spec change is applied when it is made, not queued to the maintenance window, where
+    // upjet would re-send the pending modification on every poll until then. Static parameters still
+    // wait for a reboot. Documented in the XRD and README.
+    applyImmediately: true,
     tags,
   });
 
+  const identifier = identifierOf(observed["instance"], rdsIdentifier(xr));
   r["instance"] = managed(RDS, "Instance", "instance", {
     ...common(region),
+    identifier,
     engine: "postgres",
     engineVersion: spec.version,
     allowMajorVersionUpgrade: true,
     allocatedStorage: spec.storage.sizeGB,
-    maxAllocatedStorage: spec.storage.autoGrow ? spec.storage.maxSizeGB : undefined,
     kmsKeyId: spec.encryption.keyId,
     performanceInsightsKmsKeyId: pi !== undefined ? spec.encryption.keyId : undefined,
     multiAz: spec.highAvailability,
@@ -139,22 +198,52 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
     autoGeneratePassword: true,
     passwordSecretRef: { name: passwordSecretName(xr.name), key: "password" },
     dbSubnetGroupNameSelector: own("subnet-group"),
-    parameterGroupNameSelector: own("parameter-group"),
+    parameterGroupNameSelector: own(pg.key),
     vpcSecurityGroupIdSelector: ofNetwork(net, { tier: "database" }),
     skipFinalSnapshot: false,
-    finalSnapshotIdentifier: `${xr.namespace}-${xr.name}-final`,
+    finalSnapshotIdentifier: finalSnapshotIdentifier(identifier ?? rdsIdentifier(xr), xr),
   }, { managementPolicies });
+  r[usageKey(NETWORK)] = networkUsage(usageKey(NETWORK), { network: net, tier: "database", by: { apiVersion: RDS, kind: "Instance", key: "instance" }, reason: `PostgresDatabase ${xr.name}'s RDS instance stands in this Network's database subnets` });
+
+  // Exported logs go to groups Tessera composes with a retention; RDS would otherwise create them
+  // itself, kept forever. The external name is the group's name, so a group RDS created first (or
+  // before this version) is adopted and given the retention, not created twice.
+  // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html
+  for (const log of spec.monitoring.logExports ?? []) {
+    if (!identifier) {
+      pending.push(logGroupKey(log));
+      continue;
+    }
+    r[logGroupKey(log)] = managed(LOGS, "Group", logGroupKey(log), { region, retentionInDays: spec.monitoring.logRetentionDays, tags }, {
+      managementPolicies,
+      annotations: { "crossplane.io/external-name": rdsLogGroup(identifier, log) },
+    });
+  }
 
   const primary = atProvider(observed["instance"]);
+  const copy = spec.backup.crossRegionCopy;
+  if (copy) {
+    // Automated backups (snapshots and logs, so point-in-time restore works there) replicated to
+    // another region; RDS needs the source instance's ARN, which the selector resolves.
+    r["backup-replication"] = managed(RDS, "DBInstanceAutomatedBackupsReplication", "backup-replication", {
+      region: copy.region,
+      sourceDbInstanceArnSelector: own("instance"),
+      kmsKeyId: copy.keyId,
+      retentionPeriod: copy.retentionDays ?? spec.backup.retentionDays,
+    }, { managementPolicies });
+  }
+
   for (const rep of spec.readReplicas) {
     const key = replicaKey(rep.name);
     const where = rep.region ?? region;
+    const replicaId = identifierOf(observed[key], rdsIdentifier(xr, rep.name));
     if (where === region) {
       r[key] = managed(RDS, "Instance", key, {
         ...common(region),
+        identifier: replicaId,
         kmsKeyId: spec.encryption.keyId,
         replicateSourceDbSelector: own("instance"),
-        parameterGroupNameSelector: own("parameter-group"),
+        parameterGroupNameSelector: own(pg.key),
         vpcSecurityGroupIdSelector: ofNetwork(net, { tier: "database" }),
         skipFinalSnapshot: true,
       }, { managementPolicies });
@@ -163,8 +252,10 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
     // Cross-region: RDS needs the source ARN, known once the primary exists; and a subnet group and
     // parameter group in the replica's region, in the Network referenced for it.
     const rnet = rep.networkRef!.name;
-    r[`${key}-subnet-group`] = managed(RDS, "SubnetGroup", `${key}-subnet-group`, subnetGroup(where, rnet));
-    r[`${key}-parameter-group`] = managed(RDS, "ParameterGroup", `${key}-parameter-group`, parameterGroup(where));
+    r[`${key}-subnet-group`] = managed(RDS, "SubnetGroup", `${key}-subnet-group`, subnetGroup(where, rnet), { managementPolicies });
+    const rpg = parameterGroups(observed, family, `${key}-`, atProvider(observed[key]));
+    r[rpg.key] = managed(RDS, "ParameterGroup", rpg.key, parameterGroup(where), { managementPolicies });
+    for (const k of rpg.keep) r[k] = kept(observed[k]!, k);
     const sourceArn = str(primary["arn"]) ?? str((observed[key]?.resource.spec?.["forProvider"] as Obj | undefined)?.["replicateSourceDb"]);
     if (!sourceArn) {
       pending.push(key);
@@ -172,29 +263,43 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
     }
     r[key] = managed(RDS, "Instance", key, {
       ...common(where),
+      identifier: replicaId,
       kmsKeyId: rep.keyId,
       replicateSourceDb: sourceArn,
       dbSubnetGroupNameSelector: own(`${key}-subnet-group`),
-      parameterGroupNameSelector: own(`${key}-parameter-group`),
+      parameterGroupNameSelector: own(rpg.key),
       vpcSecurityGroupIdSelector: ofNetwork(rnet, { tier: "database" }),
       skipFinalSnapshot: true,
     }, { managementPolicies });
+    r[usageKey(replicaNetwork(rep.name))] = networkUsage(usageKey(replicaNetwork(rep.name)), {
+      network: rnet,
+      tier: "database",
+      by: { apiVersion: RDS, kind: "Instance", key },
+      reason: `PostgresDatabase ${xr.name}'s replica ${rep.name} stands in this Network's database subnets`,
+    });
   }
 
+  refuseRegionMoves(r, observed);
   const host = str(primary["address"]);
-  const conn = connectionSecret(ctx, host);
+  const conn = connectionSecret(ctx, host, rdsCaBundle(region));
   if (conn) r[CONNECTION_SECRET] = conn;
   else pending.push(CONNECTION_SECRET);
 
   const wanted = new Set(spec.readReplicas.map((x) => replicaKey(x.name)));
+  const released = Object.keys(observed).filter((k) => k.startsWith("replica-") && !wanted.has(k) && !r[k]);
+  const releasedReplicas = releasedReplicaNotes(released, observed, spec.deletionProtection);
+  warnings.push(...releasedReplicas);
   return {
     resources: r,
     pending,
-    released: Object.keys(observed).filter((k) => k.startsWith("replica-") && !wanted.has(k) && !r[k]),
+    released,
+    warnings,
     status: {
       endpoint: host,
       port: num(primary["port"]),
       serverId: str(primary["arn"]),
+      identifier: str(primary["identifier"]) ?? identifier,
+      highAvailability: spec.highAvailability ? "MultiAZ" : undefined,
       connectionSecretName: observed[CONNECTION_SECRET] ? connectionSecretName(ctx) : undefined,
       replicas: spec.readReplicas.length
         ? spec.readReplicas.map((x) => {
@@ -202,6 +307,50 @@ export const renderAws: Renderer<PostgresDatabaseSpec> = (ctx) => {
             return { name: x.name, region: x.region ?? region, endpoint: str(o["address"]), serverId: str(o["arn"]) };
           })
         : undefined,
+      releasedReplicas: releasedReplicas.length ? releasedReplicas : undefined,
     },
   };
 };
+
+/**
+ * The instance identifier to send: the one an existing instance has (set by an earlier render, or
+ * late-initialized by the provider from AWS), so an instance is never renamed; for a new one, Tessera's.
+ * An instance created before Tessera set identifiers and not yet late-initialized gets none: upjet
+ * would read a new identifier as a rename and AWS would rename the live instance.
+ */
+function identifierOf(o: ObservedResource | undefined, derived: string): string | undefined {
+  if (!o) return derived;
+  const fp = o.resource.spec?.["forProvider"] as Obj | undefined;
+  return str(fp?.["identifier"]) ?? str(atProvider(o)["identifier"]);
+}
+
+/**
+ * The parameter group for `family`, and the older ones to keep. A group's family cannot change in
+ * place, so each family has its own key; on a major upgrade the instance switches to the new group
+ * in the same change as engineVersion (RDS requires both together), and the old group stays in
+ * desired state until the instance is observed on the new version (AWS refuses to delete a group
+ * in use), then it is dropped and deleted. A group composed before keys carried the family
+ * (`parameter-group`) keeps that key while its family matches.
+ */
+function parameterGroups(observed: Record<string, ObservedResource>, family: string, prefix: string, instance: Record<string, unknown>): { key: string; keep: string[] } {
+  const legacy = `${prefix}${LEGACY_PARAMETER_GROUP}`;
+  const familyOf = (k: string) => str((observed[k]?.resource.spec?.["forProvider"] as Obj | undefined)?.["family"]);
+  const key = observed[legacy] && familyOf(legacy) === family ? legacy : parameterGroupKey(family, prefix);
+  const live = str(instance?.["engineVersion"]);
+  const upgraded = live !== undefined && (live === family.slice("postgres".length) || live.startsWith(`${family.slice("postgres".length)}.`));
+  const groups = Object.keys(observed).filter((k) => k !== key && (k === legacy || k.startsWith(`${prefix}parameter-group-postgres`)) && observed[k]!.resource.kind === "ParameterGroup");
+  return { key, keep: upgraded ? [] : groups };
+}
+
+/** An observed resource sent back with the settings it has (keeps it while something still uses it). */
+function kept(o: ObservedResource, key: string): K8sObject {
+  return managed(o.resource.apiVersion, o.resource.kind, key, (o.resource.spec?.["forProvider"] ?? {}) as Obj);
+}
+
+/** Fields RDS takes only at creation: upjet cannot replace the instance, so a change would fail forever. Also in the XRD (CEL). */
+function refuseCreateOnlyChanges(spec: PostgresDatabaseSpec, live: Obj | undefined): void {
+  const dbName = str(live?.["dbName"]);
+  if (dbName !== undefined && dbName !== spec.databaseName) {
+    throw SpecError.field("spec.databaseName", `got ${JSON.stringify(spec.databaseName)}, but the instance was created with ${JSON.stringify(dbName)} and RDS cannot rename it`, `set it back to ${JSON.stringify(dbName)}; to use another database, create it on the server (CREATE DATABASE) and migrate`);
+  }
+}

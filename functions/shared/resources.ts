@@ -2,7 +2,8 @@
  * Builders for composed resources. Renderers describe forProvider; these add what every composed
  * resource needs (identity label, tags policy, no undefined values) so no renderer repeats it.
  */
-import type { K8sObject, Obj, ObservedResource } from "./types.ts";
+import type { Secret } from "../crds/core.ts";
+import type { Composed, ForProvider, InitProvider, K8sObject, ManagedKind, Obj, ObservedResource, Untyped } from "./types.ts";
 
 export const LABELS = {
   /** The composed-resource key; selectors with matchControllerRef use it to wire resources of one XR. */
@@ -21,21 +22,26 @@ export function compact<T>(value: T): T {
   return out as T;
 }
 
-export interface ManagedOptions {
+export interface ManagedOptions<I extends object = Obj> {
   labels?: Record<string, string> | undefined;
   annotations?: Record<string, string> | undefined;
   /** Name of the Secret (in the XR's namespace) the provider writes connection details to. */
   connectionSecret?: string | undefined;
   managementPolicies?: string[] | undefined;
   /** Fields set only at creation, so the provider may change them afterwards (e.g. failover zone). */
-  initProvider?: Obj | undefined;
+  initProvider?: I | undefined;
 }
 
 /**
  * Undefined values in forProvider are left in place: the protocol codec skips them (a Struct cannot
  * carry them), so walking every resource to drop them would be work on the hot path for nothing.
+ *
+ * Typed by the kind's generated descriptor (functions/crds, `npm run generate:types`):
+ * `managed<rds.Instance>(RDS, "Instance", key, {...})` makes tsc refuse an apiVersion or kind that
+ * is not the descriptor's, a forProvider or initProvider field the CRD does not have, and a value
+ * of the wrong shape. Without a type argument it takes any object, as before (Untyped).
  */
-export function managed(apiVersion: string, kind: string, key: string, forProvider: Obj, opts: ManagedOptions = {}): K8sObject {
+export function managed<M extends ManagedKind = Untyped>(apiVersion: M["apiVersion"], kind: M["kind"], key: string, forProvider: ForProvider<M>, opts: ManagedOptions<InitProvider<M>> = {}): K8sObject {
   // Assembled field by field (same fields, same order as spreads would give): this runs for every
   // composed resource on every call, and each conditional spread built a throwaway object.
   const labels: Record<string, string> = { [LABELS.resource]: key };
@@ -49,21 +55,32 @@ export function managed(apiVersion: string, kind: string, key: string, forProvid
   return { apiVersion, kind, metadata, spec };
 }
 
+/**
+ * A managed resource's `*Selector` (e.g. forProvider.subnetIdSelector), as every generated CRD type
+ * has it: typed, not Obj, so that a selector fits a typed forProvider. A type literal, not an
+ * interface, so it still passes where code expects an Obj.
+ */
+export type ResourceSelector = {
+  matchControllerRef?: boolean;
+  matchLabels: Record<string, string>;
+};
+
 /** Selects a resource composed by the same XR, by its key. */
-export function own(key: string): Obj {
+export function own(key: string): ResourceSelector {
   return { matchControllerRef: true, matchLabels: { [LABELS.resource]: key } };
 }
 
 /** Selects resources of a Tessera Network (in the same namespace) by tier or key. */
-export function ofNetwork(network: string, match: { tier?: string; resource?: string }): Obj {
+export function ofNetwork(network: string, match: { tier?: string; resource?: string }): ResourceSelector {
   return {
-    matchLabels: compact({ [LABELS.network]: network, [LABELS.tier]: match.tier, [LABELS.resource]: match.resource }),
+    matchLabels: compact({ [LABELS.network]: network, [LABELS.tier]: match.tier, [LABELS.resource]: match.resource }) as Record<string, string>,
   };
 }
 
 /** Management policies that never delete the external resource: deleting the XR orphans it. */
 export const RETAIN = ["Observe", "Create", "Update", "LateInitialize"];
 
+/** A connection Secret: `data` is base64 of each UTF-8 value, as the core v1 Secret type says. */
 export function secret(name: string, data: Record<string, string>): K8sObject {
   return {
     apiVersion: "v1",
@@ -71,7 +88,7 @@ export function secret(name: string, data: Record<string, string>): K8sObject {
     metadata: { name, labels: { [LABELS.resource]: "connection-secret" } },
     type: "Opaque",
     data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")])),
-  };
+  } satisfies Composed<Secret>;
 }
 
 /** compact, and also drops objects left empty: status shows a field only once something fills it. */

@@ -17,6 +17,34 @@ export interface K8sObject {
 }
 
 /**
+ * A managed-resource kind as functions/crds describes it (generated from the real CRDs by
+ * `npm run generate:types`): its apiVersion and kind as literals and its spec's shape. Renderers
+ * pass one to managed() (`managed<rds.Instance>(...)`) so that tsc checks what they compose.
+ */
+export interface ManagedKind {
+  apiVersion: string;
+  kind: string;
+  spec: { forProvider: object; initProvider?: object | undefined };
+}
+
+/** What managed() takes when no kind is given: any apiVersion, kind and object (not checked). */
+export interface Untyped extends ManagedKind {
+  spec: { forProvider: Obj; initProvider?: Obj | undefined };
+}
+
+/** The forProvider type of a kind, for renderers that build it apart: `const fp: ForProvider<rds.Instance> = {...}`. */
+export type ForProvider<M extends ManagedKind> = M["spec"]["forProvider"];
+/** The initProvider type of a kind. */
+export type InitProvider<M extends ManagedKind> = NonNullable<M["spec"]["initProvider"]>;
+
+/**
+ * A composed resource that is not built by managed() (a Secret, a Usage, a ProviderConfig), typed
+ * by its generated type: `return { apiVersion, kind, metadata, ... } satisfies Composed<Usage>`
+ * makes tsc check every field, and the object still is a K8sObject.
+ */
+export type Composed<T extends { apiVersion: string; kind: string }> = T & { metadata?: K8sObject["metadata"] };
+
+/**
  * An observed composed resource as the codec decodes it (functions/runtime/wire.ts): everything but
  * metadata, of which only these fields. Crossplane also sends managedFields, ownerReferences, uid and
  * more; the codec skips them, and this type keeps code from reading them.
@@ -39,6 +67,8 @@ export interface ObservedResource {
 export interface XrMeta {
   name: string;
   namespace: string;
+  /** metadata.uid of the XR: tells one XR from an earlier one of the same name (Crossplane always sends it). */
+  uid?: string;
 }
 
 export interface RenderContext<S> {
@@ -59,16 +89,19 @@ export interface Rendered {
   pending: string[];
   /** Observed keys the spec deliberately removed (e.g. a replica taken out of spec.readReplicas). */
   released: string[];
-  /** Things the user should act on that do not stop the render (e.g. a legacy cache to migrate): warning results. */
+  /** Non-fatal things the user must know (a setting degraded, a resource orphaned): Warning results. */
   warnings?: string[];
 }
 
 export type Renderer<S> = (ctx: RenderContext<S>) => Rendered;
 
+/** A required resource: one object by name, or (matchLabels) every object in the namespace with these labels. */
 export interface Selector {
   apiVersion: string;
   kind: string;
-  name: string;
+  name?: string;
+  /** Select by labels instead of name (e.g. the Usages of a Network); the match may be empty. */
+  matchLabels?: Record<string, string>;
   namespace: string;
 }
 

@@ -8,8 +8,9 @@
  * uses. Change them only together with functions/network.
  */
 import { API_VERSION } from "../../apis/shared/common.ts";
+import type { Usage } from "../crds/protection.crossplane.io.ts";
 import { LABELS } from "./resources.ts";
-import type { K8sObject } from "./types.ts";
+import type { Composed, K8sObject } from "./types.ts";
 
 export const USAGE_API_VERSION = "protection.crossplane.io/v1beta1";
 
@@ -24,7 +25,10 @@ export interface UsageOf {
   reason: string;
 }
 
-/** A Usage that keeps Network `of.network` while the composed resource `of.by.key` of this XR exists. */
+/**
+ * A Usage that keeps Network `of.network` while the composed resource `of.by.key` of this XR exists.
+ * Checked against the real Usage CRD (functions/crds): USAGE_API_VERSION must be the CRD's version.
+ */
 export function networkUsage(key: string, u: UsageOf): K8sObject {
   return {
     apiVersion: USAGE_API_VERSION,
@@ -40,5 +44,5 @@ export function networkUsage(key: string, u: UsageOf): K8sObject {
       reason: u.reason,
       replayDeletion: true,
     },
-  };
+  } satisfies Composed<Usage>;
 }

@@ -19,8 +19,14 @@ describe("PostgresDatabase on AWS", () => {
       storageEncrypted: true, publiclyAccessible: false, deletionProtection: true, skipFinalSnapshot: false,
       performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: 31, monitoringInterval: 60, enabledCloudwatchLogsExports: ["postgresql"],
     });
-    const params = Object.fromEntries(fp(resources, "parameter-group").parameter.map((p: any) => [p.name, [p.value, p.applyMethod]]));
-    expect(params).toMatchObject({ "rds.force_ssl": ["1", "immediate"], shared_buffers: ["32768", "pending-reboot"], work_mem: ["4096", "immediate"], timezone: ["UTC", "immediate"] });
+    const params = Object.fromEntries(fp(resources, "parameter-group-postgres16").parameter.map((p: any) => [p.name, [p.value, p.applyMethod]]));
+    // Static parameters wait for a reboot; values equal to RDS's defaults (rds.force_ssl on 16,
+    // work_mem 4MB, timezone UTC) go as pending-reboot so the group settles on provider-upjet-aws v2.6.
+    expect(params).toEqual({
+      "rds.force_ssl": ["1", "pending-reboot"], ssl_min_protocol_version: ["TLSv1.2", "pending-reboot"],
+      shared_buffers: ["32768", "pending-reboot"], max_connections: ["200", "pending-reboot"], work_mem: ["4096", "pending-reboot"],
+      timezone: ["UTC", "pending-reboot"], effective_cache_size: ["131072", "immediate"], idle_session_timeout: ["300000", "immediate"],
+    });
   });
   it("adds the cross-region replica only once the primary's ARN is known, and never drops it", async () => {
     const first = await render({ xr: vivr, required: required(vivr) });
@@ -55,11 +61,11 @@ describe("PostgresDatabase refusals (one fatal naming field, value and fix)", ()
     ["Azure backup retention", azure, (s: any): unknown => (s.backup = { retentionDays: 3 }), ["retentionDays", "7 or more"]],
     ["HA on a burstable Azure size", azure, (s: any): unknown => (s.highAvailability = true), ["spec.highAvailability", "size medium or larger"]],
     ["TLS parameter", aws, (s: any): unknown => (s.parameters = { "rds.force_ssl": "0" }), ["spec.parameters.rds.force_ssl", "TLS is always required"]],
-    ["unit on an unknown parameter", aws, (s: any): unknown => (s.parameters = { some_param: "4GB" }), ["spec.parameters.some_param", "base unit"]],
+    ["unknown parameter", aws, (s: any): unknown => (s.parameters = { some_param: "4GB" }), ["spec.parameters.some_param", "not a parameter Tessera knows"]],
     ["instance class of the other cloud", aws, (s: any): unknown => (s.instanceType = "GP_Standard_D4s_v3"), ["spec.instanceType", "db.r6g.xlarge"]],
     ["reserved admin name", aws, (s: any): unknown => (s.adminUsername = "postgres"), ["reserved"]],
     ["size below minimum", aws, (s: any): unknown => (s.storage = { sizeGB: 5 }), ["spec.storage.sizeGB", "got 5"]],
-    ["AWS-only monitoring on Azure", azure, (s: any): unknown => (s.monitoring = { logExports: ["postgresql"] }), ["spec.monitoring is AWS only"]],
+    ["AWS-only monitoring on Azure", azure, (s: any): unknown => (s.monitoring = { logExports: ["postgresql"] }), ["spec.monitoring: performanceInsightsRetentionDays, logExports and enhancedMonitoringSeconds are AWS only"]],
   ] as const)("%s", async (_n, xr, patch, fragments) => {
     const bad = withSpec(xr, patch);
     await expectRefused({ xr: bad, required: required(bad) }, ...fragments);

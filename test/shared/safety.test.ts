@@ -99,6 +99,8 @@ describe("names, regions and YAML", () => {
   });
 
   it("says to quote a version YAML read as a number", async () => {
-    await expectRefused({ xr: withSpec(pg, (s) => (s.version = 16)), required: requiredFor(pg) }, "spec.version", "got 16", 'quote it, e.g. "16"');
+    await expectRefused({ xr: withSpec(pg, (s) => (s.version = 16)), required: requiredFor(pg) }, "spec.version", "got 16", '"16" in quotes');
+    // Any string field, through the shared parser: a tag value YAML read as a boolean.
+    await expectRefused({ xr: withSpec(net, (s) => (s.tags = { Enabled: true })) }, "spec.tags.Enabled", "got true", 'quote it, e.g. "true"');
   });
 });

@@ -12,6 +12,12 @@ type Program = (ctx: Record<string, CelInput>) => unknown;
 const env = celEnv({ funcs: strings });
 const programs = new Map<string, Program>();
 
+/**
+ * CEL reserved words, which the API server escapes as `__<word>__` when a schema property carries one
+ * (k8s.io/apiserver/pkg/cel/escaping.go): a CRD rule reads `namespace` as `self.__namespace__`.
+ */
+const RESERVED = new Set(["true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
+
 /** Converts JSON to CEL input: objects become maps, and schema integers become CEL ints (bigint). */
 export function toCel(value: unknown, schema: SchemaNode | undefined): CelInput {
   if (Array.isArray(value)) return value.map((v) => toCel(v, schema?.items)) as CelInput;
@@ -19,8 +25,9 @@ export function toCel(value: unknown, schema: SchemaNode | undefined): CelInput 
     const m = new Map<string, CelInput>();
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
-      const child = schema?.properties?.[k] ?? (typeof schema?.additionalProperties === "object" ? schema.additionalProperties : undefined);
-      m.set(k, toCel(v, child));
+      const declared = schema?.properties?.[k];
+      const child = declared ?? (typeof schema?.additionalProperties === "object" ? schema.additionalProperties : undefined);
+      m.set(declared && RESERVED.has(k) ? `__${k}__` : k, toCel(v, child));
     }
     return m as CelInput;
   }

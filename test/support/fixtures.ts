@@ -64,6 +64,10 @@ export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?
         configurationEndpointAddress: `clustercfg.${o.metadata?.name}.abc123.use1.cache.amazonaws.com`,
         hostname: `${o.metadata?.name}.redis.cache.windows.net`,
         sslPort: 6380,
+        // ObjectStore: a managed identity's principal and client ids, a container's ARM id.
+        principalId: `${key}-principal`,
+        clientId: `${key}-client`,
+        resourceManagerId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/${o.metadata?.annotations?.["crossplane.io/external-name"] ?? key}`,
       },
     };
     if (o.apiVersion === "azure.m.upbound.io/v1beta1") o.metadata!.annotations!["crossplane.io/external-name"] = o.metadata?.name as string;

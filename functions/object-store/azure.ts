@@ -1,0 +1,267 @@
+/**
+ * ObjectStore on Azure: the kind's own resource group, a StorageV2 account named `<name><hash>` and
+ * one private container. The account is HTTPS-only with TLS 1.2, allows no public blobs, no shared
+ * keys (Entra ID only) and no cross-tenant replication, encrypts twice (infrastructure encryption, set
+ * at creation), keeps versions, deleted blobs and deleted containers (soft delete), and its firewall
+ * denies the public internet (default action Deny; trusted Azure services and spec.network.allowedIps
+ * pass). Lifecycle rules are a ManagementPolicy scoped to the container; replication is object
+ * replication to a replica account in spec.replication.region; access logs are a diagnostic setting;
+ * workload access is a managed identity with a federated credential and a data role on the container.
+ *
+ * Cross-region replication: object replication, not geo-redundancy (GRS). GRS copies to the fixed
+ * paired region, which the user cannot choose, and the copy is readable only after a failover (or
+ * with RA-GRS); object replication copies to the region the spec names, into an account of its own
+ * that can be read at any time, the same model as S3 replication. GRS remains available through
+ * spec.redundancy: geo, independently.
+ *
+ * Staging: the resource group and the accounts first (never gated), containers and the management
+ * policy once their account is Ready, object replication once both containers are Ready, role
+ * assignments once the identity's principal and the container's id are observed.
+ */
+import type { LifecycleRule, ObjectStoreSpec } from "../../apis/object-store/schema.ts";
+import { SpecError } from "../shared/errors.ts";
+import { atProvider, isReady, str } from "../shared/observed.ts";
+import { managed, own, RETAIN } from "../shared/resources.ts";
+import { tagsFor } from "../shared/tags.ts";
+import type { K8sObject, Obj, Renderer } from "../shared/types.ts";
+import { clusterFor } from "./cluster.ts";
+import { finish } from "./connection.ts";
+import { accessKey, accountName, containerName, guid, LOG_TARGET } from "./names.ts";
+import { AZURE_BLOB_LOG_CATEGORIES, AZURE_REPLICATION, AZURE_ROLE, AZURE_TIER_ACTION, AZURE_ZONAL, ENDPOINT } from "./tables.ts";
+
+const RG = "azure.m.upbound.io/v1beta1";
+const STORAGE = "storage.azure.m.upbound.io/v1beta1";
+const IDENTITY = "managedidentity.azure.m.upbound.io/v1beta1";
+const AUTHZ = "authorization.azure.m.upbound.io/v1beta1";
+const INSIGHTS = "insights.azure.m.upbound.io/v1beta1";
+/** Azure's default soft-delete retention, which Tessera keeps when the spec does not say. */
+const SOFT_DELETE_DAYS = 7;
+
+/** ManagementPolicy rules: prefixes are `<container>/<prefix>`, so a rule never reaches beyond this store's container. */
+export function azureLifecycle(rules: readonly LifecycleRule[], container: string): Obj[] {
+  return rules.map((r) => {
+    const baseBlob: Obj = {};
+    for (const t of r.transitions) baseBlob[AZURE_TIER_ACTION[t.tier]] = t.afterDays;
+    if (r.expireAfterDays) baseBlob["deleteAfterDaysSinceModificationGreaterThan"] = r.expireAfterDays;
+    return {
+      // Azure rule names are letters and digits only.
+      name: r.name.replace(/-/g, ""),
+      enabled: true,
+      filters: { blobTypes: ["blockBlob"], prefixMatch: [`${container}/${r.prefix ?? ""}`] },
+      actions: {
+        baseBlob: Object.keys(baseBlob).length ? baseBlob : undefined,
+        version: r.noncurrentExpireAfterDays ? { deleteAfterDaysSinceCreation: r.noncurrentExpireAfterDays } : undefined,
+      },
+    };
+  });
+}
+
+/** Azure rules the XRD does not see: one archive tier (archive and deepArchive cannot both be named), dash-free names unique. */
+function checkAzureLifecycle(rules: readonly LifecycleRule[]): void {
+  const names = new Map<string, string>();
+  rules.forEach((r, i) => {
+    const tiers = r.transitions.map((t) => AZURE_TIER_ACTION[t.tier]);
+    if (new Set(tiers).size !== tiers.length) {
+      throw SpecError.field(`spec.lifecycle[${i}].transitions`, "got both archive and deepArchive", "Azure has a single Archive tier; keep one of them");
+    }
+    const n = r.name.replace(/-/g, "");
+    const other = names.get(n);
+    if (other) throw SpecError.field(`spec.lifecycle[${i}].name`, `got ${JSON.stringify(r.name)}, which Azure names ${n} like ${JSON.stringify(other)} (its rule names have no dashes)`, "rename one of them");
+    names.set(n, r.name);
+  });
+}
+
+/**
+ * Azure IP rules take public IPv4 addresses and ranges only, and not /31 or /32 ranges (a single
+ * address is written without a prefix): learn.microsoft.com/azure/storage/common/storage-network-security.
+ */
+function ipRules(ips: readonly string[]): string[] {
+  return ips.map((ip, i) => {
+    const [addr = "", bits] = ip.split("/");
+    const o = addr.split(".").map(Number);
+    const field = `spec.network.allowedIps[${i}]`;
+    if (o.some((x) => x > 255)) throw SpecError.field(field, `got ${JSON.stringify(ip)}`, "give an IPv4 address or CIDR");
+    const [a = 0, b = 0] = o;
+    if (a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)) {
+      throw SpecError.field(field, `got ${JSON.stringify(ip)}, a private address`, "the storage firewall takes public addresses only (a private network reaches storage through a private endpoint, which Tessera does not compose yet)");
+    }
+    if (bits !== undefined && Number(bits) < 8) throw SpecError.field(field, `got ${JSON.stringify(ip)}, a large part of the internet`, "allow the specific addresses that need access");
+    if (bits === "31") throw SpecError.field(field, `got ${JSON.stringify(ip)}`, "Azure storage firewalls do not take /31 ranges; list the two addresses");
+    return bits === "32" || bits === undefined ? addr : ip;
+  });
+}
+
+export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
+  const { xr, spec, observed } = ctx;
+  const location = spec.region;
+  const tags = tagsFor("ObjectStore", xr, spec.tags);
+  const policies = spec.deletionProtection ? RETAIN : undefined;
+  const account = accountName(xr);
+  const container = containerName(xr);
+  const replicationType = AZURE_REPLICATION[spec.redundancy];
+  checkAzureLifecycle(spec.lifecycle);
+  const allowedIps = ipRules(spec.network.allowedIps);
+  const r: Record<string, K8sObject> = {};
+  const pending: string[] = [];
+  const released: string[] = [];
+  /**
+   * deletionProtection retains what holds data: the resource group (deleting it deletes the accounts
+   * in it), the accounts and the containers. Optional features (lifecycle, replication, access logs,
+   * identities) keep the default policies, so removing one from the spec removes it in the cloud: an
+   * orphaned expiry rule would go on deleting data, an orphaned replication on writing into a
+   * released replica.
+   */
+  const mr = (apiVersion: string, kind: string, key: string, forProvider: Obj, externalName?: string, retain = true) =>
+    managed(apiVersion, kind, key, forProvider, { annotations: externalName ? { "crossplane.io/external-name": externalName } : undefined, managementPolicies: retain ? policies : undefined });
+  const gate = (key: string, ready: boolean, make: () => K8sObject) => {
+    if (ready || observed[key]) r[key] = make();
+    else pending.push(key);
+  };
+  const rg = { resourceGroupNameSelector: own("resource-group") };
+
+  // azurerm replaces the account when its replication type crosses between {LRS, GRS, RA-GRS} and
+  // {ZRS, GZRS, RA-GZRS} (the CRD's own description of accountReplicationType): that deletes the data.
+  const seenType = str((observed["account"]?.resource.spec?.["forProvider"] as Obj | undefined)?.["accountReplicationType"]);
+  if (seenType && AZURE_ZONAL.has(seenType) !== AZURE_ZONAL.has(replicationType)) {
+    throw SpecError.field("spec.redundancy", `got ${spec.redundancy} (${replicationType}), but the account is ${seenType}`, "Azure would replace the account (and delete its data) to cross between zonal and non-zonal redundancy; keep the current kind, or create a new ObjectStore and copy the data");
+  }
+
+  // The resource group holds the account: deleting it deletes the account, so it is retained with it.
+  r["resource-group"] = mr(RG, "ResourceGroup", "resource-group", { location, tags });
+
+  const softDelete = spec.softDeleteDays ?? SOFT_DELETE_DAYS;
+  const storageAccount = (key: string, name: string, accountLocation: string, keyId: string | undefined, changeFeed: boolean) =>
+    mr(STORAGE, "Account", key, {
+      location: accountLocation,
+      ...rg,
+      accountKind: "StorageV2",
+      accountTier: "Standard",
+      accountReplicationType: replicationType,
+      accessTier: "Hot",
+      httpsTrafficOnlyEnabled: true,
+      minTlsVersion: "TLS1_2",
+      allowNestedItemsToBePublic: false,
+      sharedAccessKeyEnabled: false,
+      defaultToOauthAuthentication: true,
+      crossTenantReplicationEnabled: false,
+      infrastructureEncryptionEnabled: true,
+      // Reachable from the internet only through the firewall's allow list; trusted Azure services
+      // (Azure Monitor diagnostic settings, object replication) pass. A CDN needs Private Link (Premium).
+      publicNetworkAccessEnabled: true,
+      networkRules: { defaultAction: "Deny", bypass: ["AzureServices"], ipRules: allowedIps },
+      blobProperties: {
+        versioningEnabled: key === "account" ? spec.versioning : true,
+        changeFeedEnabled: changeFeed,
+        deleteRetentionPolicy: { days: softDelete },
+        containerDeleteRetentionPolicy: { days: softDelete },
+        corsRule: key === "account" && spec.cors.length
+          ? spec.cors.map((c) => ({ allowedOrigins: c.allowedOrigins, allowedMethods: c.allowedMethods, allowedHeaders: c.allowedHeaders, exposedHeaders: c.exposeHeaders, maxAgeInSeconds: c.maxAgeSeconds }))
+          : undefined,
+      },
+      ...(keyId && spec.encryption.identityId
+        ? {
+          customerManagedKey: { keyVaultKeyId: keyId, userAssignedIdentityId: spec.encryption.identityId },
+          identity: { type: "UserAssigned", identityIds: [spec.encryption.identityId] },
+        }
+        : {}),
+      tags,
+    }, name);
+  const blobContainer = (key: string, accountKey: string) =>
+    gate(key, isReady(observed[accountKey]), () =>
+      // By storageAccountId (ARM): the deprecated storageAccountName path uses the data plane, which the firewall blocks (crossplane-contrib/provider-upjet-azure#808).
+      mr(STORAGE, "Container", key, { storageAccountIdSelector: own(accountKey), containerAccessType: "private" }, container));
+
+  const rep = spec.replication;
+  r["account"] = storageAccount("account", account, location, spec.encryption.keyId, !!rep);
+  blobContainer("container", "account");
+  const accountUp = isReady(observed["account"]);
+  if (spec.lifecycle.length) {
+    gate("lifecycle", accountUp, () => mr(STORAGE, "ManagementPolicy", "lifecycle", { storageAccountIdSelector: own("account"), rule: azureLifecycle(spec.lifecycle, container) }, undefined, false));
+  }
+
+  // Replication: object replication to an account of its own in the other region.
+  const seenReplica = str((observed["replica-account"]?.resource.spec?.["forProvider"] as Obj | undefined)?.["location"]);
+  if (rep && seenReplica && seenReplica !== rep.region) {
+    throw SpecError.field("spec.replication.region", `got ${JSON.stringify(rep.region)}, but the replica account exists in ${seenReplica}`, "an account cannot move between regions; remove spec.replication first (the replica is kept while deletionProtection is on), then add the new region");
+  }
+  const replica = accountName(xr, true);
+  if (rep) {
+    r["replica-account"] = storageAccount("replica-account", replica, rep.region, rep.keyId, false);
+    blobContainer("replica-container", "replica-account");
+    // The same lifecycle on the replica: Microsoft documents tiering replicated data with lifecycle
+    // policies (learn.microsoft.com/azure/storage/blobs/object-replication-overview), and without it
+    // the replica would keep every object and version the source expires.
+    if (spec.lifecycle.length) {
+      gate("replica-lifecycle", isReady(observed["replica-account"]), () => mr(STORAGE, "ManagementPolicy", "replica-lifecycle", { storageAccountIdSelector: own("replica-account"), rule: azureLifecycle(spec.lifecycle, container) }, undefined, false));
+    }
+    gate("replication", isReady(observed["container"]) && isReady(observed["replica-container"]), () =>
+      mr(STORAGE, "ObjectReplication", "replication", {
+        sourceStorageAccountIdSelector: own("account"),
+        destinationStorageAccountIdSelector: own("replica-account"),
+        // Everything: existing blobs too, not only new ones. Archived blobs are not replicated by Azure.
+        rules: [{ sourceContainerName: container, destinationContainerName: container, copyBlobsCreatedAfter: "Everything" }],
+      }, undefined, false));
+  } else {
+    for (const k of ["replica-account", "replica-container"]) if (observed[k]) released.push(k);
+  }
+
+  const accountId = str(atProvider(observed["account"])["id"]);
+  if (spec.accessLogs) {
+    const target = ctx.required[LOG_TARGET]?.[0];
+    const seen = str((observed["access-logs"]?.resource.spec?.["forProvider"] as Obj | undefined)?.["storageAccountId"]);
+    const targetId = str((target?.status as Obj | undefined)?.["resourceId"]) ?? seen;
+    const seenTarget = str((observed["access-logs"]?.resource.spec?.["forProvider"] as Obj | undefined)?.["targetResourceId"]);
+    const blobService = accountId ? `${accountId}/blobServices/default` : seenTarget;
+    gate("access-logs", !!targetId && !!blobService, () =>
+      mr(INSIGHTS, "MonitorDiagnosticSetting", "access-logs", {
+        name: "tessera-access-logs",
+        targetResourceId: blobService,
+        storageAccountId: targetId,
+        enabledLog: AZURE_BLOB_LOG_CATEGORIES.map((category) => ({ category })),
+      }, undefined, false));
+  }
+
+  // Workload access: a managed identity per entry, federated with the cluster's service account,
+  // with a data role on this container only.
+  const containerId = str(atProvider(observed["container"])["resourceManagerId"]);
+  const identities: Obj[] = [];
+  for (const a of spec.access) {
+    const h = accessKey(a);
+    const cluster = clusterFor(ctx, a.clusterRef.name);
+    const identity = atProvider(observed[`access-identity-${h}`]);
+    r[`access-identity-${h}`] = mr(IDENTITY, "UserAssignedIdentity", `access-identity-${h}`, { location, ...rg, name: `${account}-${h}`, tags }, undefined, false);
+    const seenFederation = observed[`access-federation-${h}`]?.resource.spec?.["forProvider"] as Obj | undefined;
+    const issuer = cluster.oidcIssuerUrl ?? str(seenFederation?.["issuer"]);
+    gate(`access-federation-${h}`, !!issuer, () =>
+      mr(IDENTITY, "FederatedIdentityCredential", `access-federation-${h}`, {
+        ...rg,
+        userAssignedIdentityIdSelector: own(`access-identity-${h}`),
+        audience: ["api://AzureADTokenExchange"],
+        issuer,
+        subject: `system:serviceaccount:${a.namespace}:${a.serviceAccount}`,
+      }, undefined, false));
+    const seenAssignment = observed[`access-role-${h}`]?.resource.spec?.["forProvider"] as Obj | undefined;
+    const principalId = str(identity["principalId"]) ?? str(seenAssignment?.["principalId"]);
+    const scope = containerId ?? str(seenAssignment?.["scope"]);
+    gate(`access-role-${h}`, !!principalId && !!scope, () =>
+      mr(AUTHZ, "RoleAssignment", `access-role-${h}`, {
+        // A fixed GUID per entry and role: a retry or a re-render never makes a second assignment.
+        name: guid(`${xr.namespace}/${xr.name}/${h}/${a.role}`),
+        principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionName: AZURE_ROLE[a.role],
+        scope,
+      }, undefined, false));
+    identities.push({ cluster: a.clusterRef.name, namespace: a.namespace, serviceAccount: a.serviceAccount, clientId: str(identity["clientId"]) });
+  }
+
+  const up = isReady(observed["container"]);
+  const where = up ? { bucket: container, ...ENDPOINT.azure(account, container) } : undefined;
+  return finish(ctx, r, pending, released, where, {
+    bucketName: container,
+    accountName: account,
+    resourceId: accountId,
+    replica: rep && isReady(observed["replica-container"]) ? { region: rep.region, accountName: replica, bucketName: container } : undefined,
+    identities: identities.length ? identities : undefined,
+  });
+};
