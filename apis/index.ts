@@ -56,7 +56,7 @@ export const APIS = [
     kind: "RedisCluster",
     plural: "redisclusters",
     folder: "redis-cluster",
-    description: "A private, TLS-only, authenticated Redis (ElastiCache on AWS, Azure Cache for Redis on Azure).",
+    description: "A private, TLS-only, authenticated Redis (ElastiCache on AWS, Azure Managed Redis on Azure).",
     spec: RedisClusterSpec,
     status: RedisClusterStatus,
     columns: [

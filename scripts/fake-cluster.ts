@@ -28,8 +28,8 @@ export const KUBECONFIG = [
   "",
 ].join("\n");
 
-/** Connection details providers report, by composed-resource key (Azure Cache for Redis access keys, K8sCluster kubeconfigs). */
-export const CONNECTION_DETAILS: Record<string, Record<string, string>> = { cache: { "attribute.primary_access_key": "p@ss:w/rd" }, "cluster-auth": { kubeconfig: KUBECONFIG }, cluster: { kubeconfig: KUBECONFIG } };
+/** Connection details providers report, by composed-resource key (Azure Managed Redis and legacy Azure Cache for Redis access keys, K8sCluster kubeconfigs). */
+export const CONNECTION_DETAILS: Record<string, Record<string, string>> = { cache: { "attribute.primary_access_key": "p@ss:w/rd" }, "managed-redis": { "attribute.default_database.0.primary_access_key": "p@ss:w/rd" }, "cluster-auth": { kubeconfig: KUBECONFIG }, cluster: { kubeconfig: KUBECONFIG } };
 
 /** What a cluster holds once the provider created a resource: Ready, Synced, and outputs in atProvider. */
 export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?: { key: string; message: string } } = {}): K8sObject[] {

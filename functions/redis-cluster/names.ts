@@ -8,6 +8,28 @@ import type { XrMeta } from "../shared/types.ts";
 export const NETWORK = "network";
 export const AUTH_TOKEN = "auth-token";
 export const CONNECTION_SECRET = "connection-secret";
+/** Requirement: the Secret a legacy Azure cache's persistence writes snapshots with (spec.persistence.storageConnectionSecretRef). */
+export const PERSISTENCE_SECRET = "persistence-secret";
+/** Composed-resource keys. Legacy Azure Cache for Redis keeps "cache" and "private-endpoint". */
+export const KEYS = {
+  replicationGroup: "replication-group",
+  parameterGroup: "parameter-group",
+  subnetGroup: "subnet-group",
+  legacyCache: "cache",
+  legacyEndpoint: "private-endpoint",
+  managedRedis: "managed-redis",
+  managedEndpoint: "managed-redis-endpoint",
+  networkUsage: "network-usage",
+} as const;
+/**
+ * AWS: the key of a parameter group made by a major-version upgrade, one per family (redis7 ->
+ * "parameter-group-redis7"). The group a cache was created with keeps "parameter-group".
+ */
+export const parameterGroupKey = (family: string) => `${KEYS.parameterGroup}-${family.replace(/\./g, "-")}`;
+/** Azure Managed Redis: the access-policy assignment of one Entra ID principal, keyed by its object id. */
+export const accessPolicyKey = (objectId: string) => `access-policy-${objectId}`;
+/** AWS: CloudWatch Logs group names, one per log type. */
+export const logGroupName = (xr: XrMeta, logType: string) => `/tessera/${xr.namespace}/${xr.name}/redis/${logType}`;
 /** AWS: Secret the provider writes the generated AUTH token to (autoGenerateAuthToken). */
 export const authTokenSecretName = (xr: string) => `${xr}-redis-auth`;
 /** Azure: Secret the provider writes the cache's access keys to (its connection details). */
