@@ -44,7 +44,8 @@ export function validConstraint(c: string): boolean {
  * that allowed any later version would let a provider upgrade change defaults or validation under
  * running compositions; raising a bound is a release with new CRDs validated.
  */
-export const VALIDATED_PROVIDERS = { aws: ">=v2.6.0 <v2.7.0", azure: ">=v2.7.0 <v2.8.0" } as const;
+/** Provider versions whose CRDs Tessera is validated against (../shared/provider-crds/README.md). */
+export const VALIDATED_PROVIDERS = { aws: ">=v2.6.0 <v2.7.0", azure: ">=v2.7.0 <v2.8.0", helm: ">=v1.4.0 <v1.5.0", kubernetes: ">=v1.2.1 <v1.3.0" } as const;
 
 /** A package reference with its registry host and without tag or digest. */
 export function fullyQualified(ref: string): boolean {
@@ -92,7 +93,8 @@ export function lint(kind: PackageKind, objects: K8sObject[]): string[] {
       if (ref !== undefined && !fullyQualified(ref)) errors.push(`${where}: ${JSON.stringify(ref)} must be a fully qualified package without tag, e.g. xpkg.crossplane.io/org/name`);
       if (d.version === undefined) errors.push(`${where}: version is required (a semver constraint such as ">=v2.0.0")`);
       else if (!validConstraint(d.version)) errors.push(`${where}: version ${JSON.stringify(d.version)} is not a semver constraint`);
-      const family = /^xpkg\.upbound\.io\/upbound\/provider-(aws|azure)(-|$)/.exec(ref ?? "")?.[1] as keyof typeof VALIDATED_PROVIDERS | undefined;
+      const family = (/^xpkg\.upbound\.io\/upbound\/provider-(aws|azure)(-|$)/.exec(ref ?? "")?.[1] ??
+        /^xpkg\.crossplane\.io\/crossplane-contrib\/provider-(helm|kubernetes)$/.exec(ref ?? "")?.[1]) as keyof typeof VALIDATED_PROVIDERS | undefined;
       if (family && d.version !== VALIDATED_PROVIDERS[family]) {
         errors.push(`${where}: ${ref} version ${JSON.stringify(d.version)}: use ${JSON.stringify(VALIDATED_PROVIDERS[family])}, the minor version whose CRDs Tessera is validated against (../shared/provider-crds)`);
       }

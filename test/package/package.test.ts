@@ -222,11 +222,13 @@ describe("package lint", () => {
   it("bounds every provider family to the versions the CRDs were validated at", () => {
     const deps = (objects[0] as any).spec.dependsOn.filter((d: any) => d.kind === "Provider");
     expect(deps.length).toBeGreaterThan(0);
-    for (const d of deps) expect(d.version, d.package).toBe(d.package.includes("provider-aws") ? VALIDATED_PROVIDERS.aws : VALIDATED_PROVIDERS.azure);
+    const family = (p: string) => /provider-(aws|azure|helm|kubernetes)(-|$)/.exec(p)![1] as keyof typeof VALIDATED_PROVIDERS;
+    for (const d of deps) expect(d.version, d.package).toBe(VALIDATED_PROVIDERS[family(d.package)]);
     // ../shared/provider-crds says which tags the CRDs come from.
     const readme = readFileSync(join(CRD_ROOT, "README.md"), "utf8");
     expect(readme).toMatch(/provider-upjet-aws tag v2\.6\.0/);
     expect(readme).toMatch(/provider-upjet-azure tag v2\.7\.0/);
+    expect(readme).toMatch(/provider-helm tag v1\.4\.0 and provider-kubernetes tag v1\.2\.1/);
   });
   it("refuses two meta objects, foreign kinds, bad constraints and unqualified dependencies", () => {
     const meta = structuredClone(objects[0]!) as any;

@@ -42,8 +42,12 @@ describe.each(EXAMPLES.filter((p) => !p.endsWith("functions.yaml")))("%s", (path
     expect(out.fatal).toBeUndefined();
     expect(managed(out.resources).length).toBeGreaterThan(0);
     expect(refs(out.resources)).toEqual(new Set([JSON.stringify({ kind: "ProviderConfig", name: "default" })]));
-    // Secrets and Usages have no providerConfigRef.
-    for (const r of out.resources.filter((x) => !/\.m\.upbound\.io\//.test(x.apiVersion))) expect(r.spec?.["providerConfigRef"]).toBeUndefined();
+    // Secrets and Usages have no providerConfigRef; what K8sCluster installs into its cluster (helm,
+    // kubernetes) uses the ProviderConfig it composes for that cluster, never the namespace's.
+    for (const r of out.resources.filter((x) => !/\.m\.upbound\.io\//.test(x.apiVersion))) {
+      if (/^(helm|kubernetes)\.m\.crossplane\.io\//.test(r.apiVersion) && r.kind !== "ProviderConfig") expect(r.spec?.["providerConfigRef"]).toEqual({ kind: "ProviderConfig", name: `${xr.metadata?.name}-k8scluster` });
+      else expect(r.spec?.["providerConfigRef"]).toBeUndefined();
+    }
     expect(out.resources.flatMap((r) => validateComposed(r).map((e) => `${r.kind}: ${e}`))).toEqual([]);
   }, 180_000);
 });
