@@ -7,6 +7,7 @@ import { NetworkSpec, NetworkStatus } from "./network/schema.ts";
 import { PostgresDatabaseSpec, PostgresDatabaseStatus } from "./postgres-database/schema.ts";
 import { RedisClusterSpec, RedisClusterStatus } from "./redis-cluster/schema.ts";
 import { ObjectStoreSpec, ObjectStoreStatus } from "./object-store/schema.ts";
+import { CdnEdgeSpec, CdnEdgeStatus } from "./cdn-edge/schema.ts";
 
 export interface PrinterColumn {
   name: string;
@@ -72,6 +73,18 @@ export const APIS = [
     columns: [
       { name: "BUCKET", type: "string", jsonPath: ".status.bucketName" },
       { name: "URL", type: "string", jsonPath: ".status.url" },
+    ],
+  },
+  {
+    kind: "CdnEdge",
+    plural: "cdnedges",
+    folder: "cdn-edge",
+    description: "A CDN edge (CloudFront on AWS, Front Door Standard/Premium on Azure) with origins (ObjectStores or HTTPS hosts), path behaviours, TLS for its domains, a web application firewall on by default, and the DNS records to create in status.",
+    spec: CdnEdgeSpec,
+    status: CdnEdgeStatus,
+    columns: [
+      { name: "ENDPOINT", type: "string", jsonPath: ".status.endpoint" },
+      { name: "DOMAIN", type: "string", jsonPath: ".spec.domains[0].host" },
     ],
   },
 ] as const satisfies readonly ApiDefinition[];

@@ -7,6 +7,7 @@
 import type { Resource, RunFunctionRequest, RunFunctionResponse } from "@crossplane-org/function-sdk-typescript";
 import { Ready, Severity, Status, Target } from "./runtime/wire.ts";
 import type { Provider } from "../apis/shared/common.ts";
+import { cdnEdge } from "./cdn-edge/index.ts";
 import { network } from "./network/index.ts";
 import { objectStore } from "./object-store/index.ts";
 import { postgresDatabase } from "./postgres-database/index.ts";
@@ -29,6 +30,7 @@ export const KINDS: Record<string, AnyKind> = {
   PostgresDatabase: erase(postgresDatabase),
   RedisCluster: erase(redisCluster),
   ObjectStore: erase(objectStore),
+  CdnEdge: erase(cdnEdge),
 };
 
 /** Managed-resource groups per provider; an observed resource outside them means a provider switch. */

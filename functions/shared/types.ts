@@ -79,6 +79,12 @@ export interface KindModule<S> {
   parse: (raw: unknown) => S;
   /** Other resources this XR needs, by requirement name (e.g. the Network it is placed in). */
   requirements?: (spec: S, xr: XrMeta) => Record<string, Selector>;
+  /**
+   * Secrets this XR composes under a name the user may choose (its connection Secret), with the spec
+   * field that names each. fn.ts reads each as a required resource and refuses a name held by a Secret
+   * this XR did not compose, so one XR never overwrites, adopts or deletes another's Secret.
+   */
+  secrets?: (spec: S, xr: XrMeta) => Array<{ field: string; name: string }>;
   /** Checks that need required resources (same provider, same region); throws SpecError. */
   validate?: (ctx: RenderContext<S>) => void;
   renderers: Record<Provider, Renderer<S>>;

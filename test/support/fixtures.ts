@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { ROOT } from "../../scripts/generate.ts";
 import { loadObjects, RESOURCE_NAME } from "../../scripts/render-engine.ts";
+import { accountName, bucketName, containerName } from "../../functions/object-store/names.ts";
 
 export const EXAMPLES = readdirSync(join(ROOT, "examples")).filter((d) => statSync(join(ROOT, "examples", d)).isDirectory()).flatMap((kind) =>
   readdirSync(join(ROOT, "examples", kind)).filter((f) => f.endsWith(".yaml")).map((f) => `examples/${kind}/${f}`),
@@ -32,8 +33,42 @@ export function authTokenSecret(xr: K8sObject, token = "p@ss:w/rd"): K8sObject {
   };
 }
 
+/**
+ * The ObjectStore examples as a cluster serves them to a CdnEdge on the same provider: spec, and the
+ * status their function writes (bucket, and on Azure the storage account id Private Link needs).
+ */
+export function objectStoresFor(provider: string): K8sObject[] {
+  return loadObjects(join(ROOT, "examples", "object-store"))
+    .map((o) => o as K8sObject)
+    .filter((o) => (o.spec as { provider?: string } | undefined)?.provider === provider)
+    .map((o) => {
+      const meta = { namespace: o.metadata?.namespace as string, name: o.metadata?.name as string };
+      const status = provider === "aws"
+        ? { bucketName: bucketName(meta) }
+        : { bucketName: containerName(meta), accountName: accountName(meta), resourceId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${accountName(meta)}` };
+      return { ...o, status };
+    });
+}
+
+/** The Secrets a CdnEdge's origin-verify headers name, each holding its key. */
+export function verifySecrets(xr: K8sObject): K8sObject[] {
+  const origins = ((xr.spec as { origins?: Array<{ verifyHeader?: { secretRef: { name: string; key: string } } }> } | undefined)?.origins ?? []);
+  return origins.filter((o) => o.verifyHeader).map((o) => ({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: o.verifyHeader!.secretRef.name, namespace: xr.metadata?.namespace as string },
+    data: { [o.verifyHeader!.secretRef.key]: Buffer.from("s3cr3t-verify").toString("base64") },
+  }));
+}
+
 /** Everything a cluster would serve an XR as required resources: the Networks and generated credentials. */
-export const requiredFor = (xr: K8sObject): K8sObject[] => [...NETWORKS, passwordSecret(xr), authTokenSecret(xr)];
+export const requiredFor = (xr: K8sObject): K8sObject[] => [
+  ...NETWORKS,
+  passwordSecret(xr),
+  authTokenSecret(xr),
+  // CdnEdge reads its ObjectStore origins and log target, and its verify-header Secrets.
+  ...(xr.kind === "CdnEdge" ? [...objectStoresFor((xr.spec as { provider: string }).provider), ...verifySecrets(xr)] : []),
+];
 
 /** Connection details providers report, by composed-resource key (Azure Cache for Redis access keys). */
 export const CONNECTION_DETAILS = { cache: { "attribute.primary_access_key": "p@ss:w/rd" } };
@@ -65,6 +100,8 @@ export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?
         principalId: `${key}-principal`,
         clientId: `${key}-client`,
         resourceManagerId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/${o.metadata?.annotations?.["crossplane.io/external-name"] ?? key}`,
+        // CdnEdge: an issued ACM certificate and its validation records, the edges' hostnames, a Front Door domain token.
+        ...cdnOutputs(o, key),
       },
     };
     if (o.apiVersion === "azure.m.upbound.io/v1beta1") o.metadata!.annotations!["crossplane.io/external-name"] = o.metadata?.name as string;
@@ -85,6 +122,31 @@ export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?
     });
     return o;
   });
+}
+
+/** What the CDN providers report once a resource exists, by kind. */
+function cdnOutputs(o: K8sObject, key: string): Record<string, unknown> {
+  const fp = (o.spec?.["forProvider"] ?? {}) as { domainName?: string; subjectAlternativeNames?: string[]; hostName?: string };
+  switch (o.kind) {
+    case "Certificate":
+      return {
+        status: "ISSUED",
+        domainValidationOptions: [fp.domainName, ...(fp.subjectAlternativeNames ?? [])].map((d) => ({
+          domainName: d,
+          resourceRecordName: `_a79865eb4cd1a6ab990a45779b4e0b96.${String(d).replace(/^\*\./, "")}.`,
+          resourceRecordType: "CNAME",
+          resourceRecordValue: "_424c7224e9b0146f9a8808af955727d0.acm-validations.aws.",
+        })),
+      };
+    case "Distribution":
+      return { domainName: "d111111abcdef8.cloudfront.net", hostedZoneId: "Z2FDTNDATAQYW2" };
+    case "FrontdoorEndpoint":
+      return { hostName: `${o.metadata?.annotations?.["crossplane.io/external-name"] ?? key}-abcdefgh.z01.azurefd.net` };
+    case "FrontdoorCustomDomain":
+      return { validationToken: `token-${key}`, hostName: fp.hostName };
+    default:
+      return {};
+  }
 }
 
 /** A managedFields fieldsV1 set for `v`: each object field as "f:<name>", leaves as {}. */
