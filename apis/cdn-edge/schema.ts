@@ -77,7 +77,7 @@ const behaviorFields = {
             ttlSeconds: z.int().min(0).max(MAX_TTL_SECONDS).optional().describe("With mode ttl: seconds to cache (0 to one year). 0 is the same as disabled."),
           })
           .strict(),
-        { rule: "(self.mode == 'ttl') == has(self.ttlSeconds)", message: "cache.ttlSeconds is set exactly when cache.mode is ttl" },
+        { rule: "(has(self.mode) && self.mode == 'ttl') == has(self.ttlSeconds)", message: "cache.ttlSeconds is set exactly when cache.mode is ttl" },
       ).prefault({}),
       forward: z
         .object({
@@ -95,7 +95,7 @@ const behaviorFields = {
 };
 
 const compressRule = {
-    rule: "!has(self.compress) || !self.compress || (self.cache.mode != 'disabled' && (self.cache.mode != 'ttl' || self.cache.ttlSeconds > 0))",
+    rule: "!has(self.compress) || !self.compress || !has(self.cache) || !has(self.cache.mode) || (self.cache.mode != 'disabled' && (self.cache.mode != 'ttl' || !has(self.cache.ttlSeconds) || self.cache.ttlSeconds > 0))",
     message: "compress: both CloudFront and Front Door compress only responses they cache; drop compress or enable caching",
     fieldPath: ".compress",
 };
@@ -206,16 +206,16 @@ export const CdnEdgeSpec = cel(
   regionRule(),
   { rule: "self.provider != 'aws' || !has(self.tier)", message: "spec.tier is Azure only (Front Door Standard or Premium); CloudFront has no tiers", fieldPath: ".tier" },
   { rule: "self.provider != 'azure' || !has(self.http3) || !self.http3", message: "spec.http3: Azure Front Door serves HTTP/1.1 and HTTP/2, not HTTP/3; remove http3 on Azure", fieldPath: ".http3" },
-  { rule: "self.provider != 'azure' || self.priceClass == 'all'", message: "spec.priceClass: Front Door has no price classes and always uses every edge location; use all on Azure", fieldPath: ".priceClass" },
+  { rule: "self.provider != 'azure' || !has(self.priceClass) || self.priceClass == 'all'", message: "spec.priceClass: Front Door has no price classes and always uses every edge location; use all on Azure", fieldPath: ".priceClass" },
   { rule: "self.provider != 'azure' || self.origins.all(o, !has(o.shieldRegion))", message: "spec.origins[].shieldRegion: Front Door has no origin shield; remove it on Azure", fieldPath: ".origins" },
-  { rule: "self.provider != 'aws' || self.domains.all(d, !has(d.keyVaultCertificateId))", message: "spec.domains[].keyVaultCertificateId is Azure only; AWS uses one ACM certificate for every host", fieldPath: ".domains" },
-  { rule: "self.provider != 'azure' || !self.waf.enabled || !has(self.tier) || self.tier == 'premium'", message: "spec.tier: the Front Door WAF's managed rule set needs Premium; use tier premium, or waf.enabled false", fieldPath: ".tier" },
-  { rule: "self.provider != 'aws' || !self.waf.botProtection", message: "spec.waf.botProtection is Azure only (Microsoft bot manager rule set); AWS Bot Control is not offered", fieldPath: ".waf.botProtection" },
+  { rule: "self.provider != 'aws' || !has(self.domains) || self.domains.all(d, !has(d.keyVaultCertificateId))", message: "spec.domains[].keyVaultCertificateId is Azure only; AWS uses one ACM certificate for every host", fieldPath: ".domains" },
+  { rule: "self.provider != 'azure' || !has(self.tier) || self.tier == 'premium' || (has(self.waf) && has(self.waf.enabled) && !self.waf.enabled)", message: "spec.tier: the Front Door WAF's managed rule set needs Premium; use tier premium, or waf.enabled false", fieldPath: ".tier" },
+  { rule: "self.provider != 'aws' || !has(self.waf) || !has(self.waf.botProtection) || !self.waf.botProtection", message: "spec.waf.botProtection is Azure only (Microsoft bot manager rule set); AWS Bot Control is not offered", fieldPath: ".waf.botProtection" },
   { rule: "self.provider != 'azure' || !has(self.logging)", message: "spec.logging is not offered on Azure yet: Front Door sends logs through an Azure Monitor diagnostic setting; remove logging", fieldPath: ".logging" },
-  { rule: "self.origins.exists(o, o.name == self.defaultBehavior.origin) && self.behaviors.all(b, self.origins.exists(o, o.name == b.origin))", message: "spec.defaultBehavior.origin and every spec.behaviors[].origin must name an origin in spec.origins", fieldPath: ".origins" },
-  { rule: "self.domains.all(d, self.domains.exists_one(e, e.host == d.host))", message: "spec.domains: each host once", fieldPath: ".domains" },
+  { rule: "self.origins.exists(o, o.name == self.defaultBehavior.origin) && (!has(self.behaviors) || self.behaviors.all(b, self.origins.exists(o, o.name == b.origin)))", message: "spec.defaultBehavior.origin and every spec.behaviors[].origin must name an origin in spec.origins", fieldPath: ".origins" },
+  { rule: "!has(self.domains) || self.domains.all(d, self.domains.exists_one(e, e.host == d.host))", message: "spec.domains: each host once", fieldPath: ".domains" },
   { rule: "self.origins.all(o, self.origins.exists_one(p, p.name == o.name))", message: "spec.origins: each origin name once", fieldPath: ".origins" },
-  { rule: "self.behaviors.all(b, self.behaviors.exists_one(c, c.path == b.path))", message: "spec.behaviors: each path once (Front Door refuses two routes with the same path, and CloudFront would never reach the second)", fieldPath: ".behaviors" },
+  { rule: "!has(self.behaviors) || self.behaviors.all(b, self.behaviors.exists_one(c, c.path == b.path))", message: "spec.behaviors: each path once (Front Door refuses two routes with the same path, and CloudFront would never reach the second)", fieldPath: ".behaviors" },
 );
 
 export type CdnEdgeSpec = z.output<typeof CdnEdgeSpec>;
