@@ -99,6 +99,9 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   const { xr, spec, observed, required } = ctx;
   const tags = tagsFor("CdnEdge", xr, spec.tags);
   const retain = spec.deletionProtection ? RETAIN : undefined;
+  // The distribution is always rendered whole, so nothing is late-initialised into its spec: a value
+  // copied back from the cloud (a removed web ACL, logging config or origin shield) would never go away.
+  const distributionPolicies = spec.deletionProtection ? ["Observe", "Create", "Update"] : ["Observe", "Create", "Update", "Delete"];
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
   const hosts = spec.domains.map((d) => d.host);
@@ -140,11 +143,12 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
       dnsRecords.push({ name, type: str(o["resourceRecordType"]) ?? "CNAME", value: str(o["resourceRecordValue"]) ?? "", purpose: `ACM validation of ${str(o["domainName"]) ?? hosts[0]}` });
     }
   }
-  // A previous certificate (other hosts) stays until the new one is issued and the distribution uses it.
-  const inUse = str((seenDist?.["viewerCertificate"] as Obj | undefined)?.["acmCertificateArn"]);
+  // A previous certificate (other hosts) stays while the distribution still uses it: until the new one
+  // is issued and the distribution moved to it (or to CloudFront's own certificate when domains went).
+  const inUse = str((seenDist?.["viewerCertificate"] as Obj | undefined)?.["acmCertificateArn"]) ?? str(((atProvider(observed["distribution"])["viewerCertificate"]) as Obj | undefined)?.["acmCertificateArn"]);
   for (const [key, o] of Object.entries(observed)) {
     if (!key.startsWith("certificate-") || key === certKey) continue;
-    if (certStatus === "ISSUED" && inUse !== str(atProvider(o)["arn"])) continue;
+    if (!inUse || inUse !== str(atProvider(o)["arn"])) continue;
     r[key] = managed(ACM, "Certificate", key, o.resource.spec?.["forProvider"] as Obj, { managementPolicies: retain });
   }
 
@@ -241,7 +245,8 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
       isIpv6Enabled: true,
       httpVersion: spec.http3 === false ? "http2" : "http2and3",
       priceClass: PRICE_CLASS[spec.priceClass],
-      webAclId: spec.waf.enabled ? wafArn : undefined,
+      // "" detaches a web ACL when the WAF is turned off.
+      webAclId: spec.waf.enabled ? wafArn : "",
       origin: spec.origins.map((o) => origins.get(o.name)!).map(origin),
       defaultCacheBehavior: defaultBehavior,
       orderedCacheBehavior: ordered.length ? ordered : undefined,
@@ -255,7 +260,7 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
         ? { bucket: `${bucketName({ namespace: xr.namespace, name: spec.logging!.objectStoreRef.name })}.s3.amazonaws.com`, prefix: spec.logging!.prefix ?? `cloudfront/${xr.namespace}/${xr.name}/`, includeCookies: false }
         : undefined,
       tags,
-    }, { managementPolicies: retain });
+    }, { managementPolicies: distributionPolicies });
   } else {
     // The message names what the distribution waits for: CloudFront refuses an unissued certificate.
     pending.push(certKey && certStatus !== "ISSUED" ? `distribution: certificate ${certStatus ?? "requested"}, create the validation records in status.dnsRecords` : "distribution");

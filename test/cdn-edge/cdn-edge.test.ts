@@ -60,7 +60,8 @@ describe("CdnEdge on AWS", () => {
     expect(rules.every((r: any) => "None" in r.OverrideAction)).toBe(true);
     expect(d.webAclId).toBe(xr.status?.["wafId"]);
     // Deletion protection: the distribution, certificate and web ACL are never deleted with the XR.
-    expect(byKey(resources, "distribution").spec.managementPolicies).toEqual(["Observe", "Create", "Update", "LateInitialize"]);
+    // The distribution is rendered whole, so it is never late-initialised (a removed setting would come back).
+    expect(byKey(resources, "distribution").spec.managementPolicies).toEqual(["Observe", "Create", "Update"]);
     expect(byKey(resources, "web-acl").spec.managementPolicies).toEqual(["Observe", "Create", "Update", "LateInitialize"]);
     expect(xr.status).toMatchObject({ endpoint: "d111111abcdef8.cloudfront.net", url: "https://d111111abcdef8.cloudfront.net", connectionSecretName: "web-connection" });
   });
@@ -118,6 +119,12 @@ describe("CdnEdge on AWS", () => {
     expect(c.cachePolicyId).not.toBe(a.cachePolicyId);
   });
 
+  it("turning the WAF off detaches the web ACL explicitly", async () => {
+    const { resources } = await settled(withSpec(aws, (s) => (s.waf = { enabled: false })));
+    expect(fp(resources, "distribution").webAclId).toBe("");
+    expect(byKey(resources, "web-acl")).toBeUndefined();
+  });
+
   it("geo restriction and detection mode", async () => {
     const xr = withSpec(aws, (s) => {
       s.geo = { mode: "allow", countries: ["US", "CA"] };
@@ -161,6 +168,10 @@ describe("CdnEdge on AWS", () => {
     expect(byKey(waiting.resources, oldKey)).toBeDefined();
     const issued = await render({ xr, required: requiredFor(xr), observed: observe(waiting.resources) });
     expect(fp(issued.resources, "distribution").aliases).toEqual(["*.broxiva.com", "broxiva.com"]);
+    // The old certificate stays until the distribution no longer uses it, then goes.
+    expect(byKey(issued.resources, oldKey)).toBeDefined();
+    const moved = await render({ xr, required: requiredFor(xr), observed: observe(issued.resources) });
+    expect(byKey(moved.resources, oldKey)).toBeUndefined();
   });
 
   it("the distribution stays desired while its certificate or web ACL status is briefly empty", async () => {
