@@ -165,6 +165,11 @@ export const CdnEdgeSpec = cel(
         .optional()
         .describe("Azure only: Front Door Standard or Premium (Front Door replaces the profile to change it). Default: premium when the WAF's managed rule set or an ObjectStore origin (Private Link) needs it, else standard."),
       domains: z.array(Domain).max(10).default([]).describe("Viewer hostnames with TLS. AWS: one ACM certificate in us-east-1 covers them all (10 names by default). Azure: a managed certificate per host, or keyVaultCertificateId. Without domains the edge's own hostname serves."),
+      dnsZoneId: z
+        .string()
+        .regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
+        .optional()
+        .describe("AWS only: the Route 53 public hosted zone of the domains. Tessera then creates the ACM validation records and alias A/AAAA records to the distribution, and waits for validation itself. Without it, status.dnsRecords lists the records to create. Azure DNS zones are not offered yet."),
       origins: z.array(Origin).min(1).max(MAX_ORIGINS).describe("Where content comes from."),
       defaultBehavior: Behavior.describe("What every request not matched by spec.behaviors gets."),
       behaviors: z.array(PathBehavior).max(MAX_BEHAVIORS).default([]).describe("Path behaviours, first match wins. CloudFront takes 25 by default."),
@@ -210,6 +215,8 @@ export const CdnEdgeSpec = cel(
   { rule: "self.provider != 'azure' || self.origins.all(o, !has(o.shieldRegion))", message: "spec.origins[].shieldRegion: Front Door has no origin shield; remove it on Azure", fieldPath: ".origins" },
   { rule: "self.provider != 'aws' || !has(self.domains) || self.domains.all(d, !has(d.keyVaultCertificateId))", message: "spec.domains[].keyVaultCertificateId is Azure only; AWS uses one ACM certificate for every host", fieldPath: ".domains" },
   { rule: "self.provider != 'azure' || !has(self.tier) || self.tier == 'premium' || (has(self.waf) && has(self.waf.enabled) && !self.waf.enabled)", message: "spec.tier: the Front Door WAF's managed rule set needs Premium; use tier premium, or waf.enabled false", fieldPath: ".tier" },
+  { rule: "self.provider != 'azure' || !has(self.dnsZoneId)", message: "spec.dnsZoneId is a Route 53 zone (AWS); Azure DNS zones are not offered yet: create the records in status.dnsRecords", fieldPath: ".dnsZoneId" },
+  { rule: "!has(self.dnsZoneId) || (has(self.domains) && size(self.domains) > 0)", message: "spec.dnsZoneId needs spec.domains (the hosts whose records go in the zone)", fieldPath: ".dnsZoneId" },
   { rule: "self.provider != 'aws' || !has(self.waf) || !has(self.waf.botProtection) || !self.waf.botProtection", message: "spec.waf.botProtection is Azure only (Microsoft bot manager rule set); AWS Bot Control is not offered", fieldPath: ".waf.botProtection" },
   { rule: "self.provider != 'azure' || !has(self.logging)", message: "spec.logging is not offered on Azure yet: Front Door sends logs through an Azure Monitor diagnostic setting; remove logging", fieldPath: ".logging" },
   { rule: "self.origins.exists(o, o.name == self.defaultBehavior.origin) && (!has(self.behaviors) || self.behaviors.all(b, self.origins.exists(o, o.name == b.origin)))", message: "spec.defaultBehavior.origin and every spec.behaviors[].origin must name an origin in spec.origins", fieldPath: ".origins" },

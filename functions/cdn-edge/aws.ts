@@ -31,6 +31,9 @@ import {
 const CF = "cloudfront.aws.m.upbound.io/v1beta1";
 const ACM = "acm.aws.m.upbound.io/v1beta1";
 const WAF = "wafv2.aws.m.upbound.io/v1beta1";
+const R53 = "route53.aws.m.upbound.io/v1beta1";
+/** The hosted zone id of every CloudFront distribution, for alias records (docs.aws.amazon.com/Route53/latest/APIReference/API_AliasTarget.html). */
+const CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2";
 /** CloudFront takes certificates and web ACLs only from us-east-1. */
 const GLOBAL_REGION = "us-east-1";
 
@@ -143,6 +146,19 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
       dnsRecords.push({ name, type: str(o["resourceRecordType"]) ?? "CNAME", value: str(o["resourceRecordValue"]) ?? "", purpose: `ACM validation of ${str(o["domainName"]) ?? hosts[0]}` });
     }
   }
+  // With a zone: the validation records and a CertificateValidation that waits until ACM issued it.
+  if (certKey && spec.dnsZoneId) {
+    for (const rec of dnsRecords) {
+      const key = `validation-record-${hash8(rec.name)}`;
+      r[key] = managed(R53, "Record", key, { zoneId: spec.dnsZoneId, name: rec.name, type: rec.type, ttl: 300, records: [rec.value], allowOverwrite: true });
+    }
+    if (certArn && dnsRecords.length) {
+      r["certificate-validation"] = managed(ACM, "CertificateValidation", "certificate-validation", { region: GLOBAL_REGION, certificateArn: certArn, validationRecordFqdns: dnsRecords.map((x) => x.name.replace(/\.$/, "")) });
+    } else if (!observed["certificate-validation"]) {
+      pending.push("certificate-validation");
+    }
+  }
+
   // A previous certificate (other hosts) stays while the distribution still uses it: until the new one
   // is issued and the distribution moved to it (or to CloudFront's own certificate when domains went).
   const inUse = str((seenDist?.["viewerCertificate"] as Obj | undefined)?.["acmCertificateArn"]) ?? str(((atProvider(observed["distribution"])["viewerCertificate"]) as Obj | undefined)?.["acmCertificateArn"]);
@@ -268,11 +284,26 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
 
   const at = atProvider(observed["distribution"]);
   const endpoint = str(at["domainName"]);
-  if (endpoint) for (const h of hosts) dnsRecords.push({ name: h, type: "CNAME", value: endpoint, purpose: "route viewers to the edge (an apex host needs a Route 53 alias record instead)" });
+  // With a zone: alias A and AAAA records (IPv6 is on) for each host, once the distribution exists.
+  if (spec.dnsZoneId) {
+    for (const h of hosts) {
+      for (const type of ["A", "AAAA"]) {
+        const key = `alias-${hash8(h)}-${type.toLowerCase()}`;
+        if (!endpoint && !observed[key]) {
+          pending.push(key);
+          continue;
+        }
+        const seen = (observed[key]?.resource.spec?.["forProvider"] as Obj | undefined)?.["alias"] as Obj | undefined;
+        r[key] = managed(R53, "Record", key, { zoneId: spec.dnsZoneId, name: h, type, alias: { name: endpoint ?? str(seen?.["name"]), zoneId: CLOUDFRONT_ZONE_ID, evaluateTargetHealth: false }, allowOverwrite: true });
+      }
+    }
+  }
+  if (endpoint && !spec.dnsZoneId) for (const h of hosts) dnsRecords.push({ name: h, type: "CNAME", value: endpoint, purpose: "route viewers to the edge (an apex host needs a Route 53 alias record instead)" });
   return finish(ctx, r, pending, endpoint, {
     distributionId: str(at["id"]),
     domains: hosts.map((host) => ({ host, cnameTarget: endpoint, certificateStatus: certStatus })),
-    dnsRecords: dnsRecords.length ? dnsRecords : undefined,
+    // With a zone Tessera creates them; status lists only what the user must create.
+    dnsRecords: dnsRecords.length && !spec.dnsZoneId ? dnsRecords : undefined,
     wafId: wafArn,
   });
 };

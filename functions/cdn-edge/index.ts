@@ -93,6 +93,8 @@ export const cdnEdge: KindModule<CdnEdgeSpec> = {
     "originrequestpolicies.cloudfront.aws.m.upbound.io",
     "certificates.acm.aws.m.upbound.io",
     "webacls.wafv2.aws.m.upbound.io",
+    "certificatevalidations.acm.aws.m.upbound.io",
+    "records.route53.aws.m.upbound.io",
     "resourcegroups.azure.m.upbound.io",
     "frontdoorprofiles.cdn.azure.m.upbound.io",
     "frontdoorendpoints.cdn.azure.m.upbound.io",

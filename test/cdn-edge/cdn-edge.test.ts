@@ -119,6 +119,22 @@ describe("CdnEdge on AWS", () => {
     expect(c.cachePolicyId).not.toBe(a.cachePolicyId);
   });
 
+  it("with a Route 53 zone: validation records, a CertificateValidation, and alias A/AAAA records once the distribution exists", async () => {
+    const xr = withSpec(broxiva, (s) => (s.dnsZoneId = "Z0123456789ABCDEFGHIJ"));
+    const first = await render({ xr, required: requiredFor(xr) });
+    expect(ofKind(first.resources, "Record")).toEqual([]);
+    const { resources, xr: done } = await settled(xr);
+    const records = ofKind(resources, "Record").map((r) => r.spec.forProvider);
+    expect(records.find((r) => r.type === "CNAME")).toMatchObject({ zoneId: "Z0123456789ABCDEFGHIJ", records: ["_424c7224e9b0146f9a8808af955727d0.acm-validations.aws."], ttl: 300 });
+    expect(records.filter((r) => r.alias).map((r) => [r.name, r.type, r.alias.name, r.alias.zoneId])).toEqual([
+      ["*.broxiva.com", "A", "d111111abcdef8.cloudfront.net", "Z2FDTNDATAQYW2"],
+      ["*.broxiva.com", "AAAA", "d111111abcdef8.cloudfront.net", "Z2FDTNDATAQYW2"],
+    ]);
+    expect(fp(resources, "certificate-validation")).toMatchObject({ region: "us-east-1", validationRecordFqdns: ["_a79865eb4cd1a6ab990a45779b4e0b96.broxiva.com"] });
+    // Tessera created every record: status lists none for the user.
+    expect((done.status as any).dnsRecords).toBeUndefined();
+  });
+
   it("turning the WAF off detaches the web ACL explicitly", async () => {
     const { resources } = await settled(withSpec(aws, (s) => (s.waf = { enabled: false })));
     expect(fp(resources, "distribution").webAclId).toBe("");
@@ -312,6 +328,7 @@ describe("CdnEdge refusals", () => {
       [(s) => (s.tier = "standard"), "needs Premium"],
       [(s) => ((s.tier = "standard"), (s.waf = { enabled: false }), (s.origins = [{ name: "app", objectStoreRef: { name: "uploads" } }])), "Private Link, which needs Premium"],
       [(s) => (s.logging = { objectStoreRef: { name: "x" } }), "not offered on Azure"],
+      [(s) => ((s.dnsZoneId = "Z0123456789ABCDEFGHIJ"), (s.domains = [{ host: "www.example.com" }])), "Azure DNS zones are not offered yet"],
     ];
     for (const [patch, fragment] of cases) await expectRefused({ xr: withSpec(azure, patch), required: requiredFor(azure) }, fragment);
   });
