@@ -147,7 +147,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
     const token = str(at["validationToken"]);
     if (token) dnsRecords.push({ name: `_dnsauth.${d.host.replace(/^\*\./, "")}`, type: "TXT", value: token, purpose: `Front Door domain validation of ${d.host}` });
     if (endpointHost) dnsRecords.push({ name: d.host, type: "CNAME", value: endpointHost, purpose: "route viewers to the edge (an apex host needs an Azure DNS alias record instead)" });
-    domains.push({ host: d.host, cnameTarget: endpointHost, certificateStatus: d.keyVaultCertificateId ? "CustomerCertificate" : token ? "PendingValidation or Approved (see the custom domain)" : undefined });
+    domains.push({ host: d.host, cnameTarget: endpointHost, certificateStatus: d.keyVaultCertificateId ? "CustomerCertificate (from Key Vault)" : observed[`custom-domain-${h}`] ? "ManagedCertificate (issued once the _dnsauth TXT record validates the domain; the provider reports no validation state)" : undefined });
   }
 
   // Routes in order (Front Door matches the most specific pattern; paths are unique), each with its rule set.
