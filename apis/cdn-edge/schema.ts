@@ -194,12 +194,12 @@ export const CdnEdgeSpec = cel(
       priceClass: z.enum(PRICE_CLASSES).default("all").describe("Edge locations used: all, 200 or 100 (CloudFront price classes). Front Door always uses every location: only all on Azure."),
       logging: z
         .object({
-          objectStoreRef: localRef("ObjectStore").describe("ObjectStore (AWS) with spec.acceptsCdnLogs: true."),
+          objectStoreRef: localRef("ObjectStore").describe("ObjectStore on the same provider: on AWS with spec.acceptsCdnLogs: true."),
           prefix: z.string().min(1).max(256).regex(/^[A-Za-z0-9!_.*'()/-]+$/).optional().describe("Key prefix of the log objects. Default: cloudfront/<namespace>/<name>/."),
         })
         .strict()
         .optional()
-        .describe("AWS: CloudFront standard (legacy) access logs into an ObjectStore. Azure: not offered yet (Front Door logs go through a diagnostic setting); refused."),
+        .describe("Access logs into an ObjectStore. AWS: CloudFront standard (legacy) logs. Azure: a diagnostic setting of the profile sends Front Door access and WAF logs to the store's account."),
       deletionProtection: z
         .boolean()
         .default(true)
@@ -218,7 +218,7 @@ export const CdnEdgeSpec = cel(
   { rule: "self.provider != 'azure' || !has(self.dnsZoneId)", message: "spec.dnsZoneId is a Route 53 zone (AWS); Azure DNS zones are not offered yet: create the records in status.dnsRecords", fieldPath: ".dnsZoneId" },
   { rule: "!has(self.dnsZoneId) || (has(self.domains) && size(self.domains) > 0)", message: "spec.dnsZoneId needs spec.domains (the hosts whose records go in the zone)", fieldPath: ".dnsZoneId" },
   { rule: "self.provider != 'aws' || !has(self.waf) || !has(self.waf.botProtection) || !self.waf.botProtection", message: "spec.waf.botProtection is Azure only (Microsoft bot manager rule set); AWS Bot Control is not offered", fieldPath: ".waf.botProtection" },
-  { rule: "self.provider != 'azure' || !has(self.logging)", message: "spec.logging is not offered on Azure yet: Front Door sends logs through an Azure Monitor diagnostic setting; remove logging", fieldPath: ".logging" },
+  { rule: "self.provider != 'azure' || !has(self.logging) || !has(self.logging.prefix)", message: "spec.logging.prefix is AWS only: Azure Monitor writes Front Door logs into its own insights-logs-* containers", fieldPath: ".logging.prefix" },
   { rule: "self.origins.exists(o, o.name == self.defaultBehavior.origin) && (!has(self.behaviors) || self.behaviors.all(b, self.origins.exists(o, o.name == b.origin)))", message: "spec.defaultBehavior.origin and every spec.behaviors[].origin must name an origin in spec.origins", fieldPath: ".origins" },
   { rule: "!has(self.domains) || self.domains.all(d, self.domains.exists_one(e, e.host == d.host))", message: "spec.domains: each host once", fieldPath: ".domains" },
   { rule: "self.origins.all(o, self.origins.exists_one(p, p.name == o.name))", message: "spec.origins: each origin name once", fieldPath: ".origins" },

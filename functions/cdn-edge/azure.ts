@@ -29,6 +29,9 @@ import { AZURE_BOT_RULE_SET, AZURE_COMPRESS_TYPES, AZURE_DEFAULT_RULE_SET, AZURE
 
 const CDN = "cdn.azure.m.upbound.io/v1beta1";
 const RG = "azure.m.upbound.io/v1beta1";
+const INSIGHTS = "insights.azure.m.upbound.io/v1beta1";
+/** Front Door log categories (learn.microsoft.com/azure/frontdoor/monitor-front-door#resource-logs). */
+const LOG_CATEGORIES = ["FrontDoorAccessLog", "FrontDoorHealthProbeLog", "FrontDoorWebApplicationFirewallLog"];
 /** Labels that let one selector pick every route / custom domain of this XR (with matchControllerRef). */
 const ROLE = "platform.tessera.io/role";
 const byRole = (role: string) => ({ matchControllerRef: true, matchLabels: { [ROLE]: role } });
@@ -253,6 +256,25 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
         },
       },
     });
+  }
+
+  // Access and WAF logs into the log store's account, by a diagnostic setting of the profile. Both ids
+  // come from status (the profile's as observed, the account's from the ObjectStore); until then it waits.
+  if (spec.logging) {
+    const store = required[storeRequirement(spec.logging.objectStoreRef.name)]?.[0];
+    const seen = observed["access-logs"]?.resource.spec?.["forProvider"] as Obj | undefined;
+    const accountId = str((store?.status as Obj | undefined)?.["resourceId"]) ?? str(seen?.["storageAccountId"]);
+    const profileId = str(atProvider(observed["profile"])["id"]) ?? str(seen?.["targetResourceId"]);
+    if (accountId && profileId) {
+      r["access-logs"] = managed(INSIGHTS, "MonitorDiagnosticSetting", "access-logs", {
+        name: "tessera-access-logs",
+        targetResourceId: profileId,
+        storageAccountId: accountId,
+        enabledLog: LOG_CATEGORIES.map((category) => ({ category })),
+      });
+    } else {
+      pending.push("access-logs");
+    }
   }
 
   const waitsForApproval = stores.length && isReady(observed[`origin-${stores[0]!.name}`]);

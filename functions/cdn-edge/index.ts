@@ -62,7 +62,7 @@ function validate({ spec, xr, required }: RenderContext<CdnEdgeSpec>): void {
   if (spec.logging) {
     const field = "spec.logging.objectStoreRef.name";
     const ss = store(spec.logging.objectStoreRef.name, field);
-    if (ss["acceptsCdnLogs"] !== true) throw SpecError.field(field, `ObjectStore ${JSON.stringify(spec.logging.objectStoreRef.name)} does not accept CloudFront logs`, `set spec.acceptsCdnLogs: true on ${spec.logging.objectStoreRef.name} (CloudFront standard logging writes with an object ACL), then retry`);
+    if (spec.provider === "aws" && ss["acceptsCdnLogs"] !== true) throw SpecError.field(field, `ObjectStore ${JSON.stringify(spec.logging.objectStoreRef.name)} does not accept CloudFront logs`, `set spec.acceptsCdnLogs: true on ${spec.logging.objectStoreRef.name} (CloudFront standard logging writes with an object ACL), then retry`);
   }
 }
 
@@ -108,6 +108,7 @@ export const cdnEdge: KindModule<CdnEdgeSpec> = {
     "frontdoorsecrets.cdn.azure.m.upbound.io",
     "frontdoorfirewallpolicies.cdn.azure.m.upbound.io",
     "frontdoorsecuritypolicies.cdn.azure.m.upbound.io",
+    "monitordiagnosticsettings.insights.azure.m.upbound.io",
   ],
   // An edge holds no data. The distribution and the Front Door profile and endpoint carry the hostname
   // DNS points at (dXXXX.cloudfront.net, <name>-<hash>.z01.azurefd.net), which a re-created one would

@@ -246,6 +246,18 @@ describe("CdnEdge on Azure", () => {
     expect((xr.status as any).dnsRecords.map((r: any) => r.name)).toEqual(["_dnsauth.broxiva.com", "*.broxiva.com"]);
   });
 
+  it("access and WAF logs go to the log store's account through a diagnostic setting of the profile", async () => {
+    const xr = withSpec(azure, (s) => (s.logging = { objectStoreRef: { name: "uploads" } }));
+    const first = await render({ xr, required: requiredFor(xr) });
+    expect(byKey(first.resources, "access-logs")).toBeUndefined();
+    const { resources } = await settled(xr);
+    expect(fp(resources, "access-logs")).toMatchObject({
+      targetResourceId: "frontdoorprofile-profile",
+      storageAccountId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${accountName({ namespace: "team-a", name: "uploads" })}`,
+      enabledLog: [{ category: "FrontDoorAccessLog" }, { category: "FrontDoorHealthProbeLog" }, { category: "FrontDoorWebApplicationFirewallLog" }],
+    });
+  });
+
   it("rules hold at most 5 actions; the verify header goes on every route to its origin", async () => {
     const xr = withSpec(azure, (s) => {
       s.origins[0].verifyHeader = { name: "X-Origin-Verify", secretRef: { name: "verify", key: "value" } };
@@ -327,7 +339,7 @@ describe("CdnEdge refusals", () => {
       [(s) => (s.domains = [{ host: "*.example.com" }]), "do not cover wildcards"],
       [(s) => (s.tier = "standard"), "needs Premium"],
       [(s) => ((s.tier = "standard"), (s.waf = { enabled: false }), (s.origins = [{ name: "app", objectStoreRef: { name: "uploads" } }])), "Private Link, which needs Premium"],
-      [(s) => (s.logging = { objectStoreRef: { name: "x" } }), "not offered on Azure"],
+      [(s) => (s.logging = { objectStoreRef: { name: "uploads" }, prefix: "cdn/" }), "prefix is AWS only"],
       [(s) => ((s.dnsZoneId = "Z0123456789ABCDEFGHIJ"), (s.domains = [{ host: "www.example.com" }])), "Azure DNS zones are not offered yet"],
     ];
     for (const [patch, fragment] of cases) await expectRefused({ xr: withSpec(azure, patch), required: requiredFor(azure) }, fragment);
