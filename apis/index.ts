@@ -9,6 +9,7 @@ import { RedisClusterSpec, RedisClusterStatus } from "./redis-cluster/schema.ts"
 import { ObjectStoreSpec, ObjectStoreStatus } from "./object-store/schema.ts";
 import { MessageQueueSpec, MessageQueueStatus } from "./message-queue/schema.ts";
 import { K8sClusterSpec, K8sClusterStatus } from "./k8s-cluster/schema.ts";
+import { CdnEdgeSpec, CdnEdgeStatus } from "./cdn-edge/schema.ts";
 
 export interface PrinterColumn {
   name: string;
@@ -97,6 +98,18 @@ export const APIS = [
       { name: "CURRENT", type: "string", jsonPath: ".status.version", priority: 1 },
       { name: "SUPPORT", type: "string", jsonPath: ".status.versionSupport", priority: 1 },
       { name: "ENDPOINT", type: "string", jsonPath: ".status.endpoint" },
+    ],
+  },
+  {
+    kind: "CdnEdge",
+    plural: "cdnedges",
+    folder: "cdn-edge",
+    description: "A CDN edge (CloudFront on AWS, Front Door Standard/Premium on Azure) with origins (ObjectStores or HTTPS hosts), path behaviours, TLS for its domains, a web application firewall on by default, and the DNS records to create in status.",
+    spec: CdnEdgeSpec,
+    status: CdnEdgeStatus,
+    columns: [
+      { name: "ENDPOINT", type: "string", jsonPath: ".status.endpoint" },
+      { name: "DOMAIN", type: "string", jsonPath: ".spec.domains[0].host" },
     ],
   },
 ] as const satisfies readonly ApiDefinition[];

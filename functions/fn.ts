@@ -7,6 +7,7 @@
 import type { Resource, RunFunctionRequest, RunFunctionResponse } from "@crossplane-org/function-sdk-typescript";
 import { Ready, Severity, Status, Target } from "./runtime/wire.ts";
 import type { Provider } from "../apis/shared/common.ts";
+import { cdnEdge } from "./cdn-edge/index.ts";
 import { network } from "./network/index.ts";
 import { objectStore } from "./object-store/index.ts";
 import { postgresDatabase } from "./postgres-database/index.ts";
@@ -34,6 +35,7 @@ export const KINDS: Record<string, AnyKind> = {
   ObjectStore: erase(objectStore),
   MessageQueue: erase(messageQueue),
   K8sCluster: erase(k8sCluster),
+  CdnEdge: erase(cdnEdge),
 };
 
 /** Managed-resource groups per provider; an observed resource outside them means a provider switch. */

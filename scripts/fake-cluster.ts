@@ -63,6 +63,8 @@ export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?
         resourceManagerId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/${o.metadata?.annotations?.["crossplane.io/external-name"] ?? key}`,
         // K8sCluster: EKS Cluster and AKS KubernetesCluster outputs, a launch template's version, and launch template versions.
         ...k8sOutputs(o),
+        // CdnEdge: an issued ACM certificate and its validation records, the edges' hostnames, a Front Door domain token.
+        ...cdnOutputs(o, key),
       },
     };
     if (o.apiVersion === "azure.m.upbound.io/v1beta1") o.metadata!.annotations!["crossplane.io/external-name"] = o.metadata?.name as string;
@@ -165,6 +167,31 @@ function k8sOutputs(o: K8sObject): Record<string, unknown> {
       return { id: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${fp["name"]}` };
     case "LaunchTemplate":
       return { latestVersion: 1 };
+    default:
+      return {};
+  }
+}
+
+/** What the CDN providers report once a resource exists, by kind. */
+function cdnOutputs(o: K8sObject, key: string): Record<string, unknown> {
+  const fp = (o.spec?.["forProvider"] ?? {}) as { domainName?: string; subjectAlternativeNames?: string[]; hostName?: string };
+  switch (o.kind) {
+    case "Certificate":
+      return {
+        status: "ISSUED",
+        domainValidationOptions: [fp.domainName, ...(fp.subjectAlternativeNames ?? [])].map((d) => ({
+          domainName: d,
+          resourceRecordName: `_a79865eb4cd1a6ab990a45779b4e0b96.${String(d).replace(/^\*\./, "")}.`,
+          resourceRecordType: "CNAME",
+          resourceRecordValue: "_424c7224e9b0146f9a8808af955727d0.acm-validations.aws.",
+        })),
+      };
+    case "Distribution":
+      return { domainName: "d111111abcdef8.cloudfront.net", hostedZoneId: "Z2FDTNDATAQYW2" };
+    case "FrontdoorEndpoint":
+      return { hostName: `${o.metadata?.annotations?.["crossplane.io/external-name"] ?? key}-abcdefgh.z01.azurefd.net` };
+    case "FrontdoorCustomDomain":
+      return { validationToken: `token-${key}`, hostName: fp.hostName };
     default:
       return {};
   }

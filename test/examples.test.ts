@@ -145,6 +145,25 @@ describe.each(EXAMPLES)("%s", (file) => {
       expect(data["clusterName"]).toBe(status["clusterName"]);
       expect(data["provider"]).toBe(spec.provider);
     }
+    if (xr.kind === "CdnEdge") {
+      const spec = xr.spec as { provider: string; domains?: Array<{ host: string }>; waf?: { enabled?: boolean } };
+      expect(status["endpoint"]).toMatch(spec.provider === "aws" ? /\.cloudfront\.net$/ : /\.azurefd\.net$/);
+      expect(status["url"]).toMatch(/^https:\/\//);
+      expect(status["connectionSecretName"]).toBe(`${xr.metadata?.name}-cdn`);
+      if (spec.waf?.enabled !== false) expect(status["wafId"]).toBeTruthy();
+      if (spec.provider === "aws") expect(status["distributionId"]).toBeTruthy();
+      else expect(status["profileId"]).toBeTruthy();
+      const hosts = (spec.domains ?? []).map((d) => d.host);
+      if (hosts.length) {
+        expect((status["domains"] as Array<{ host: string; cnameTarget: string }>).map((d) => [d.host, d.cnameTarget])).toEqual(hosts.map((h) => [h, status["endpoint"]]));
+        expect((status["dnsRecords"] as Array<{ name: string; type: string; value: string }>).filter((r) => r.value === status["endpoint"]).map((r) => r.name)).toEqual(hosts);
+      }
+      const secret = out.resources.find((r) => keyOf(r) === "connection-secret") as K8sObject & { data: Record<string, string> };
+      const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+      // The same keys on both clouds.
+      expect(Object.keys(data).sort()).toEqual(["endpoint", "hosts", "url"]);
+      expect(data).toMatchObject({ endpoint: status["endpoint"], url: status["url"], hosts: hosts.length ? hosts.join(",") : status["endpoint"] });
+    }
     if (xr.kind === "Network") {
       expect(status["networkId"]).toBeTruthy();
       expect((status["subnetIds"] as Record<string, string[]>)["database"]?.length).toBeGreaterThan(0);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { ROOT } from "../../scripts/generate.ts";
 import { loadObjects, RESOURCE_NAME } from "../../scripts/render-engine.ts";
+import { accountName, bucketName, containerName } from "../../functions/object-store/names.ts";
 
 /** Every example XR: the folders named after a kind (examples/provider-configs holds no XR). */
 export const EXAMPLES = readdirSync(join(ROOT, "examples")).filter((d) => statSync(join(ROOT, "examples", d)).isDirectory() && existsSync(join(ROOT, "apis", d))).flatMap((kind) =>
@@ -33,8 +34,42 @@ export function authTokenSecret(xr: K8sObject, token = "p@ss:w/rd"): K8sObject {
   };
 }
 
+/**
+ * The ObjectStore examples as a cluster serves them to a CdnEdge on the same provider: spec, and the
+ * status their function writes (bucket, and on Azure the storage account id Private Link needs).
+ */
+export function objectStoresFor(provider: string): K8sObject[] {
+  return loadObjects(join(ROOT, "examples", "object-store"))
+    .map((o) => o as K8sObject)
+    .filter((o) => (o.spec as { provider?: string } | undefined)?.provider === provider)
+    .map((o) => {
+      const meta = { namespace: o.metadata?.namespace as string, name: o.metadata?.name as string };
+      const status = provider === "aws"
+        ? { bucketName: bucketName(meta) }
+        : { bucketName: containerName(meta), accountName: accountName(meta), resourceId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${accountName(meta)}` };
+      return { ...o, status };
+    });
+}
+
+/** The Secrets a CdnEdge's origin-verify headers name, each holding its key. */
+export function verifySecrets(xr: K8sObject): K8sObject[] {
+  const origins = ((xr.spec as { origins?: Array<{ verifyHeader?: { secretRef: { name: string; key: string } } }> } | undefined)?.origins ?? []);
+  return origins.filter((o) => o.verifyHeader).map((o) => ({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: o.verifyHeader!.secretRef.name, namespace: xr.metadata?.namespace as string },
+    data: { [o.verifyHeader!.secretRef.key]: Buffer.from("s3cr3t-verify").toString("base64") },
+  }));
+}
+
 /** Everything a cluster would serve an XR as required resources: the Networks and generated credentials. */
-export const requiredFor = (xr: K8sObject): K8sObject[] => [...NETWORKS, passwordSecret(xr), authTokenSecret(xr)];
+export const requiredFor = (xr: K8sObject): K8sObject[] => [
+  ...NETWORKS,
+  passwordSecret(xr),
+  authTokenSecret(xr),
+  // CdnEdge reads its ObjectStore origins and log target, and its verify-header Secrets.
+  ...(xr.kind === "CdnEdge" ? [...objectStoresFor((xr.spec as { provider: string }).provider), ...verifySecrets(xr)] : []),
+];
 
 // The fake cluster (what providers do to what a render asked for) lives in scripts, so that
 // `npm run render -- --until-ready` and the tests share it.

@@ -1,0 +1,288 @@
+/**
+ * CdnEdge on Azure: Front Door Standard/Premium in its own resource group. A profile and one endpoint;
+ * per origin an origin group with one origin (ObjectStore origins through Private Link, Premium); per
+ * behaviour a route (path behaviours in order, the default as /*) and a rule set carrying what a route
+ * cannot say (a fixed TTL, response headers, the origin-verify header); per domain a custom domain
+ * (managed certificate, or a customer certificate from Key Vault through a Front Door secret) and its
+ * association with the routes; a firewall policy and the security policy that binds it to every domain.
+ *
+ * Front Door's model differs from CloudFront's, and the differences are refused, not approximated:
+ * routes pass every method (methods: read is refused); Front Door forwards every header and cookie
+ * and keys its cache only on the path and query strings (keying on headers or cookies is refused);
+ * it cannot answer a CORS preflight; it has no HTTP/3, origin shield or price classes (refused by the XRD).
+ *
+ * Staging: the Private Link origin waits for the ObjectStore's account id; each route waits for its
+ * origin (Front Door refuses a route to an origin group without origins). References between the
+ * resources are selectors, which Crossplane resolves once the referenced resource exists.
+ */
+import type { CdnEdgeSpec, Origin } from "../../apis/cdn-edge/schema.ts";
+import { accountName, containerName } from "../object-store/names.ts";
+import { SpecError } from "../shared/errors.ts";
+import { atProvider, isReady, str } from "../shared/observed.ts";
+import { LABELS, managed, own, RETAIN } from "../shared/resources.ts";
+import { tagsFor } from "../shared/tags.ts";
+import type { K8sObject, Obj, Renderer } from "../shared/types.ts";
+import { finish, type DnsRecord } from "./connection.ts";
+import { azureAlnum, hash8, storeRequirement, wafPolicyName } from "./names.ts";
+import { caches, compresses, keyed, planBehaviors, verifyValue, type PlannedBehavior } from "./plan.ts";
+import { AZURE_BOT_RULE_SET, AZURE_COMPRESS_TYPES, AZURE_DEFAULT_RULE_SET, AZURE_RESPONSE_HEADERS, AZURE_SKU, azureDuration } from "./tables.ts";
+
+const CDN = "cdn.azure.m.upbound.io/v1beta1";
+const RG = "azure.m.upbound.io/v1beta1";
+const INSIGHTS = "insights.azure.m.upbound.io/v1beta1";
+/** Front Door log categories (learn.microsoft.com/azure/frontdoor/monitor-front-door#resource-logs). */
+const LOG_CATEGORIES = ["FrontDoorAccessLog", "FrontDoorHealthProbeLog", "FrontDoorWebApplicationFirewallLog"];
+/** Labels that let one selector pick every route / custom domain of this XR (with matchControllerRef). */
+const ROLE = "platform.tessera.io/role";
+const byRole = (role: string) => ({ matchControllerRef: true, matchLabels: { [ROLE]: role } });
+/** Front Door takes at most 5 actions per rule (learn.microsoft.com/azure/frontdoor/front-door-rules-engine#limits). */
+const ACTIONS_PER_RULE = 5;
+
+const ext = (name: string) => ({ "crossplane.io/external-name": name });
+const domainKey = (host: string) => hash8(host);
+/** Custom domain names: letters, digits and '-', starting and ending with a letter or digit. */
+const domainName = (host: string) => host.replace(/^\*\./, "wildcard.").replace(/[^a-z0-9]+/g, "-");
+
+/** Refusals of what Front Door cannot do for a behaviour, each with the reason. */
+function checkBehavior(p: PlannedBehavior): void {
+  const b = p.b;
+  if (b.methods === "read") {
+    throw SpecError.field(`${p.field}.methods`, 'got "read"', "Front Door routes pass every method to the origin and cannot limit them; use methods: all on Azure (and refuse writes at the origin)");
+  }
+  if (b.responseHeaders === "cors-preflight-security") {
+    throw SpecError.field(`${p.field}.responseHeaders`, 'got "cors-preflight-security"', "Front Door cannot answer a CORS preflight at the edge; use cors-security and let the origin answer OPTIONS");
+  }
+  if (caches(b) && (b.forward.headers.length || b.forward.cookies.length)) {
+    throw SpecError.field(`${p.field}.forward`, `got headers ${JSON.stringify(b.forward.headers)} and cookies ${JSON.stringify(b.forward.cookies)} with caching on`, "Front Door forwards every header and cookie but keys its cache only on the path and query strings; remove headers and cookies (they still reach the origin), or set cache.mode: disabled");
+  }
+}
+
+export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
+  const { xr, spec, observed, required } = ctx;
+  const tags = tagsFor("CdnEdge", xr, spec.tags);
+  const retain = spec.deletionProtection ? RETAIN : undefined;
+  const r: Record<string, K8sObject> = {};
+  const pending: string[] = [];
+  const plan = planBehaviors(spec);
+  plan.forEach(checkBehavior);
+
+  const stores = spec.origins.filter((o) => o.objectStoreRef);
+  const tier = spec.tier ?? (spec.waf.enabled || stores.length ? "premium" : "standard");
+  if (tier === "standard" && stores.length) {
+    throw SpecError.field("spec.tier", `got "standard" with ObjectStore origin ${stores[0]!.name}`, "Front Door reaches a private storage account only through Private Link, which needs Premium; use tier premium or a host origin");
+  }
+  spec.domains.forEach((d, i) => {
+    if (d.host.startsWith("*.") && !d.keyVaultCertificateId) {
+      throw SpecError.field(`spec.domains[${i}].keyVaultCertificateId`, `missing for wildcard host ${d.host}`, "Front Door managed certificates do not cover wildcards; give a Key Vault certificate id for it");
+    }
+  });
+  const sku = AZURE_SKU[tier];
+
+  r["resource-group"] = managed(RG, "ResourceGroup", "resource-group", { location: spec.region, tags }, { managementPolicies: retain });
+  r["profile"] = managed(CDN, "FrontdoorProfile", "profile", { resourceGroupNameSelector: own("resource-group"), skuName: sku, responseTimeoutSeconds: 60, tags }, { managementPolicies: retain });
+  const profile = { cdnFrontdoorProfileIdSelector: own("profile") };
+  // Endpoint names are at most 46 characters (and become <name>-<hash>.z01.azurefd.net): set, not generated.
+  r["endpoint"] = managed(CDN, "FrontdoorEndpoint", "endpoint", { ...profile, enabled: true, tags }, { annotations: ext(`${xr.name.slice(0, 37)}-${hash8(`${xr.namespace}/${xr.name}`)}`), managementPolicies: retain });
+
+  // Origins: one origin group with one origin each, probed over HTTPS.
+  const originPath = new Map<string, string | undefined>();
+  for (const o of spec.origins) {
+    r[`origin-group-${o.name}`] = managed(CDN, "FrontdoorOriginGroup", `origin-group-${o.name}`, {
+      ...profile,
+      sessionAffinityEnabled: false,
+      restoreTrafficTimeToHealedOrNewEndpointInMinutes: 10,
+      loadBalancing: { sampleSize: 4, successfulSamplesRequired: 3, additionalLatencyInMilliseconds: 50 },
+      healthProbe: { protocol: "Https", path: "/", requestType: "HEAD", intervalInSeconds: 100 },
+    });
+    const originKey = `origin-${o.name}`;
+    const base = { cdnFrontdoorOriginGroupIdSelector: own(`origin-group-${o.name}`), enabled: true, certificateNameCheckEnabled: true, httpPort: 80, priority: 1, weight: 1000 };
+    if (o.objectStoreRef) {
+      const store = required[storeRequirement(o.objectStoreRef.name)]![0]!;
+      const meta = { namespace: xr.namespace, name: o.objectStoreRef.name };
+      const host = `${accountName(meta)}.blob.core.windows.net`;
+      originPath.set(o.name, `/${containerName(meta)}`);
+      const seen = (observed[originKey]?.resource.spec?.["forProvider"] as Obj | undefined)?.["privateLink"] as Obj | undefined;
+      const accountId = str((store.status as Obj | undefined)?.["resourceId"]) ?? str(seen?.["privateLinkTargetId"]);
+      if (!accountId) {
+        pending.push(`${originKey}: ObjectStore ${o.objectStoreRef.name} has no account id yet`);
+        continue;
+      }
+      r[originKey] = managed(CDN, "FrontdoorOrigin", originKey, {
+        ...base,
+        hostName: host,
+        originHostHeader: host,
+        httpsPort: 443,
+        // Private Link to the blob service: the connection must then be approved on the storage account.
+        privateLink: { location: String((store.spec as Obj)["region"]), privateLinkTargetId: accountId, targetType: "blob", requestMessage: `Tessera CdnEdge ${xr.namespace}/${xr.name}` },
+      });
+    } else {
+      r[originKey] = managed(CDN, "FrontdoorOrigin", originKey, { ...base, hostName: o.host, originHostHeader: o.host, httpsPort: o.httpsPort });
+    }
+  }
+
+  // Domains: a custom domain each, with a managed certificate or a Key Vault one.
+  const dnsRecords: DnsRecord[] = [];
+  const endpointHost = str(atProvider(observed["endpoint"])["hostName"]);
+  const domains: Obj[] = [];
+  for (const d of spec.domains) {
+    const h = domainKey(d.host);
+    if (d.keyVaultCertificateId) {
+      r[`certificate-secret-${h}`] = managed(CDN, "FrontdoorSecret", `certificate-secret-${h}`, { ...profile, secret: { customerCertificate: [{ keyVaultCertificateId: d.keyVaultCertificateId }] } }, { annotations: ext(domainName(d.host)) });
+    }
+    // A customer certificate is named by the Front Door secret's id (the CRD has no selector for it):
+    // the domain waits for it, or keeps the id it was created with while the secret's status is briefly empty.
+    const seenTls = (observed[`custom-domain-${h}`]?.resource.spec?.["forProvider"] as Obj | undefined)?.["tls"] as Obj | undefined;
+    const secretId = d.keyVaultCertificateId ? (str(atProvider(observed[`certificate-secret-${h}`])["id"]) ?? str(seenTls?.["cdnFrontdoorSecretId"])) : undefined;
+    if (d.keyVaultCertificateId && !secretId && !observed[`custom-domain-${h}`]) {
+      pending.push(`custom-domain-${h}`);
+    } else {
+      r[`custom-domain-${h}`] = managed(CDN, "FrontdoorCustomDomain", `custom-domain-${h}`, {
+        ...profile,
+        hostName: d.host,
+        tls: { certificateType: d.keyVaultCertificateId ? "CustomerCertificate" : "ManagedCertificate", minimumVersion: "TLS12", cdnFrontdoorSecretId: secretId },
+      }, { annotations: ext(domainName(d.host)), labels: { [ROLE]: "custom-domain" }, managementPolicies: retain });
+    }
+    r[`custom-domain-association-${h}`] = managed(CDN, "FrontdoorCustomDomainAssociation", `custom-domain-association-${h}`, {
+      cdnFrontdoorCustomDomainIdSelector: own(`custom-domain-${h}`),
+      cdnFrontdoorRouteIdsSelector: byRole("route"),
+    });
+    const at = atProvider(observed[`custom-domain-${h}`]);
+    const token = str(at["validationToken"]);
+    if (token) dnsRecords.push({ name: `_dnsauth.${d.host.replace(/^\*\./, "")}`, type: "TXT", value: token, purpose: `Front Door domain validation of ${d.host}` });
+    if (endpointHost) dnsRecords.push({ name: d.host, type: "CNAME", value: endpointHost, purpose: "route viewers to the edge (an apex host needs an Azure DNS alias record instead)" });
+    domains.push({ host: d.host, cnameTarget: endpointHost, certificateStatus: d.keyVaultCertificateId ? "CustomerCertificate (from Key Vault)" : observed[`custom-domain-${h}`] ? "ManagedCertificate (issued once the _dnsauth TXT record validates the domain; the provider reports no validation state)" : undefined });
+  }
+
+  // Routes in order (Front Door matches the most specific pattern; paths are unique), each with its rule set.
+  for (const p of plan) {
+    const b = p.b;
+    const origin = spec.origins.find((o) => o.name === b.origin)! as Origin;
+    const qs = b.forward.queryStrings;
+    const queryStringCachingBehavior = qs[0] === "*" ? "UseQueryString" : qs.length ? "IncludeSpecifiedQueryStrings" : "IgnoreQueryString";
+    const queryStrings = qs.length && qs[0] !== "*" ? [...qs].sort() : undefined;
+
+    // What the route cannot say, as rule actions, at most 5 per rule.
+    type Action = { kind: "override" | "request" | "response"; value: Obj };
+    const actions: Action[] = [];
+    if (b.cache.mode === "ttl" && caches(b)) {
+      actions.push({ kind: "override", value: { cacheBehavior: "OverrideAlways", cacheDuration: azureDuration(b.cache.ttlSeconds!), compressionEnabled: compresses(b), queryStringCachingBehavior, queryStringParameters: queryStrings } });
+    }
+    if (origin.verifyHeader) {
+      actions.push({ kind: "request", value: { headerAction: "Overwrite", headerName: origin.verifyHeader.name, value: verifyValue(ctx, origin.name, origin.verifyHeader.secretRef.key) } });
+    }
+    for (const [name, value] of AZURE_RESPONSE_HEADERS[b.responseHeaders]!) actions.push({ kind: "response", value: { headerAction: "Overwrite", headerName: name, value } });
+    const ruleSetKey = `rule-set-${p.key}`;
+    if (actions.length) {
+      r[ruleSetKey] = managed(CDN, "FrontdoorRuleSet", ruleSetKey, profile, { annotations: ext(azureAlnum("rs", p.key)) });
+      for (let i = 0; i * ACTIONS_PER_RULE < actions.length; i++) {
+        const chunk = actions.slice(i * ACTIONS_PER_RULE, (i + 1) * ACTIONS_PER_RULE);
+        const of = (k: Action["kind"]) => chunk.filter((a) => a.kind === k).map((a) => a.value);
+        const key = `rule-${p.key}-${i + 1}`;
+        r[key] = managed(CDN, "FrontdoorRule", key, {
+          cdnFrontdoorRuleSetIdSelector: own(ruleSetKey),
+          order: i + 1,
+          behaviorOnMatch: "Continue",
+          actions: {
+            routeConfigurationOverrideAction: of("override")[0],
+            requestHeaderAction: of("request").length ? of("request") : undefined,
+            responseHeaderAction: of("response").length ? of("response") : undefined,
+          },
+        }, { annotations: ext(`r${i + 1}`) });
+      }
+    }
+
+    const routeKey = `route-${p.key}`;
+    const cached = caches(b);
+    if (!isReady(observed[`origin-${origin.name}`]) && !observed[routeKey]) {
+      pending.push(routeKey);
+      continue;
+    }
+    r[routeKey] = managed(CDN, "FrontdoorRoute", routeKey, {
+      cdnFrontdoorEndpointIdSelector: own("endpoint"),
+      cdnFrontdoorOriginGroupIdSelector: own(`origin-group-${origin.name}`),
+      cdnFrontdoorOriginIdsSelector: own(`origin-${origin.name}`),
+      cdnFrontdoorOriginPath: originPath.get(origin.name),
+      cdnFrontdoorRuleSetIdsSelector: actions.length ? own(ruleSetKey) : undefined,
+      cdnFrontdoorCustomDomainIdsSelector: spec.domains.length ? byRole("custom-domain") : undefined,
+      enabled: true,
+      patternsToMatch: [p.path ?? "/*"],
+      supportedProtocols: ["Http", "Https"],
+      httpsRedirectEnabled: true,
+      forwardingProtocol: "HttpsOnly",
+      linkToDefaultDomain: true,
+      // Caching on: the cache block (honouring the origin unless a rule overrides the TTL). Off: no block.
+      cache: cached
+        ? { queryStringCachingBehavior, queryStrings, compressionEnabled: compresses(b), contentTypesToCompress: compresses(b) ? AZURE_COMPRESS_TYPES : undefined }
+        : undefined,
+    }, { labels: { [ROLE]: "route" } });
+  }
+
+  // The firewall: managed rule sets (Premium) when the WAF is on, a geo rule when asked.
+  const firewall = spec.waf.enabled || !!spec.geo;
+  if (firewall) {
+    r["firewall-policy"] = managed(CDN, "FrontdoorFirewallPolicy", "firewall-policy", {
+      resourceGroupNameSelector: own("resource-group"),
+      skuName: sku,
+      enabled: true,
+      mode: spec.waf.enabled && spec.waf.mode === "detection" ? "Detection" : "Prevention",
+      managedRule: spec.waf.enabled
+        ? [
+            { ...AZURE_DEFAULT_RULE_SET, action: "Block" },
+            ...(spec.waf.botProtection ? [{ ...AZURE_BOT_RULE_SET, action: "Block" }] : []),
+          ]
+        : undefined,
+      customRule: spec.geo
+        ? [{
+            name: "geo",
+            type: "MatchRule",
+            priority: 100,
+            enabled: true,
+            action: "Block",
+            // allow: block every country not listed; block: block those listed.
+            matchCondition: [{ matchVariable: "SocketAddr", operator: "GeoMatch", negationCondition: spec.geo.mode === "allow", matchValues: [...spec.geo.countries].sort() }],
+          }]
+        : undefined,
+      tags,
+    }, { annotations: ext(wafPolicyName(xr)), managementPolicies: retain });
+    r["security-policy"] = managed(CDN, "FrontdoorSecurityPolicy", "security-policy", {
+      ...profile,
+      securityPolicies: {
+        firewall: {
+          cdnFrontdoorFirewallPolicyIdSelector: own("firewall-policy"),
+          association: {
+            domain: [{ cdnFrontdoorDomainIdSelector: own("endpoint") }, ...spec.domains.map((d) => ({ cdnFrontdoorDomainIdSelector: own(`custom-domain-${domainKey(d.host)}`) }))],
+            patternsToMatch: ["/*"],
+          },
+        },
+      },
+    });
+  }
+
+  // Access and WAF logs into the log store's account, by a diagnostic setting of the profile. Both ids
+  // come from status (the profile's as observed, the account's from the ObjectStore); until then it waits.
+  if (spec.logging) {
+    const store = required[storeRequirement(spec.logging.objectStoreRef.name)]?.[0];
+    const seen = observed["access-logs"]?.resource.spec?.["forProvider"] as Obj | undefined;
+    const accountId = str((store?.status as Obj | undefined)?.["resourceId"]) ?? str(seen?.["storageAccountId"]);
+    const profileId = str(atProvider(observed["profile"])["id"]) ?? str(seen?.["targetResourceId"]);
+    if (accountId && profileId) {
+      r["access-logs"] = managed(INSIGHTS, "MonitorDiagnosticSetting", "access-logs", {
+        name: "tessera-access-logs",
+        targetResourceId: profileId,
+        storageAccountId: accountId,
+        enabledLog: LOG_CATEGORIES.map((category) => ({ category })),
+      });
+    } else {
+      pending.push("access-logs");
+    }
+  }
+
+  const waitsForApproval = stores.length && isReady(observed[`origin-${stores[0]!.name}`]);
+  return finish(ctx, r, pending, endpointHost, {
+    profileId: str(atProvider(observed["profile"])["id"]),
+    domains: domains.length ? domains : undefined,
+    dnsRecords: dnsRecords.length ? dnsRecords : undefined,
+    wafId: firewall ? str(atProvider(observed["firewall-policy"])["id"]) : undefined,
+    manualSteps: waitsForApproval ? ["approve the pending Private Link connection from Front Door on each ObjectStore origin's storage account (Networking > Private endpoint connections); no Crossplane resource can approve it"] : undefined,
+  });
+};

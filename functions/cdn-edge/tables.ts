@@ -1,0 +1,116 @@
+/** Abstract CdnEdge terms mapped per cloud, as data. */
+import type { Behavior } from "../../apis/cdn-edge/schema.ts";
+
+type Methods = Behavior["methods"];
+type ResponseHeaders = Behavior["responseHeaders"];
+
+/**
+ * CloudFront managed cache policies (docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/
+ * using-managed-cache-policies.html). CachingOptimized: min 1 s, default 1 day, max 1 year, nothing
+ * in the key but the normalised Accept-Encoding (gzip and brotli); it honours the origin's
+ * Cache-Control. CachingOptimizedForUncompressedObjects: the same without compression.
+ * CachingDisabled: TTL 0, nothing in the key.
+ */
+export const MANAGED_CACHE_POLICY = {
+  CachingOptimized: "658327ea-f89d-4fab-a63d-7e88639e58f6",
+  CachingOptimizedForUncompressedObjects: "b2884449-e4de-46a7-ac36-70bc7f1ddd6d",
+  CachingDisabled: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+} as const;
+
+/**
+ * CloudFront managed origin request policies (using-managed-origin-request-policies.html). AllViewer
+ * forwards every viewer header (Host included), cookie and query string.
+ */
+export const MANAGED_ORIGIN_REQUEST_POLICY = {
+  AllViewer: "216adef6-5c7f-47e4-b989-5492eafa07d3",
+  AllViewerExceptHostHeader: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+  CorsS3Origin: "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
+} as const;
+
+/**
+ * CloudFront managed response headers policies (using-managed-response-headers-policies.html).
+ * SecurityHeadersPolicy: Strict-Transport-Security max-age=31536000, X-Content-Type-Options nosniff,
+ * X-Frame-Options SAMEORIGIN, Referrer-Policy strict-origin-when-cross-origin, X-XSS-Protection
+ * 1; mode=block. The CORS variants add Access-Control-Allow-Origin: * and, with preflight, answer
+ * OPTIONS preflights at the edge.
+ */
+export const MANAGED_RESPONSE_HEADERS_POLICY: Record<ResponseHeaders, string | undefined> = {
+  none: undefined,
+  security: "67f7725c-6f97-4210-82d7-5512b31e9d03",
+  "cors-security": "e61eb60c-9c35-4d20-a928-2b84e02af89c",
+  "cors-preflight-security": "eaab4381-ed33-4a86-88ca-d9558dc6cd63",
+};
+
+/**
+ * The same security headers on Front Door, as rule-set response header actions (Overwrite). Front
+ * Door cannot answer a CORS preflight (the origin must), so cors-preflight-security has no mapping
+ * and is refused on Azure.
+ */
+const SECURITY_HEADERS: Array<[string, string]> = [
+  ["Strict-Transport-Security", "max-age=31536000"],
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-Frame-Options", "SAMEORIGIN"],
+  ["Referrer-Policy", "strict-origin-when-cross-origin"],
+  ["X-XSS-Protection", "1; mode=block"],
+];
+export const AZURE_RESPONSE_HEADERS: Record<ResponseHeaders, Array<[string, string]> | undefined> = {
+  none: [],
+  security: SECURITY_HEADERS,
+  "cors-security": [...SECURITY_HEADERS, ["Access-Control-Allow-Origin", "*"]],
+  "cors-preflight-security": undefined,
+};
+
+/** CloudFront allowed methods (the API takes exactly these sets); cached methods are GET and HEAD. */
+export const AWS_METHODS: Record<Methods, string[]> = {
+  read: ["GET", "HEAD", "OPTIONS"],
+  all: ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
+};
+export const CACHED_METHODS = ["GET", "HEAD"];
+
+export const PRICE_CLASS = { all: "PriceClass_All", "200": "PriceClass_200", "100": "PriceClass_100" } as const;
+
+/**
+ * Viewer TLS: TLSv1.2_2021 is the newest policy CloudFront's provider schema documents and the seed's
+ * choice (TLS 1.2+, only ECDHE AES-GCM and ChaCha20 suites). Origins: TLS 1.2 only.
+ */
+export const AWS_VIEWER_TLS = "TLSv1.2_2021";
+export const AWS_ORIGIN_TLS = ["TLSv1.2"];
+
+/**
+ * AWS managed rule groups of the web ACL (docs.aws.amazon.com/waf/latest/developerguide/
+ * aws-managed-rule-groups-baseline.html, -use-case.html): core rule set, known bad inputs, SQL database.
+ */
+export const AWS_WAF_RULE_GROUPS = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"];
+
+/** Front Door SKUs; the firewall policy's skuName must equal the profile's. */
+export const AZURE_SKU = { standard: "Standard_AzureFrontDoor", premium: "Premium_AzureFrontDoor" } as const;
+
+/** Front Door managed rule sets (Premium only; learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-drs). */
+export const AZURE_DEFAULT_RULE_SET = { type: "Microsoft_DefaultRuleSet", version: "2.1" };
+export const AZURE_BOT_RULE_SET = { type: "Microsoft_BotManagerRuleSet", version: "1.1" };
+
+/**
+ * Content types Front Door compresses when a route compresses (it compresses nothing unless listed).
+ * The common text types CloudFront also compresses.
+ */
+export const AZURE_COMPRESS_TYPES = [
+  "application/javascript",
+  "application/json",
+  "application/xml",
+  "image/svg+xml",
+  "text/css",
+  "text/html",
+  "text/javascript",
+  "text/plain",
+  "text/xml",
+];
+
+/** Front Door cache durations are written d.HH:MM:SS (at most 366 days). */
+export function azureDuration(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const rest = seconds % 86400;
+  const hh = String(Math.floor(rest / 3600)).padStart(2, "0");
+  const mm = String(Math.floor((rest % 3600) / 60)).padStart(2, "0");
+  const ss = String(rest % 60).padStart(2, "0");
+  return `${d}.${hh}:${mm}:${ss}`;
+}

@@ -1,0 +1,370 @@
+import { describe, expect, it } from "vitest";
+import { bucketName, accountName, containerName } from "../../functions/object-store/names.ts";
+import { MANAGED_CACHE_POLICY, MANAGED_ORIGIN_REQUEST_POLICY, MANAGED_RESPONSE_HEADERS_POLICY } from "../../functions/cdn-edge/tables.ts";
+import type { K8sObject } from "../../functions/shared/types.ts";
+import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
+import { validateComposed } from "../support/crds.ts";
+import { CONNECTION_DETAILS, example, objectStoresFor, observe, requiredFor } from "../support/fixtures.ts";
+import { admission, expectRefused, withSpec, xrdSpecSchema } from "../support/refusals.ts";
+
+const aws = example("examples/cdn-edge/aws-minimal.yaml");
+const azure = example("examples/cdn-edge/azure-minimal.yaml");
+const broxiva = example("examples/cdn-edge/aws-broxiva.yaml");
+const broxivaAzure = example("examples/cdn-edge/azure-broxiva.yaml");
+const vivr = example("examples/cdn-edge/aws-vivr.yaml");
+
+const keyOf = (r: K8sObject) => r.metadata?.annotations?.[RESOURCE_NAME] as string;
+const byKey = (rs: K8sObject[], key: string) => rs.find((r) => keyOf(r) === key) as any;
+const fp = (rs: K8sObject[], key: string) => byKey(rs, key)?.spec.forProvider;
+const ofKind = (rs: K8sObject[], kind: string) => rs.filter((r) => r.kind === kind) as any[];
+const invalid = (rs: K8sObject[]) => rs.flatMap((r) => validateComposed(r).map((e) => `${keyOf(r)}: ${e}`));
+
+/** Renders pass after pass as the fake cluster creates and readies everything; every pass valid against the CRDs; ends Available. */
+async function settled(xr: K8sObject, required: K8sObject[] = requiredFor(xr)) {
+  let out = await render({ xr, required });
+  expect(out.fatal).toBeUndefined();
+  expect(invalid(out.resources)).toEqual([]);
+  for (let i = 0; i < 6; i++) {
+    const before = out.resources.length;
+    out = await render({ xr, required, observed: observe(out.resources), connectionDetails: CONNECTION_DETAILS });
+    expect(out.fatal).toBeUndefined();
+    expect(invalid(out.resources)).toEqual([]);
+    if (out.resources.length === before) break;
+  }
+  expect(out.xr.status?.["message"]).toBe("Available");
+  return out;
+}
+
+/** Observed resources with one resource's atProvider changed (e.g. a certificate not issued yet). */
+function withAt(observed: K8sObject[], key: string, at: Record<string, unknown>): K8sObject[] {
+  return observed.map((o) => (keyOf(o) === key ? { ...o, status: { ...(o.status as object), atProvider: { ...((o.status as any).atProvider), ...at } } } : o));
+}
+
+describe("CdnEdge on AWS", () => {
+  it("secure defaults: HTTPS redirect, managed CachingOptimized and security headers, HTTP/2+3, all locations, WAF blocking at CLOUDFRONT scope", async () => {
+    const { resources, xr } = await settled(aws);
+    const d = fp(resources, "distribution");
+    expect(d).toMatchObject({ enabled: true, isIpv6Enabled: true, httpVersion: "http2and3", priceClass: "PriceClass_All", restrictions: { geoRestriction: { restrictionType: "none", locations: [] } } });
+    expect(d.defaultCacheBehavior).toEqual({
+      targetOriginId: "app", viewerProtocolPolicy: "redirect-to-https", allowedMethods: ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"], cachedMethods: ["GET", "HEAD"],
+      compress: true, cachePolicyId: MANAGED_CACHE_POLICY.CachingOptimized, responseHeadersPolicyId: MANAGED_RESPONSE_HEADERS_POLICY.security,
+    });
+    expect(d.origin).toEqual([{ originId: "app", connectionAttempts: 3, connectionTimeout: 10, domainName: "app.example.com", customOriginConfig: { httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"], originKeepaliveTimeout: 5, originReadTimeout: 30 } }]);
+    // No domains: CloudFront's own certificate, and no ACM certificate composed.
+    expect(d.viewerCertificate).toEqual({ cloudfrontDefaultCertificate: true });
+    expect(ofKind(resources, "Certificate")).toEqual([]);
+    const acl = fp(resources, "web-acl");
+    expect(acl).toMatchObject({ region: "us-east-1", scope: "CLOUDFRONT", defaultAction: { allow: {} } });
+    const rules = JSON.parse(acl.ruleJson);
+    expect(rules.map((r: any) => r.Statement.ManagedRuleGroupStatement)).toEqual(["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"].map((Name) => ({ VendorName: "AWS", Name })));
+    expect(rules.every((r: any) => "None" in r.OverrideAction)).toBe(true);
+    expect(d.webAclId).toBe(xr.status?.["wafId"]);
+    // Deletion protection: the distribution, certificate and web ACL are never deleted with the XR.
+    // The distribution is rendered whole, so it is never late-initialised (a removed setting would come back).
+    expect(byKey(resources, "distribution").spec.managementPolicies).toEqual(["Observe", "Create", "Update"]);
+    expect(byKey(resources, "web-acl").spec.managementPolicies).toEqual(["Observe", "Create", "Update", "LateInitialize"]);
+    expect(xr.status).toMatchObject({ endpoint: "d111111abcdef8.cloudfront.net", url: "https://d111111abcdef8.cloudfront.net", connectionSecretName: "web-cdn" });
+  });
+
+  it("maps the Broxiva seed: S3 via OAC, /static/* a day compressed, /api/* uncached forwarding all headers and session+csrf, default 300 s keyed on Host, *.broxiva.com", async () => {
+    const { resources, xr } = await settled(broxiva);
+    const d = fp(resources, "distribution");
+    const bucket = bucketName({ namespace: "broxiva-production", name: "broxiva-static" });
+    expect(d.origin[0]).toMatchObject({ originId: "static", domainName: `${bucket}.s3.us-east-1.amazonaws.com`, s3OriginConfig: { originAccessIdentity: "" }, originAccessControlIdSelector: { matchControllerRef: true, matchLabels: { "platform.tessera.io/resource": "origin-access-control" } } });
+    expect(fp(resources, "origin-access-control")).toMatchObject({ originAccessControlOriginType: "s3", signingBehavior: "always", signingProtocol: "sigv4" });
+    const [staticB, api] = d.orderedCacheBehavior;
+    expect(staticB).toMatchObject({ pathPattern: "/static/*", targetOriginId: "static", allowedMethods: ["GET", "HEAD", "OPTIONS"], compress: true });
+    const staticPolicy = ofKind(resources, "CachePolicy").find((p) => p.spec.forProvider.defaultTtl === 86400).spec.forProvider;
+    expect(staticPolicy).toMatchObject({ minTtl: 86400, maxTtl: 86400, parametersInCacheKeyAndForwardedToOrigin: { enableAcceptEncodingGzip: true, headersConfig: { headerBehavior: "none" } } });
+    expect(api).toMatchObject({ pathPattern: "/api/*", cachePolicyId: MANAGED_CACHE_POLICY.CachingDisabled, compress: false });
+    const orp = ofKind(resources, "OriginRequestPolicy");
+    expect(orp).toHaveLength(1);
+    expect(orp[0].spec.forProvider).toMatchObject({ headersConfig: { headerBehavior: "allViewer" }, cookiesConfig: { cookieBehavior: "whitelist", cookies: { items: ["csrf", "session"] } }, queryStringsConfig: { queryStringBehavior: "all" } });
+    expect(api.originRequestPolicyId).toBe(`originrequestpolicy-${keyOf(orp[0])}`);
+    const defaultPolicy = ofKind(resources, "CachePolicy").find((p) => p.spec.forProvider.defaultTtl === 300).spec.forProvider;
+    expect(defaultPolicy.parametersInCacheKeyAndForwardedToOrigin.headersConfig).toEqual({ headerBehavior: "whitelist", headers: { items: ["Host"] } });
+    expect(d.aliases).toEqual(["*.broxiva.com"]);
+    expect(fp(resources, keyOf(ofKind(resources, "Certificate")[0]))).toMatchObject({ region: "us-east-1", domainName: "*.broxiva.com", validationMethod: "DNS" });
+    expect(d.viewerCertificate).toMatchObject({ sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" });
+    expect((xr.status as any).dnsRecords.map((r: any) => r.type)).toEqual(["CNAME", "CNAME"]);
+    expect((xr.status as any).domains).toEqual([{ host: "*.broxiva.com", cnameTarget: "d111111abcdef8.cloudfront.net", certificateStatus: "ISSUED" }]);
+  });
+
+  it("maps the VIVR seed: three origins, origin shield, X-Origin-Verify from its Secret, managed AllViewer and CORS policies, logging to vivr-logs", async () => {
+    const { resources } = await settled(vivr);
+    const d = fp(resources, "distribution");
+    expect(d.origin.map((o: any) => o.originId)).toEqual(["app", "assets", "images"]);
+    expect(d.origin[0]).toMatchObject({ originShield: { enabled: true, originShieldRegion: "us-east-1" }, customHeader: [{ name: "X-Origin-Verify", value: "s3cr3t-verify" }] });
+    expect(d.origin[2]).toMatchObject({ domainName: "res.cloudinary.com", customOriginConfig: { originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] } });
+    expect(d.orderedCacheBehavior.map((b: any) => b.pathPattern)).toEqual(["/api/*", "/_next/static/*", "/images/*"]);
+    expect(d.orderedCacheBehavior[0]).toMatchObject({ cachePolicyId: MANAGED_CACHE_POLICY.CachingDisabled, originRequestPolicyId: MANAGED_ORIGIN_REQUEST_POLICY.AllViewer, responseHeadersPolicyId: MANAGED_RESPONSE_HEADERS_POLICY["cors-preflight-security"] });
+    expect(d.defaultCacheBehavior).toMatchObject({ cachePolicyId: MANAGED_CACHE_POLICY.CachingDisabled, originRequestPolicyId: MANAGED_ORIGIN_REQUEST_POLICY.AllViewer, responseHeadersPolicyId: MANAGED_RESPONSE_HEADERS_POLICY["cors-security"] });
+    expect(ofKind(resources, "CachePolicy").map((p) => p.spec.forProvider.defaultTtl).sort()).toEqual([2592000, 31536000]);
+    expect(ofKind(resources, "OriginRequestPolicy")).toEqual([]);
+    expect(d.loggingConfig).toEqual({ bucket: `${bucketName({ namespace: "vivr", name: "vivr-logs" })}.s3.amazonaws.com`, prefix: "cloudfront/", includeCookies: false });
+  });
+
+  it("deduplicates custom policies: behaviours with the same needs share one", async () => {
+    const xr = withSpec(aws, (s) => {
+      s.behaviors = [
+        { path: "/a/*", origin: "app", cache: { mode: "ttl", ttlSeconds: 600 } },
+        { path: "/b/*", origin: "app", cache: { mode: "ttl", ttlSeconds: 600 } },
+        { path: "/c/*", origin: "app", cache: { mode: "ttl", ttlSeconds: 60 } },
+      ];
+    });
+    const { resources } = await settled(xr);
+    expect(ofKind(resources, "CachePolicy")).toHaveLength(2);
+    const [a, b, c] = fp(resources, "distribution").orderedCacheBehavior;
+    expect(a.cachePolicyId).toBe(b.cachePolicyId);
+    expect(c.cachePolicyId).not.toBe(a.cachePolicyId);
+  });
+
+  it("with a Route 53 zone: validation records, a CertificateValidation, and alias A/AAAA records once the distribution exists", async () => {
+    const xr = withSpec(broxiva, (s) => (s.dnsZoneId = "Z0123456789ABCDEFGHIJ"));
+    const first = await render({ xr, required: requiredFor(xr) });
+    expect(ofKind(first.resources, "Record")).toEqual([]);
+    const { resources, xr: done } = await settled(xr);
+    const records = ofKind(resources, "Record").map((r) => r.spec.forProvider);
+    expect(records.find((r) => r.type === "CNAME")).toMatchObject({ zoneId: "Z0123456789ABCDEFGHIJ", records: ["_424c7224e9b0146f9a8808af955727d0.acm-validations.aws."], ttl: 300 });
+    expect(records.filter((r) => r.alias).map((r) => [r.name, r.type, r.alias.name, r.alias.zoneId])).toEqual([
+      ["*.broxiva.com", "A", "d111111abcdef8.cloudfront.net", "Z2FDTNDATAQYW2"],
+      ["*.broxiva.com", "AAAA", "d111111abcdef8.cloudfront.net", "Z2FDTNDATAQYW2"],
+    ]);
+    expect(fp(resources, "certificate-validation")).toMatchObject({ region: "us-east-1", validationRecordFqdns: ["_a79865eb4cd1a6ab990a45779b4e0b96.broxiva.com"] });
+    // Tessera created every record: status lists none for the user.
+    expect((done.status as any).dnsRecords).toBeUndefined();
+  });
+
+  it("turning the WAF off detaches the web ACL explicitly", async () => {
+    const { resources } = await settled(withSpec(aws, (s) => (s.waf = { enabled: false })));
+    expect(fp(resources, "distribution").webAclId).toBe("");
+    expect(byKey(resources, "web-acl")).toBeUndefined();
+  });
+
+  it("geo restriction and detection mode", async () => {
+    const xr = withSpec(aws, (s) => {
+      s.geo = { mode: "allow", countries: ["US", "CA"] };
+      s.waf = { mode: "detection" };
+      s.priceClass = "100";
+      s.http3 = false;
+    });
+    const { resources } = await settled(xr);
+    expect(fp(resources, "distribution")).toMatchObject({ restrictions: { geoRestriction: { restrictionType: "whitelist", locations: ["CA", "US"] } }, priceClass: "PriceClass_100", httpVersion: "http2" });
+    expect(JSON.parse(fp(resources, "web-acl").ruleJson).every((r: any) => "Count" in r.OverrideAction)).toBe(true);
+  });
+
+  it("staging: the distribution is created only once the certificate is ISSUED; validation records are in status meanwhile", async () => {
+    const required = requiredFor(broxiva);
+    const first = await render({ xr: broxiva, required });
+    expect(byKey(first.resources, "distribution")).toBeUndefined();
+    const certKey = keyOf(ofKind(first.resources, "Certificate")[0]);
+    let observed = withAt(observe(first.resources), certKey, { status: "PENDING_VALIDATION" });
+    const waiting = await render({ xr: broxiva, required, observed });
+    expect(byKey(waiting.resources, "distribution")).toBeUndefined();
+    // The MESSAGE column shows a count and the first item; the full list is in ResourcesReady.
+    expect(waiting.xr.status?.["message"]).toContain("distribution: certificate PENDING_VALIDATI");
+    expect((waiting.xr.status?.["conditions"] as Array<{ type: string; message?: string }>).find((c) => c.type === "ResourcesReady")?.message).toContain("distribution: certificate PENDING_VALIDATION");
+    expect((waiting.xr.status as any).dnsRecords[0]).toMatchObject({ type: "CNAME", value: "_424c7224e9b0146f9a8808af955727d0.acm-validations.aws." });
+    observed = observe(waiting.resources);
+    const issued = await render({ xr: broxiva, required, observed });
+    expect(fp(issued.resources, "distribution").viewerCertificate.acmCertificateArn).toBe((observed.find((o) => keyOf(o) === certKey)!.status as any).atProvider.arn);
+  });
+
+  it("a new host set makes a new certificate; the distribution keeps the old one until the new one is issued", async () => {
+    const { resources } = await settled(broxiva);
+    const live = observe(resources);
+    const oldKey = keyOf(ofKind(resources, "Certificate")[0]);
+    const xr = withSpec(broxiva, (s) => s.domains.push({ host: "broxiva.com" }));
+    const first = await render({ xr, required: requiredFor(xr), observed: live });
+    const newKey = keyOf(ofKind(first.resources, "Certificate").find((c) => keyOf(c) !== oldKey));
+    expect(byKey(first.resources, oldKey)).toBeDefined();
+    const pending = withAt(observe(first.resources), newKey, { status: "PENDING_VALIDATION" });
+    const waiting = await render({ xr, required: requiredFor(xr), observed: pending });
+    const d = fp(waiting.resources, "distribution");
+    expect(d.aliases).toEqual(["*.broxiva.com"]);
+    expect(d.viewerCertificate.acmCertificateArn).toBe(fp(resources, "distribution").viewerCertificate.acmCertificateArn);
+    expect(byKey(waiting.resources, oldKey)).toBeDefined();
+    const issued = await render({ xr, required: requiredFor(xr), observed: observe(waiting.resources) });
+    expect(fp(issued.resources, "distribution").aliases).toEqual(["*.broxiva.com", "broxiva.com"]);
+    // The old certificate stays until the distribution no longer uses it, then goes.
+    expect(byKey(issued.resources, oldKey)).toBeDefined();
+    const moved = await render({ xr, required: requiredFor(xr), observed: observe(issued.resources) });
+    expect(byKey(moved.resources, oldKey)).toBeUndefined();
+  });
+
+  it("the distribution stays desired while its certificate or web ACL status is briefly empty", async () => {
+    const { resources } = await settled(broxiva);
+    const certKey = keyOf(ofKind(resources, "Certificate")[0]);
+    const blip = withAt(withAt(observe(resources), certKey, { status: undefined, arn: undefined }), "web-acl", { arn: undefined });
+    const out = await render({ xr: broxiva, required: requiredFor(broxiva), observed: blip });
+    expect(out.fatal).toBeUndefined();
+    expect(fp(out.resources, "distribution").webAclId).toBe(fp(resources, "distribution").webAclId);
+    expect(fp(out.resources, "distribution").viewerCertificate).toEqual(fp(resources, "distribution").viewerCertificate);
+  });
+});
+
+describe("CdnEdge on Azure", () => {
+  it("secure defaults: Premium for the Default Rule Set 2.1 in prevention, HTTPS redirect, HTTPS-only to the origin, security headers", async () => {
+    const { resources, xr } = await settled(azure);
+    expect(fp(resources, "profile").skuName).toBe("Premium_AzureFrontDoor");
+    expect(fp(resources, "firewall-policy")).toMatchObject({ skuName: "Premium_AzureFrontDoor", mode: "Prevention", managedRule: [{ type: "Microsoft_DefaultRuleSet", version: "2.1", action: "Block" }] });
+    expect(byKey(resources, "firewall-policy").metadata.annotations["crossplane.io/external-name"]).toMatch(/^[A-Za-z][A-Za-z0-9]*$/);
+    expect(fp(resources, "route-default")).toMatchObject({ patternsToMatch: ["/*"], httpsRedirectEnabled: true, forwardingProtocol: "HttpsOnly", supportedProtocols: ["Http", "Https"], cache: { queryStringCachingBehavior: "IgnoreQueryString", compressionEnabled: true } });
+    expect(fp(resources, "origin-app")).toMatchObject({ hostName: "app.example.com", originHostHeader: "app.example.com", certificateNameCheckEnabled: true, httpsPort: 443 });
+    // honour the origin: no TTL override, only the security headers.
+    const rules = ofKind(resources, "FrontdoorRule").flatMap((r) => [r.spec.forProvider.actions]);
+    expect(rules.some((a) => a.routeConfigurationOverrideAction)).toBe(false);
+    expect(rules.flatMap((a) => a.responseHeaderAction ?? []).map((h: any) => h.headerName)).toContain("Strict-Transport-Security");
+    expect(fp(resources, "security-policy").securityPolicies.firewall.association.patternsToMatch).toEqual(["/*"]);
+    expect(byKey(resources, "endpoint").metadata.annotations["crossplane.io/external-name"].length).toBeLessThanOrEqual(46);
+    expect(byKey(resources, "profile").spec.managementPolicies).toEqual(["Observe", "Create", "Update", "LateInitialize"]);
+    expect(xr.status?.["endpoint"]).toMatch(/\.z01\.azurefd\.net$/);
+  });
+
+  it("Standard without the WAF; a geo rule still gets a firewall policy", async () => {
+    const xr = withSpec(azure, (s) => {
+      s.waf = { enabled: false };
+      s.geo = { mode: "block", countries: ["KP"] };
+    });
+    const { resources } = await settled(xr);
+    expect(fp(resources, "profile").skuName).toBe("Standard_AzureFrontDoor");
+    expect(fp(resources, "firewall-policy")).toMatchObject({ skuName: "Standard_AzureFrontDoor", customRule: [{ action: "Block", matchCondition: [{ operator: "GeoMatch", negationCondition: false, matchValues: ["KP"] }] }] });
+    expect(fp(resources, "firewall-policy").managedRule).toBeUndefined();
+  });
+
+  it("maps Broxiva as close as Front Door allows: Private Link blob origin, TTL rules, a Key Vault wildcard certificate", async () => {
+    const { resources, xr } = await settled(broxivaAzure);
+    const meta = { namespace: "broxiva-production", name: "broxiva-static" };
+    expect(fp(resources, "origin-static")).toMatchObject({ hostName: `${accountName(meta)}.blob.core.windows.net`, privateLink: { targetType: "blob", location: "eastus" } });
+    const staticRoute = ofKind(resources, "FrontdoorRoute").find((r) => r.spec.forProvider.patternsToMatch[0] === "/static/*").spec.forProvider;
+    expect(staticRoute.cdnFrontdoorOriginPath).toBe(`/${containerName(meta)}`);
+    const overrides = ofKind(resources, "FrontdoorRule").map((r) => r.spec.forProvider.actions.routeConfigurationOverrideAction?.cacheDuration).filter(Boolean).sort();
+    expect(overrides).toEqual(["0.00:05:00", "1.00:00:00"]);
+    const apiRoute = ofKind(resources, "FrontdoorRoute").find((r) => r.spec.forProvider.patternsToMatch[0] === "/api/*").spec.forProvider;
+    expect(apiRoute.cache).toBeUndefined();
+    expect(ofKind(resources, "FrontdoorSecret")[0].spec.forProvider.secret.customerCertificate[0].keyVaultCertificateId).toContain("vault.azure.net");
+    expect(ofKind(resources, "FrontdoorCustomDomain")[0].spec.forProvider.tls).toMatchObject({ certificateType: "CustomerCertificate", minimumVersion: "TLS12" });
+    expect((xr.status as any).manualSteps[0]).toContain("Private Link");
+    expect((xr.status as any).dnsRecords.map((r: any) => r.name)).toEqual(["_dnsauth.broxiva.com", "*.broxiva.com"]);
+  });
+
+  it("access and WAF logs go to the log store's account through a diagnostic setting of the profile", async () => {
+    const xr = withSpec(azure, (s) => (s.logging = { objectStoreRef: { name: "uploads" } }));
+    const first = await render({ xr, required: requiredFor(xr) });
+    expect(byKey(first.resources, "access-logs")).toBeUndefined();
+    const { resources } = await settled(xr);
+    expect(fp(resources, "access-logs")).toMatchObject({
+      targetResourceId: "frontdoorprofile-profile",
+      storageAccountId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${accountName({ namespace: "team-a", name: "uploads" })}`,
+      enabledLog: [{ category: "FrontDoorAccessLog" }, { category: "FrontDoorHealthProbeLog" }, { category: "FrontDoorWebApplicationFirewallLog" }],
+    });
+  });
+
+  it("rules hold at most 5 actions; the verify header goes on every route to its origin", async () => {
+    const xr = withSpec(azure, (s) => {
+      s.origins[0].verifyHeader = { name: "X-Origin-Verify", secretRef: { name: "verify", key: "value" } };
+      s.defaultBehavior.responseHeaders = "cors-security";
+      s.defaultBehavior.cache = { mode: "ttl", ttlSeconds: 60 };
+    });
+    const { resources } = await settled(xr);
+    const rules = ofKind(resources, "FrontdoorRule").map((r) => r.spec.forProvider.actions);
+    for (const a of rules) expect((a.routeConfigurationOverrideAction ? 1 : 0) + (a.requestHeaderAction?.length ?? 0) + (a.responseHeaderAction?.length ?? 0)).toBeLessThanOrEqual(5);
+    expect(rules.flatMap((a) => a.requestHeaderAction ?? [])).toEqual([{ headerAction: "Overwrite", headerName: "X-Origin-Verify", value: "s3cr3t-verify" }]);
+    expect(rules.flatMap((a) => a.responseHeaderAction ?? []).map((h: any) => h.headerName)).toContain("Access-Control-Allow-Origin");
+  });
+
+  it("staging: a route waits for its origin; the Private Link origin waits for the account id", async () => {
+    const required = requiredFor(broxivaAzure).map((o) => (o.kind === "ObjectStore" ? { ...o, status: {} } : o));
+    const first = await render({ xr: broxivaAzure, required });
+    expect(ofKind(first.resources, "FrontdoorRoute")).toEqual([]);
+    expect(byKey(first.resources, "origin-static")).toBeUndefined();
+    expect(first.xr.status?.["message"]).toContain("Waiting for");
+    const second = await render({ xr: broxivaAzure, required, observed: observe(first.resources) });
+    // api routes appear once origin-api is Ready; /static/* still waits for its origin.
+    expect(ofKind(second.resources, "FrontdoorRoute").map((r) => r.spec.forProvider.patternsToMatch[0]).sort()).toEqual(["/*", "/api/*"]);
+  });
+});
+
+describe("CdnEdge refusals", () => {
+  const many = (n: number) => Array.from({ length: n }, (_, i) => ({ path: `/p${i}/*`, origin: "app" }));
+
+  it("behaviour and origin limits (CloudFront's 25)", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.behaviors = many(26))), required: requiredFor(aws) }, "spec.behaviors");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.origins = Array.from({ length: 26 }, (_, i) => ({ name: `o${i}`, host: `o${i}.example.com` })))), required: requiredFor(aws) }, "spec.origins");
+  });
+
+  it("path pattern syntax: starts with '/', '*' only at the end (Front Door), CloudFront's characters", async () => {
+    for (const path of ["api/*", "/a*/b", "/a b/*", "/**"]) {
+      await expectRefused({ xr: withSpec(aws, (s) => (s.behaviors = [{ path, origin: "app" }])), required: requiredFor(aws) }, "path");
+    }
+    await expectRefused({ xr: withSpec(aws, (s) => (s.behaviors = [{ path: "/a/*", origin: "app" }, { path: "/a/*", origin: "app" }])), required: requiredFor(aws) }, "each path once");
+  });
+
+  it("TTL bounds: 0 to one year, set exactly with mode ttl", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.defaultBehavior.cache = { mode: "ttl", ttlSeconds: 31536001 })), required: requiredFor(aws) }, "ttlSeconds");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.defaultBehavior.cache = { mode: "ttl", ttlSeconds: -1 })), required: requiredFor(aws) }, "ttlSeconds");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.defaultBehavior.cache = { mode: "ttl" })), required: requiredFor(aws) }, "ttlSeconds is set exactly when cache.mode is ttl");
+  });
+
+  it("a TTL-0 policy cannot key on headers, cookies or query strings", async () => {
+    const msg = await expectRefused({ xr: withSpec(aws, (s) => (s.defaultBehavior = { origin: "app", cache: { mode: "ttl", ttlSeconds: 0 }, forward: { headers: ["Authorization"] } })), required: requiredFor(aws) }, "spec.defaultBehavior.cache.ttlSeconds", "mode: disabled");
+    expect(msg).toContain("TTL-0");
+  });
+
+  it("AWS cannot key a cache on every header; an ObjectStore origin keeps its own Host", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.defaultBehavior.forward = { headers: ["*"] })), required: requiredFor(aws) }, "spec.defaultBehavior.forward.headers", "cache key");
+    await expectRefused({ xr: withSpec(broxiva, (s) => (s.behaviors[0].forward = { headers: ["Host"] })), required: requiredFor(broxiva) }, "spec.behaviors[0].forward.headers", "Host");
+  });
+
+  it("compression only with caching", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.defaultBehavior = { origin: "app", compress: true, cache: { mode: "disabled" } })), required: requiredFor(aws) }, "compress");
+  });
+
+  it("ObjectStore origins: must exist, be on this provider, grant CloudFront read; the log store must accept CloudFront logs", async () => {
+    const noGrant = objectStoresFor("aws").map((o) => (o.metadata?.name === "broxiva-static" ? { ...o, spec: { ...o.spec, cdn: { originAccess: false } } } : o));
+    await expectRefused({ xr: broxiva, required: noGrant }, "spec.origins[0].objectStoreRef.name", "originAccess: true");
+    await expectRefused({ xr: broxiva, required: [] }, "does not exist");
+    await expectRefused({ xr: broxiva, required: objectStoresFor("azure") }, "is on azure", "use an ObjectStore on aws");
+    await expectRefused({ xr: withSpec(vivr, (s) => (s.logging.objectStoreRef.name = "vivr-assets")), required: requiredFor(vivr) }, "spec.logging.objectStoreRef.name", "acceptsCdnLogs");
+    await expectRefused({ xr: vivr, required: objectStoresFor("aws") }, "spec.origins[0].verifyHeader.secretRef", "does not exist");
+  });
+
+  it("what Front Door cannot do is refused with the reason", async () => {
+    const cases: Array<[(s: any) => void, string]> = [
+      [(s) => (s.defaultBehavior.methods = "read"), "routes pass every method"],
+      [(s) => (s.defaultBehavior.responseHeaders = "cors-preflight-security"), "cannot answer a CORS preflight"],
+      [(s) => (s.defaultBehavior.forward = { headers: ["Host"] }), "keys its cache only on the path and query strings"],
+      [(s) => (s.defaultBehavior.forward = { cookies: ["session"] }), "keys its cache only on the path and query strings"],
+      [(s) => (s.http3 = true), "not HTTP/3"],
+      [(s) => (s.priceClass = "100"), "no price classes"],
+      [(s) => (s.origins[0].shieldRegion = "us-east-1"), "no origin shield"],
+      [(s) => (s.domains = [{ host: "*.example.com" }]), "do not cover wildcards"],
+      [(s) => (s.tier = "standard"), "needs Premium"],
+      [(s) => ((s.tier = "standard"), (s.waf = { enabled: false }), (s.origins = [{ name: "app", objectStoreRef: { name: "uploads" } }])), "Private Link, which needs Premium"],
+      [(s) => (s.logging = { objectStoreRef: { name: "uploads" }, prefix: "cdn/" }), "prefix is AWS only"],
+      [(s) => ((s.dnsZoneId = "Z0123456789ABCDEFGHIJ"), (s.domains = [{ host: "www.example.com" }])), "Azure DNS zones are not offered yet"],
+    ];
+    for (const [patch, fragment] of cases) await expectRefused({ xr: withSpec(azure, patch), required: requiredFor(azure) }, fragment);
+  });
+
+  it("AWS-only and Azure-only fields are refused on the other cloud", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.tier = "premium")), required: requiredFor(aws) }, "spec.tier is Azure only");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.domains = [{ host: "a.example.com", keyVaultCertificateId: "https://kv.vault.azure.net/certificates/a" }])), required: requiredFor(aws) }, "Azure only");
+  });
+
+  it("names: origin names Front Door and CloudFront both take; behaviours name existing origins", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.origins[0].name = "App_1")), required: requiredFor(aws) }, "name");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.defaultBehavior.origin = "nope")), required: requiredFor(aws) }, "must name an origin");
+    await expectRefused({ xr: withSpec(aws, (s) => s.origins.push({ name: "app", host: "b.example.com" })), required: requiredFor(aws) }, "each origin name once");
+  });
+
+  it("the XRD refuses at admission what CEL can say", () => {
+    const schema = xrdSpecSchema("cdn-edge");
+    const spec = (patch: (s: any) => void) => withSpec(azure, patch).spec;
+    expect(admission(schema, spec((s) => (s.http3 = true)))).toContainEqual(expect.stringContaining("not HTTP/3"));
+    expect(admission(schema, spec((s) => (s.origins[0].objectStoreRef = { name: "x" })))).toContainEqual(expect.stringContaining("exactly one"));
+    expect(admission(schema, withSpec(aws, (s) => (s.defaultBehavior.compress = true, s.defaultBehavior.cache = { mode: "disabled" })).spec)).toContainEqual(expect.stringContaining("compress"));
+    expect(admission(schema, azure.spec)).toEqual([]);
+    expect(admission(schema, vivr.spec)).toEqual([]);
+  });
+});
