@@ -36,8 +36,15 @@ Flags:
                              function started with --insecure).
   -h, --help                 Show this help.`;
 
+/**
+ * Requirements whose absence is the normal case, not a missing reference: the Secret an XR is about to
+ * write (checked only to be its own when it exists), the namespace's ProviderConfig (absent: the
+ * providers' default) and the Usages of a Network (absent: nothing stands on it yet).
+ */
+const OPTIONAL_REQUIREMENT = /^(tessera-owned-secret-|tessera-provider-config$)/;
+
 function describeUnmet(out: RenderOutput): string[] {
-  return out.unmet.map((u) => `${u.kind} ${u.namespace ? `${u.namespace}/` : ""}${u.matchName ?? "(by labels)"} (${u.apiVersion})`);
+  return out.unmet.filter((u) => !OPTIONAL_REQUIREMENT.test(u.name) && !(u.kind === "Usage" && !u.matchName)).map((u) => `${u.kind} ${u.namespace ? `${u.namespace}/` : ""}${u.matchName ?? "(by labels)"} (${u.apiVersion})`);
 }
 
 async function main(): Promise<number> {
