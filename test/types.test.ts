@@ -24,6 +24,9 @@ import type * as ec2 from "../functions/crds/ec2.aws.m.upbound.io.ts";
 import type * as network from "../functions/crds/network.azure.m.upbound.io.ts";
 import type * as helm from "../functions/crds/helm.m.crossplane.io.ts";
 import type * as kubernetes from "../functions/crds/kubernetes.m.crossplane.io.ts";
+import type * as eks from "../functions/crds/eks.aws.m.upbound.io.ts";
+import { usage as clusterUsage } from "../functions/k8s-cluster/common.ts";
+import { HELM, inCluster } from "../functions/k8s-cluster/incluster.ts";
 
 const RDS = "rds.aws.m.upbound.io/v1beta1";
 const files = generatedTypes();
@@ -170,6 +173,17 @@ describe("typed managed()", () => {
       const badSecret = { apiVersion: "v1", kind: "Secret", data: { password: 42 } } satisfies Composed<Secret>;
       // @ts-expect-error wrong shape: a provider-kubernetes ProviderConfig's credentials is an object, not a string
       const badConfig = { apiVersion: "kubernetes.m.crossplane.io/v1alpha1", kind: "ProviderConfig", spec: { credentials: "Secret" } } satisfies Composed<kubernetes.ProviderConfig>;
+      // Helpers that take apiVersion and kind are generic over the kind, with no usable default.
+      const xr = { name: "c", namespace: "team-a" };
+      inCluster<helm.Release>(HELM, "Release", "autoscaler", xr, { chart: { name: "cluster-autoscaler" } }, false);
+      // @ts-expect-error a call without the kind checks nothing, so it does not compile
+      inCluster(HELM, "Release", "autoscaler", xr, { chart: { name: "cluster-autoscaler" } }, false);
+      // @ts-expect-error forProvider is the kind's: a misspelt chart field
+      inCluster<helm.Release>(HELM, "Release", "autoscaler", xr, { chart: { nme: "cluster-autoscaler" } }, false);
+      const EKS = "eks.aws.m.upbound.io/v1beta1";
+      clusterUsage<eks.Cluster, eks.NodeGroup>("u", { apiVersion: EKS, kind: "Cluster", key: "cluster" }, { apiVersion: EKS, kind: "NodeGroup", key: "nodepool-a" }, "a pool");
+      // @ts-expect-error the kind is not the type argument's (NodeGroup)
+      clusterUsage<eks.Cluster, eks.NodeGroup>("u", { apiVersion: EKS, kind: "Cluster", key: "cluster" }, { apiVersion: EKS, kind: "Nodegroup", key: "nodepool-a" }, "a pool");
       return [release, renamed, fp, bad, init, usage, badUsage, badSecret, badConfig];
     };
     expect(typeof fixtures).toBe("function");
@@ -181,27 +195,37 @@ describe("typed managed()", () => {
  * were converted). Remove a kind from this list once every managed() call in functions/<kind>/ takes
  * the kind's descriptor; the test below fails when a listed kind no longer needs the exemption.
  */
-const NOT_YET_TYPED = ["redis-cluster", "k8s-cluster", "cdn-edge"];
+const NOT_YET_TYPED = ["cdn-edge"];
 /** Folders under functions/ that hold no platform API's renderers. */
 const NOT_KINDS = new Set(["crds", "shared", "runtime"]);
 
 describe("every renderer is typed", () => {
   const functions = join(ROOT, "functions");
   const kinds = readdirSync(functions).filter((d) => statSync(join(functions, d)).isDirectory() && !NOT_KINDS.has(d));
-  /** `managed(` calls with no type argument, as file:line, in the code of functions/<kind>/ (comments stripped). */
+  /** Lines (1-based) of `code` with a `managed(` call that has no type argument (comments stripped). */
+  const untypedLines = (code: string) =>
+    code
+      .replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, " "))
+      .replace(/(^|[^:"'`\\])\/\/.*$/gm, "$1")
+      .split("\n").flatMap((line, i) => (/\bmanaged\s*\(/.test(line) ? [i + 1] : []));
+  /** `managed(` calls with no type argument, as file:line, in the code of functions/<kind>/. */
   const untypedCalls = (kind: string) =>
-    readdirSync(join(functions, kind)).filter((f) => f.endsWith(".ts")).flatMap((f) => {
-      const code = readFileSync(join(functions, kind, f), "utf8")
-        .replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, " "))
-        .replace(/(^|[^:"'`\\])\/\/.*$/gm, "$1");
-      return code.split("\n").flatMap((line, i) => (/\bmanaged\s*\(/.test(line) ? [`functions/${kind}/${f}:${i + 1}`] : []));
-    });
+    readdirSync(join(functions, kind)).filter((f) => f.endsWith(".ts")).flatMap((f) =>
+      untypedLines(readFileSync(join(functions, kind, f), "utf8")).map((n) => `functions/${kind}/${f}:${n}`));
 
   it("finds the kinds and their managed<T>() calls (the scan is not vacuous)", () => {
-    expect(kinds).toEqual(expect.arrayContaining(["network", "postgres-database", "object-store", "message-queue"]));
+    expect(kinds).toEqual(expect.arrayContaining(["network", "postgres-database", "object-store", "message-queue", "redis-cluster", "k8s-cluster"]));
     const typed = readFileSync(join(functions, "postgres-database", "aws.ts"), "utf8");
     expect(typed).toMatch(/\bmanaged<rds\.Instance>\(/);
-    expect(untypedCalls("redis-cluster").length).toBeGreaterThan(0);
+    // The scan finds an untyped call, and only that: not a typed one, not one in a comment.
+    const code = [
+      'r["a"] = managed(EC, "SubnetGroup", "a", { region });',
+      'r["b"] = managed<elasticache.SubnetGroup>(EC, "SubnetGroup", "b", { region });',
+      "// managed(EC, ...) in a comment",
+      "/* managed(EC, ...) */ const x = 1;",
+      'r["c"] = managed (EC, "SubnetGroup", "c", { region });',
+    ].join("\n");
+    expect(untypedLines(code)).toEqual([1, 5]);
   });
 
   it.each(kinds.filter((k) => !NOT_YET_TYPED.includes(k)))("functions/%s/ passes the kind's descriptor to every managed() call", (kind) => {

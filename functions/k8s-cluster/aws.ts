@@ -10,14 +10,19 @@
  */
 import type { K8sClusterSpec, NodePool } from "../../apis/k8s-cluster/schema.ts";
 import { atProvider, str } from "../shared/observed.ts";
-import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
+import { managed, ofNetwork, own, RETAIN, type ResourceSelector } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
 import { networkUsage } from "../shared/usage.ts";
-import type { Obj, Renderer } from "../shared/types.ts";
+import type { ForProvider, Renderer } from "../shared/types.ts";
+import type * as eks from "../crds/eks.aws.m.upbound.io.ts";
+import type * as iam from "../crds/iam.aws.m.upbound.io.ts";
+import type * as ec2 from "../crds/ec2.aws.m.upbound.io.ts";
+import type * as cloudwatchlogs from "../crds/cloudwatchlogs.aws.m.upbound.io.ts";
+import type * as helm from "../crds/helm.m.crossplane.io.ts";
 import { initialNodes, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
 import { connectionSecret, connectionSecretName } from "./connection.ts";
 import { adminKey, CLUSTER, CONNECTION_SECRET, eksName, launchTemplateKey, poolKey } from "./names.ts";
-import { HELM, inCluster, keepCluster, renderInCluster } from "./incluster.ts";
+import { HELM, inCluster, keepCluster, renderInCluster, type InCluster } from "./incluster.ts";
 import { ADDONS, amiType, EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, TAINT_EFFECT_AWS } from "./tables.ts";
 
 const EKS = "eks.aws.m.upbound.io/v1beta1";
@@ -90,7 +95,7 @@ function nodeConfigUserData(maxPods: number): string {
 }
 
 /** Subnets of a pool: all private subnets by tier, or the one zone's subnet by its key (a label selector cannot match a subset). */
-function poolSubnets(net: string, p: NodePool, allZones: readonly string[]): Obj {
+function poolSubnets(net: string, p: NodePool, allZones: readonly string[]): ResourceSelector {
   const zones = p.zones ?? allZones;
   return zones.length === allZones.length ? ofNetwork(net, { tier: "private" }) : ofNetwork(net, { resource: `subnet-private-${zones[0]}` });
 }
@@ -107,25 +112,25 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   const { version, warning } = renderVersion(spec, str(cluster["version"]));
 
   // 1. Identities, logs, the cluster.
-  s.add("cluster-role", managed(IAM, "Role", "cluster-role", { assumeRolePolicy: trust("eks.amazonaws.com", true), description: `EKS control plane of ${xr.namespace}/${xr.name}`, tags }));
+  s.add("cluster-role", managed<iam.Role>(IAM, "Role", "cluster-role", { assumeRolePolicy: trust("eks.amazonaws.com", true), description: `EKS control plane of ${xr.namespace}/${xr.name}`, tags }));
   for (const policy of EKS_CLUSTER_POLICIES) {
     const key = `cluster-role-${policy}`.toLowerCase();
-    s.add(key, managed(IAM, "RolePolicyAttachment", key, { policyArn: `arn:aws:iam::aws:policy/${policy}`, roleSelector: own("cluster-role") }));
+    s.add(key, managed<iam.RolePolicyAttachment>(IAM, "RolePolicyAttachment", key, { policyArn: `arn:aws:iam::aws:policy/${policy}`, roleSelector: own("cluster-role") }));
   }
-  s.add("node-role", managed(IAM, "Role", "node-role", { assumeRolePolicy: trust("ec2.amazonaws.com"), description: `EKS nodes of ${xr.namespace}/${xr.name}`, tags }));
+  s.add("node-role", managed<iam.Role>(IAM, "Role", "node-role", { assumeRolePolicy: trust("ec2.amazonaws.com"), description: `EKS nodes of ${xr.namespace}/${xr.name}`, tags }));
   for (const policy of EKS_NODE_POLICIES) {
     const key = `node-role-${policy}`.toLowerCase().replace(/_/g, "-");
-    s.add(key, managed(IAM, "RolePolicyAttachment", key, { policyArn: `arn:aws:iam::aws:policy/${policy}`, roleSelector: own("node-role") }));
+    s.add(key, managed<iam.RolePolicyAttachment>(IAM, "RolePolicyAttachment", key, { policyArn: `arn:aws:iam::aws:policy/${policy}`, roleSelector: own("node-role") }));
   }
   const logs = spec.monitoring.controlPlaneLogs;
   if (logs.length) {
     // EKS creates /aws/eks/<name>/cluster without a retention on first log; created first, it keeps ours.
-    s.add("log-group", managed(LOGS, "Group", "log-group", { region, retentionInDays: spec.monitoring.logRetentionDays, kmsKeyId: undefined, tags }, {
+    s.add("log-group", managed<cloudwatchlogs.Group>(LOGS, "Group", "log-group", { region, retentionInDays: spec.monitoring.logRetentionDays, kmsKeyId: undefined, tags }, {
       annotations: { "crossplane.io/external-name": `/aws/eks/${name}/cluster` },
     }));
   }
   const publicCidrs = spec.apiAccess.public && spec.apiAccess.allowedCidrs.length ? spec.apiAccess.allowedCidrs : undefined;
-  s.add(CLUSTER, managed(EKS, "Cluster", CLUSTER, {
+  s.add(CLUSTER, managed<eks.Cluster>(EKS, "Cluster", CLUSTER, {
     region,
     version,
     roleArnSelector: own("cluster-role"),
@@ -161,10 +166,10 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   // 2. Once the cluster is Ready.
   const clusterReady = s.ready(CLUSTER);
   s.gate("cluster-auth", clusterReady, () =>
-    managed(EKS, "ClusterAuth", "cluster-auth", { region, clusterNameSelector: own(CLUSTER), refreshPeriod: "10m0s" }, { connectionSecret: authSecretName(xr) }),
+    managed<eks.ClusterAuth>(EKS, "ClusterAuth", "cluster-auth", { region, clusterNameSelector: own(CLUSTER), refreshPeriod: "10m0s" }, { connectionSecret: authSecretName(xr) }),
   );
-  const addon = (key: string, addonName: string, extra: Obj = {}) =>
-    managed(EKS, "Addon", key, {
+  const addon = (key: string, addonName: string, extra: Pick<ForProvider<eks.Addon>, "podIdentityAssociation"> = {}) =>
+    managed<eks.Addon>(EKS, "Addon", key, {
       region,
       addonName,
       clusterNameSelector: own(CLUSTER),
@@ -177,9 +182,9 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   for (const [key, addonName] of Object.entries(ADDONS.beforeNodes)) s.gate(key, clusterReady, () => addon(key, addonName));
   for (const principal of spec.admins) {
     const key = adminKey(principal);
-    s.gate(key, clusterReady, () => managed(EKS, "AccessEntry", key, { region, clusterNameSelector: own(CLUSTER), principalArn: principal, type: "STANDARD", tags }));
+    s.gate(key, clusterReady, () => managed<eks.AccessEntry>(EKS, "AccessEntry", key, { region, clusterNameSelector: own(CLUSTER), principalArn: principal, type: "STANDARD", tags }));
     s.gate(`${key}-policy`, s.ready(key), () =>
-      managed(EKS, "AccessPolicyAssociation", `${key}-policy`, {
+      managed<eks.AccessPolicyAssociation>(EKS, "AccessPolicyAssociation", `${key}-policy`, {
         region,
         clusterNameSelector: own(CLUSTER),
         principalArn: principal,
@@ -197,7 +202,7 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
     const ltKey = launchTemplateKey(p.name);
     const groups = vpc?.clusterSecurityGroupId ? [vpc.clusterSecurityGroupId, ...(vpc.securityGroupIds ?? [])] : (seen(observed[ltKey], "vpcSecurityGroupIds") as string[] | undefined);
     s.gate(ltKey, s.ready("addon-vpc-cni") && groups !== undefined, () =>
-      managed(EC2, "LaunchTemplate", ltKey, {
+      managed<ec2.LaunchTemplate>(EC2, "LaunchTemplate", ltKey, {
         region,
         name: `${name}-${p.name}`,
         description: `Nodes of pool ${p.name} of ${xr.namespace}/${xr.name}`,
@@ -221,7 +226,7 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
     const ltId = str(lt["id"]) ?? (seen(observed[poolKey(p.name)], "launchTemplate", "id") as string | undefined);
     const ltVersion = lt["latestVersion"] !== undefined ? String(lt["latestVersion"]) : (seen(observed[poolKey(p.name)], "launchTemplate", "version") as string | undefined);
     s.gate(poolKey(p.name), s.ready(ltKey) && ltId !== undefined && ltVersion !== undefined, () =>
-      managed(EKS, "NodeGroup", poolKey(p.name), {
+      managed<eks.NodeGroup>(EKS, "NodeGroup", poolKey(p.name), {
         region,
         clusterNameSelector: own(CLUSTER),
         nodeRoleArnSelector: own("node-role"),
@@ -235,7 +240,7 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
         launchTemplate: { id: ltId, version: ltVersion },
         scalingConfig: { minSize: p.minNodes, maxSize: p.maxNodes },
         labels: Object.keys(p.labels).length ? p.labels : undefined,
-        taint: p.taints.length ? p.taints.map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECT_AWS[t.effect] })) : undefined,
+        taint: p.taints.length ? p.taints.map((t): NonNullable<ForProvider<eks.NodeGroup>["taint"]>[number] => ({ key: t.key, value: t.value, effect: TAINT_EFFECT_AWS[t.effect] })) : undefined,
         updateConfig: { maxUnavailable: 1 },
         // EKS tags the group's Auto Scaling group for cluster-autoscaler discovery itself.
         tags,
@@ -246,15 +251,15 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
       }),
     );
     if (s.resources[poolKey(p.name)]) {
-      s.add(`usage-${poolKey(p.name)}`, usage(`usage-${poolKey(p.name)}`, { apiVersion: EKS, kind: "Cluster", key: CLUSTER }, { apiVersion: EKS, kind: "NodeGroup", key: poolKey(p.name) }, `node pool ${p.name} runs in this cluster`));
+      s.add(`usage-${poolKey(p.name)}`, usage<eks.Cluster, eks.NodeGroup>(`usage-${poolKey(p.name)}`, { apiVersion: EKS, kind: "Cluster", key: CLUSTER }, { apiVersion: EKS, kind: "NodeGroup", key: poolKey(p.name) }, `node pool ${p.name} runs in this cluster`));
     }
   }
 
   // 4. Once the system pool is Ready: add-ons that need nodes, with their Pod Identity roles.
   const system = spec.nodePools.find((p) => p.mode === "system")!;
   const systemReady = s.ready(poolKey(system.name));
-  s.add("ebs-csi-role", managed(IAM, "Role", "ebs-csi-role", { assumeRolePolicy: trust("pods.eks.amazonaws.com", true), description: `EBS CSI driver of ${xr.namespace}/${xr.name} (Pod Identity)`, tags }));
-  s.add("ebs-csi-role-policy", managed(IAM, "RolePolicyAttachment", "ebs-csi-role-policy", { policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy", roleSelector: own("ebs-csi-role") }));
+  s.add("ebs-csi-role", managed<iam.Role>(IAM, "Role", "ebs-csi-role", { assumeRolePolicy: trust("pods.eks.amazonaws.com", true), description: `EBS CSI driver of ${xr.namespace}/${xr.name} (Pod Identity)`, tags }));
+  s.add("ebs-csi-role-policy", managed<iam.RolePolicyAttachment>(IAM, "RolePolicyAttachment", "ebs-csi-role-policy", { policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy", roleSelector: own("ebs-csi-role") }));
   const ebsRole = str(atProvider(observed["ebs-csi-role"])["arn"]) ?? (seen(observed["addon-ebs-csi"], "podIdentityAssociation", 0, "roleArn") as string | undefined);
   s.gate("addon-coredns", systemReady, () => addon("addon-coredns", ADDONS.afterSystemPool["addon-coredns"]));
   s.gate("addon-ebs-csi", systemReady && ebsRole !== undefined, () =>
@@ -263,8 +268,8 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
 
   if (spec.monitoring.containerInsights) {
     // The CloudWatch agent and Fluent Bit as an EKS add-on, writing with a Pod Identity role.
-    s.add("insights-role", managed(IAM, "Role", "insights-role", { assumeRolePolicy: trust("pods.eks.amazonaws.com", true), description: `Container Insights of ${xr.namespace}/${xr.name} (Pod Identity)`, tags }));
-    s.add("insights-role-policy", managed(IAM, "RolePolicyAttachment", "insights-role-policy", { policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", roleSelector: own("insights-role") }));
+    s.add("insights-role", managed<iam.Role>(IAM, "Role", "insights-role", { assumeRolePolicy: trust("pods.eks.amazonaws.com", true), description: `Container Insights of ${xr.namespace}/${xr.name} (Pod Identity)`, tags }));
+    s.add("insights-role-policy", managed<iam.RolePolicyAttachment>(IAM, "RolePolicyAttachment", "insights-role-policy", { policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy", roleSelector: own("insights-role") }));
     const insightsRole = str(atProvider(observed["insights-role"])["arn"]) ?? (seen(observed["addon-insights"], "podIdentityAssociation", 0, "roleArn") as string | undefined);
     s.gate("addon-insights", systemReady && insightsRole !== undefined, () =>
       addon("addon-insights", "amazon-cloudwatch-observability", { podIdentityAssociation: [{ roleArn: insightsRole, serviceAccount: "cloudwatch-agent" }] }),
@@ -272,12 +277,12 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   }
 
   // In the cluster: ProviderConfigs, namespaces, and the cluster-autoscaler with its Pod Identity role.
-  const ic = { kubeconfig: { name: authSecretName(xr), key: "kubeconfig" }, cluster: { apiVersion: EKS, kind: "Cluster" }, ready: systemReady && s.exists("cluster-auth") };
+  const ic: InCluster = { kubeconfig: { name: authSecretName(xr), key: "kubeconfig" }, cluster: { apiVersion: EKS, kind: "Cluster" }, ready: systemReady && s.exists("cluster-auth") };
   renderInCluster(s, xr, spec, ic);
-  s.add("autoscaler-role", managed(IAM, "Role", "autoscaler-role", { assumeRolePolicy: trust("pods.eks.amazonaws.com", true), description: `cluster-autoscaler of ${xr.namespace}/${xr.name} (Pod Identity)`, tags }));
-  s.add("autoscaler-role-policy", managed(IAM, "RolePolicy", "autoscaler-role-policy", { policy: autoscalerPolicy(name), roleSelector: own("autoscaler-role") }));
+  s.add("autoscaler-role", managed<iam.Role>(IAM, "Role", "autoscaler-role", { assumeRolePolicy: trust("pods.eks.amazonaws.com", true), description: `cluster-autoscaler of ${xr.namespace}/${xr.name} (Pod Identity)`, tags }));
+  s.add("autoscaler-role-policy", managed<iam.RolePolicy>(IAM, "RolePolicy", "autoscaler-role-policy", { policy: autoscalerPolicy(name), roleSelector: own("autoscaler-role") }));
   s.gate("autoscaler-pod-identity", clusterReady, () =>
-    managed(EKS, "PodIdentityAssociation", "autoscaler-pod-identity", {
+    managed<eks.PodIdentityAssociation>(EKS, "PodIdentityAssociation", "autoscaler-pod-identity", {
       region,
       clusterNameSelector: own(CLUSTER),
       namespace: AUTOSCALER.namespace,
@@ -288,7 +293,7 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   );
   const a = spec.autoscaler;
   s.gate("autoscaler", ic.ready && s.ready("helm-provider-config") && s.ready("autoscaler-pod-identity"), () =>
-    inCluster(HELM, "Release", "autoscaler", xr, {
+    inCluster<helm.Release>(HELM, "Release", "autoscaler", xr, {
       chart: { name: "cluster-autoscaler", repository: a.chart.repository, version: a.chart.version },
       namespace: AUTOSCALER.namespace,
       values: {
@@ -314,7 +319,7 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
       },
     }, spec.deletionProtection),
   );
-  keepCluster(s, "autoscaler", ic, HELM, "Release", "cluster-autoscaler runs in this cluster");
+  keepCluster<helm.Release>(s, "autoscaler", ic, HELM, "Release", "cluster-autoscaler runs in this cluster");
 
   // Connection Secret and status.
   const auth = observed["cluster-auth"]?.connectionDetails ?? {};

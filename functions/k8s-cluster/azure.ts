@@ -16,7 +16,12 @@ import { tagsFor } from "../shared/tags.ts";
 import { networkUsage } from "../shared/usage.ts";
 import { azureZones } from "../shared/zones.ts";
 import { block } from "../shared/cidr.ts";
-import type { Obj, Renderer } from "../shared/types.ts";
+import type { ForProvider, Renderer } from "../shared/types.ts";
+import type * as containerservice from "../crds/containerservice.azure.m.upbound.io.ts";
+import type * as msi from "../crds/managedidentity.azure.m.upbound.io.ts";
+import type * as authorization from "../crds/authorization.azure.m.upbound.io.ts";
+import type * as operationalinsights from "../crds/operationalinsights.azure.m.upbound.io.ts";
+import type * as insights from "../crds/insights.azure.m.upbound.io.ts";
 import { initialNodes, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
 import { connectionSecret, connectionSecretName, kubeconfigCluster } from "./connection.ts";
 import { adminKey, aksName, CLUSTER, CONNECTION_SECRET, dnsPrefix, poolKey, rotationName } from "./names.ts";
@@ -41,8 +46,14 @@ export function dnsServiceIp(serviceCidr: string): string {
   return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
 }
 
+/** The fields poolCommon sets: each exists on the default pool and on a KubernetesClusterNodePool alike. */
+type PoolField = "vmSize" | "autoScalingEnabled" | "minCount" | "maxCount" | "nodeLabels" | "osDiskSizeGb" | "orchestratorVersion" | "vnetSubnetIdSelector"
+  | "maxPods" | "zones" | "gpuDriver" | "nodePublicIpEnabled" | "temporaryNameForRotation";
+/** Both shapes at once, so the literal below is checked against the default pool's fields and a node pool's. */
+type PoolCommon = Pick<NonNullable<ForProvider<containerservice.KubernetesCluster>["defaultNodePool"]>, PoolField> & Pick<ForProvider<containerservice.KubernetesClusterNodePool>, PoolField>;
+
 /** Settings a pool has whether it is the default pool or a KubernetesClusterNodePool. */
-function poolCommon(p: NodePool, version: string, net: string, region: string): Obj {
+function poolCommon(p: NodePool, version: string, net: string, region: string): PoolCommon {
   const zones = p.zones ?? azureZones(region);
   return {
     vmSize: p.instanceType,
@@ -66,7 +77,8 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
   const { xr, spec, observed } = ctx;
   const location = spec.region;
   const net = networkOf(ctx).name;
-  const rg = { resourceGroupNameSelector: ofNetwork(net, { resource: "resource-group" }) };
+  // Typed, so the spreads below are checked (a spread of an untyped object would hide its fields).
+  const rg: Pick<ForProvider<containerservice.KubernetesCluster>, "resourceGroupNameSelector"> = { resourceGroupNameSelector: ofNetwork(net, { resource: "resource-group" }) };
   const tags = tagsFor("K8sCluster", xr, spec.tags);
   const name = aksName(xr);
   const s = new Stages(observed);
@@ -75,8 +87,8 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
   const policies = nodePolicies(spec.deletionProtection);
 
   // 1. Identity and workspace.
-  s.add("identity", managed(MI, "UserAssignedIdentity", "identity", { location, ...rg, name: `${name}-aks`, tags }));
-  s.add("workspace", managed(OI, "Workspace", "workspace", { location, ...rg, sku: "PerGB2018", retentionInDays: spec.monitoring.logRetentionDays, tags }));
+  s.add("identity", managed<msi.UserAssignedIdentity>(MI, "UserAssignedIdentity", "identity", { location, ...rg, name: `${name}-aks`, tags }));
+  s.add("workspace", managed<operationalinsights.Workspace>(OI, "Workspace", "workspace", { location, ...rg, sku: "PerGB2018", retentionInDays: spec.monitoring.logRetentionDays, tags }));
   s.add("usage-network", networkUsage("usage-network", {
     network: net,
     tier: "private",
@@ -91,7 +103,7 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
   const scope = identityId?.includes("/providers/") ? identityId.slice(0, identityId.indexOf("/providers/")) : (seen(observed["network-role"], "scope") as string | undefined);
   const principal = str(identity["principalId"]) ?? (seen(observed["network-role"], "principalId") as string | undefined);
   s.gate("network-role", scope !== undefined && principal !== undefined, () =>
-    managed(AUTH, "RoleAssignment", "network-role", {
+    managed<authorization.RoleAssignment>(AUTH, "RoleAssignment", "network-role", {
       scope,
       principalId: principal,
       principalType: "ServicePrincipal",
@@ -107,7 +119,7 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
   const a = spec.apiAccess;
   const profile = spec.autoscaler;
   s.gate(CLUSTER, s.ready("network-role") && workspaceId !== undefined, () =>
-    managed(CS, "KubernetesCluster", CLUSTER, {
+    managed<containerservice.KubernetesCluster>(CS, "KubernetesCluster", CLUSTER, {
       location,
       ...rg,
       dnsPrefix: dnsPrefix(xr),
@@ -176,7 +188,7 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
     const spot = p.capacity === "spot";
     const taints = p.taints.map((t) => `${t.key}=${t.value}:${t.effect}`);
     s.gate(key, clusterReady, () =>
-      managed(CS, "KubernetesClusterNodePool", key, {
+      managed<containerservice.KubernetesClusterNodePool>(CS, "KubernetesClusterNodePool", key, {
         kubernetesClusterIdSelector: own(CLUSTER),
         mode: "User",
         osType: "Linux",
@@ -197,14 +209,14 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
       }),
     );
     if (s.resources[key]) {
-      s.add(`usage-${key}`, usage(`usage-${key}`, { apiVersion: CS, kind: "KubernetesCluster", key: CLUSTER }, { apiVersion: CS, kind: "KubernetesClusterNodePool", key }, `node pool ${p.name} runs in this cluster`));
+      s.add(`usage-${key}`, usage<containerservice.KubernetesCluster, containerservice.KubernetesClusterNodePool>(`usage-${key}`, { apiVersion: CS, kind: "KubernetesCluster", key: CLUSTER }, { apiVersion: CS, kind: "KubernetesClusterNodePool", key }, `node pool ${p.name} runs in this cluster`));
     }
   }
   const target = clusterId ?? (seen(observed["diagnostic-setting"], "targetResourceId") as string | undefined);
   for (const principalId of spec.admins) {
     const key = adminKey(principalId);
     s.gate(key, clusterReady && target !== undefined, () =>
-      managed(AUTH, "RoleAssignment", key, {
+      managed<authorization.RoleAssignment>(AUTH, "RoleAssignment", key, {
         scope: target,
         principalId,
         roleDefinitionName: "Azure Kubernetes Service RBAC Cluster Admin",
@@ -215,12 +227,12 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
   const logs = spec.monitoring.controlPlaneLogs;
   if (logs.length) {
     s.gate("diagnostic-setting", clusterReady && target !== undefined && workspaceId !== undefined, () =>
-      managed(INSIGHTS, "MonitorDiagnosticSetting", "diagnostic-setting", {
+      managed<insights.MonitorDiagnosticSetting>(INSIGHTS, "MonitorDiagnosticSetting", "diagnostic-setting", {
         name: "tessera-control-plane",
         targetResourceId: target,
         logAnalyticsWorkspaceId: workspaceId,
         logAnalyticsDestinationType: "Dedicated",
-        enabledLog: logs.map((l) => ({ category: AKS_LOG_CATEGORY[l] })),
+        enabledLog: logs.map((l): NonNullable<ForProvider<insights.MonitorDiagnosticSetting>["enabledLog"]>[number] => ({ category: AKS_LOG_CATEGORY[l] })),
       }),
     );
   }

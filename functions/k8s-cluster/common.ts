@@ -7,7 +7,8 @@ import type { Provider } from "../../apis/shared/common.ts";
 import { isReady } from "../shared/observed.ts";
 import { LABELS } from "../shared/resources.ts";
 import { USAGE_API_VERSION } from "../shared/usage.ts";
-import type { K8sObject, ObservedResource, RenderContext } from "../shared/types.ts";
+import type { Composed, K8sObject, ObservedResource, RenderContext } from "../shared/types.ts";
+import type { Usage } from "../crds/protection.crossplane.io.ts";
 import { NETWORK, poolKey } from "./names.ts";
 import { supportOn } from "./tables.ts";
 
@@ -59,8 +60,19 @@ export function seen(o: ObservedResource | undefined, ...path: Array<string | nu
   return v;
 }
 
-/** A Usage: `byKey` (this XR's) keeps `ofKey` (this XR's) from being deleted until it is gone itself. */
-export function usage(key: string, of: { apiVersion: string; kind: string; key: string }, by: { apiVersion: string; kind: string; key: string }, reason: string): K8sObject {
+/** A resource this XR composes, by its kind (a generated CRD type) and its key. */
+export interface Ref<M extends { apiVersion: string; kind: string }> {
+  apiVersion: M["apiVersion"];
+  kind: M["kind"];
+  key: string;
+}
+
+/**
+ * A Usage: `by` (this XR's) keeps `of` (this XR's) from being deleted until it is gone itself. Both
+ * kinds are type arguments (`usage<eks.Cluster, eks.NodeGroup>(...)`), so an apiVersion and kind that
+ * name no kind do not compile; without them nothing does (never).
+ */
+export function usage<Of extends { apiVersion: string; kind: string } = never, By extends { apiVersion: string; kind: string } = never>(key: string, of: Ref<Of>, by: Ref<By>, reason: string): K8sObject {
   const sel = (k: string) => ({ matchControllerRef: true, matchLabels: { [LABELS.resource]: k } });
   return {
     apiVersion: USAGE_API_VERSION,
@@ -72,7 +84,7 @@ export function usage(key: string, of: { apiVersion: string; kind: string; key: 
       reason,
       replayDeletion: true,
     },
-  };
+  } satisfies Composed<Usage>;
 }
 
 export const minor = (v: string | undefined): number | undefined => {

@@ -13,16 +13,27 @@ import { awsZones } from "../shared/zones.ts";
 import { tagsFor } from "../shared/tags.ts";
 import { byCodePoint } from "../shared/order.ts";
 import { hhmm, minutes } from "../shared/time.ts";
-import type { K8sObject, Obj, ObservedResource, Renderer, RenderContext } from "../shared/types.ts";
+import type { ForProvider, K8sObject, ManagedKind, ObservedResource, Renderer, RenderContext, Untyped } from "../shared/types.ts";
+import type * as elasticache from "../crds/elasticache.aws.m.upbound.io.ts";
+import type * as cloudwatchlogs from "../crds/cloudwatchlogs.aws.m.upbound.io.ts";
 import { finish } from "./connection.ts";
 import { AUTH_TOKEN, authTokenSecretName, awsName, KEYS, logGroupName, NETWORK, parameterGroupKey } from "./names.ts";
 import { AWS_NODE, LOG_TYPES, PORT, VERSION } from "./tables.ts";
 
 const EC = "elasticache.aws.m.upbound.io/v1beta1";
 const LOGS = "cloudwatchlogs.aws.m.upbound.io/v1beta1";
-const forProviderOf = (o: ObservedResource | undefined) => (o?.resource.spec?.["forProvider"] ?? {}) as Obj;
+/**
+ * A live resource's forProvider, typed by its kind: the API server admitted it against the CRD, so it
+ * has the CRD's shape, though any field may be absent. Untyped when echoed back as it is.
+ */
+const forProviderOf = <M extends ManagedKind = Untyped>(o: ObservedResource | undefined) => (o?.resource.spec?.["forProvider"] ?? {}) as Partial<ForProvider<M>>;
 const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
+/** A parameter as written here: the CRD's, with both fields set (they are optional there), so it sorts by name. */
+type Parameter = { [K in keyof NonNullable<ForProvider<elasticache.ParameterGroup>["parameter"]>[number]]-?: NonNullable<NonNullable<ForProvider<elasticache.ParameterGroup>["parameter"]>[number][K]> };
+type LogDelivery = NonNullable<ForProvider<elasticache.ReplicationGroup>["logDeliveryConfiguration"]>[number];
+/** The replication group's shape fields, annotated so the spread below is checked against the CRD. */
+type Topology = Pick<ForProvider<elasticache.ReplicationGroup>, "clusterMode" | "numNodeGroups" | "replicasPerNodeGroup" | "numCacheClusters">;
 
 /** "sun:03:00-sun:05:00"; ElastiCache refuses a snapshot window that overlaps it. */
 function maintenanceWindow(spec: RedisClusterSpec): string | undefined {
@@ -96,13 +107,13 @@ export const renderAws: Renderer<RedisClusterSpec> = (ctx) => {
   const pending: string[] = [];
   const warnings: string[] = [];
   const seenGroup = observed[KEYS.replicationGroup];
-  const seenGroupSpec = forProviderOf(seenGroup);
+  const seenGroupSpec = forProviderOf<elasticache.ReplicationGroup>(seenGroup);
 
   // ElastiCache places nodes only at creation and ignores preferredCacheClusterAzs afterwards, so a
   // live group keeps what it was created with (never a diff re-sent on every poll); a different
   // primary zone, or zones added or removed, is refused as in the XRD.
   if (seenGroup) {
-    const seenAzs = seenGroupSpec["preferredCacheClusterAzs"] as string[] | undefined;
+    const seenAzs = seenGroupSpec.preferredCacheClusterAzs;
     if ((seenAzs?.[0] ?? undefined) !== (zones?.[0] ?? undefined)) {
       throw SpecError.field("spec.zones", `got ${JSON.stringify(spec.zones ?? null)}, but the cache was created with ${JSON.stringify(seenAzs ?? null)}`, "set zones back; ElastiCache places nodes only at creation, so create a new RedisCluster in the other zones and move the data");
     }
@@ -113,7 +124,7 @@ export const renderAws: Renderer<RedisClusterSpec> = (ctx) => {
     throw SpecError.field("spec.version", `got ${JSON.stringify(major)}, but the cache runs Redis ${seenGroupSpec["engineVersion"]}`, `ElastiCache cannot downgrade in place; set version "${running}", or create a new RedisCluster on ${major} and move the data`);
   }
 
-  r[KEYS.subnetGroup] = managed(EC, "SubnetGroup", KEYS.subnetGroup, {
+  r[KEYS.subnetGroup] = managed<elasticache.SubnetGroup>(EC, "SubnetGroup", KEYS.subnetGroup, {
     region,
     description: `Tessera ${xr.namespace}/${xr.name} cache subnets`,
     subnetIdSelector: ofNetwork(net, { tier: "cache" }),
@@ -128,23 +139,23 @@ export const renderAws: Renderer<RedisClusterSpec> = (ctx) => {
   // stays until the replication group is observed on the new one, then is let go (deleted).
   const groups = Object.entries(observed)
     .filter(([, o]) => o.resource.apiVersion === EC && o.resource.kind === "ParameterGroup")
-    .map(([key, o]) => ({ key, family: forProviderOf(o)["family"] as string | undefined, name: forProviderOf(o)["name"] as string | undefined, o }));
+    .map(([key, o]) => ({ key, family: forProviderOf<elasticache.ParameterGroup>(o).family, name: forProviderOf<elasticache.ParameterGroup>(o).name, o }));
   const activeKey = groups.find((g) => g.family === family)?.key ?? (groups.length ? parameterGroupKey(family) : KEYS.parameterGroup);
   const parameterGroupName = `${awsName(xr, 200)}-${family.replace(/\./g, "-")}`;
-  r[activeKey] = managed(EC, "ParameterGroup", activeKey, {
+  r[activeKey] = managed<elasticache.ParameterGroup>(EC, "ParameterGroup", activeKey, {
     region,
     name: parameterGroupName,
     family,
     description: `Tessera ${xr.namespace}/${xr.name}`,
-    parameter: [
+    parameter: ([
       { name: "cluster-enabled", value: spec.clusterMode ? "yes" : "no" },
       { name: "maxmemory-policy", value: spec.evictionPolicy },
-      ...Object.entries(spec.parameters).map(([name, value]) => ({ name, value })),
-    ].sort((a, b) => byCodePoint(a.name, b.name)),
+      ...Object.entries(spec.parameters).map(([name, value]): Parameter => ({ name, value })),
+    ] satisfies Parameter[]).sort((a, b) => byCodePoint(a.name, b.name)),
     tags,
   });
   const activeReady = isReady(observed[activeKey]);
-  const seenName = seenGroupSpec["parameterGroupName"] as string | undefined;
+  const seenName = seenGroupSpec.parameterGroupName;
   // While a new family's group is not ready, the live group keeps its old group and engine version.
   const hold = seenGroup !== undefined && seenName !== undefined && seenName !== parameterGroupName && !activeReady;
   // Switched means the cloud reports it (atProvider), not only that it was asked (forProvider): a
@@ -154,7 +165,8 @@ export const renderAws: Renderer<RedisClusterSpec> = (ctx) => {
   for (const g of groups) {
     if (g.key === activeKey) continue;
     if (switched) continue; // no longer used: dropping it deletes it
-    r[g.key] = managed(EC, "ParameterGroup", g.key, forProviderOf(g.o));
+    // Echoes the observed group back as it is (Untyped on purpose: it is what the cloud holds).
+    r[g.key] = managed<Untyped>(EC, "ParameterGroup", g.key, forProviderOf(g.o));
   }
   if (hold) warnings.push(`the upgrade to Redis ${major} waits for parameter group ${parameterGroupName} (family ${family}) to be ready; the cache keeps running ${String(seenGroupSpec["engineVersion"])} until then`);
 
@@ -164,22 +176,22 @@ export const renderAws: Renderer<RedisClusterSpec> = (ctx) => {
   const logGroups = LOG_TYPES.map((t) => ({ ...t, name: logGroupName(xr, t.logType) }));
   if (logsOn) {
     for (const t of logGroups) {
-      r[t.key] = managed(LOGS, "Group", t.key, { region, retentionInDays: spec.logs.retentionDays ?? 7, tags }, { annotations: { "crossplane.io/external-name": t.name } });
+      r[t.key] = managed<cloudwatchlogs.Group>(LOGS, "Group", t.key, { region, retentionInDays: spec.logs.retentionDays ?? 7, tags }, { annotations: { "crossplane.io/external-name": t.name } });
     }
   }
-  const seenDelivery = Array.isArray(seenGroupSpec["logDeliveryConfiguration"]) && (seenGroupSpec["logDeliveryConfiguration"] as unknown[]).length > 0;
+  const seenDelivery = !!seenGroupSpec.logDeliveryConfiguration?.length; // a list, as the CRD admitted it
   const logsReady = logGroups.every((t) => isReady(observed[t.key]));
   const logDeliveryConfiguration = logsOn && (logsReady || seenDelivery)
-    ? logGroups.map((t) => ({ destination: t.name, destinationType: "cloudwatch-logs", logFormat: "json", logType: t.logType }))
+    ? logGroups.map((t): LogDelivery => ({ destination: t.name, destinationType: "cloudwatch-logs", logFormat: "json", logType: t.logType }))
     : logsOn ? undefined : [];
   if (logsOn && !logsReady && !seenDelivery && seenGroup) pending.push("log-delivery");
 
   const failover = spec.highAvailability || spec.clusterMode;
-  const topology = spec.clusterMode
+  const topology: Topology = spec.clusterMode
     ? { clusterMode: "enabled", numNodeGroups: spec.shards, replicasPerNodeGroup: spec.replicasPerShard }
     : { clusterMode: "disabled", numCacheClusters: 1 + spec.replicasPerShard };
   const id = awsName(xr, 40);
-  const group = managed(EC, "ReplicationGroup", KEYS.replicationGroup, {
+  const group = managed<elasticache.ReplicationGroup>(EC, "ReplicationGroup", KEYS.replicationGroup, {
     region,
     description: `Tessera RedisCluster ${xr.namespace}/${xr.name}`,
     engine: "redis",

@@ -13,12 +13,14 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, num, str } from "../shared/observed.ts";
 import { LABELS, managed, ofNetwork, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
-import type { K8sObject, Obj, Renderer, RenderContext } from "../shared/types.ts";
+import type { ForProvider, K8sObject, Renderer, RenderContext } from "../shared/types.ts";
+import type * as cache from "../crds/cache.azure.m.upbound.io.ts";
+import type * as network from "../crds/network.azure.m.upbound.io.ts";
 import { networkUsage } from "../shared/usage.ts";
 import { azureZones } from "../shared/zones.ts";
 import { finish } from "./connection.ts";
 import { accessKeysSecretName, KEYS, PERSISTENCE_SECRET } from "./names.ts";
-import { AZURE_DAYS, AZURE_NODE, AZURE_PARAMETERS, LEGACY_TO_MANAGED, PORT, VERSION } from "./tables.ts";
+import { AZURE_DAYS, AZURE_NODE, AZURE_PARAMETERS, LEGACY_TO_MANAGED, PORT, VERSION, type RedisConfiguration } from "./tables.ts";
 
 const CACHE = "cache.azure.m.upbound.io/v1beta1";
 const NET = "network.azure.m.upbound.io/v1beta1";
@@ -72,18 +74,18 @@ function checkPersistenceSecret(ctx: RenderContext<RedisClusterSpec>, ref: { nam
   }
 }
 
-function redisConfiguration(ctx: RenderContext<RedisClusterSpec>): Obj {
+function redisConfiguration(ctx: RenderContext<RedisClusterSpec>): RedisConfiguration {
   const { spec } = ctx;
-  const out: Obj = { maxmemoryPolicy: spec.evictionPolicy, authenticationEnabled: true };
+  const out: RedisConfiguration = { maxmemoryPolicy: spec.evictionPolicy, authenticationEnabled: true };
   for (const [name, value] of Object.entries(spec.parameters)) {
     const p = AZURE_PARAMETERS[name];
     if (!p) {
       throw SpecError.field(`spec.parameters.${name}`, `got ${JSON.stringify(value)}, but Azure Cache for Redis does not let a cache set ${name}`, `remove it; Azure accepts ${Object.keys(AZURE_PARAMETERS).join(", ")}`);
     }
-    if (p.type === "number" && !/^\d+$/.test(value)) {
-      throw SpecError.field(`spec.parameters.${name}`, `got ${JSON.stringify(value)}`, "give a whole number of megabytes");
-    }
-    out[p.field] = p.type === "number" ? Number(value) : value;
+    // Narrowed by type, so each field takes the kind of value its CRD field holds.
+    if (p.type === "string") out[p.field] = value;
+    else if (/^\d+$/.test(value)) out[p.field] = Number(value);
+    else throw SpecError.field(`spec.parameters.${name}`, `got ${JSON.stringify(value)}`, "give a whole number of megabytes");
   }
   const ps = spec.persistence;
   if (ps) {
@@ -99,7 +101,7 @@ function redisConfiguration(ctx: RenderContext<RedisClusterSpec>): Obj {
       rdbBackupFrequency: ps.snapshotEveryMinutes,
       rdbBackupMaxSnapshotCount: ps.maxSnapshots ?? 1,
       rdbStorageConnectionStringSecretRef: { name: ps.storageConnectionSecretRef.name, key: ps.storageConnectionSecretRef.key },
-    });
+    } satisfies RedisConfiguration);
   }
   return out;
 }
@@ -129,7 +131,8 @@ export const renderAzureLegacy: Renderer<RedisClusterSpec> = (ctx) => {
   }
   const { skuName, family, capacity } = sku(spec);
   const premium = skuName === "Premium";
-  const rg = { resourceGroupNameSelector: ofNetwork(net, { resource: "resource-group" }) };
+  // Typed, so the spreads below are checked (a spread of an untyped object would hide its fields).
+  const rg: Pick<ForProvider<cache.RedisCache>, "resourceGroupNameSelector"> = { resourceGroupNameSelector: ofNetwork(net, { resource: "resource-group" }) };
   const mw = spec.maintenanceWindow;
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
@@ -150,7 +153,7 @@ export const renderAzureLegacy: Renderer<RedisClusterSpec> = (ctx) => {
     warnings.push(`${location} has no availability zones: the replicas fail over within the region, without zone redundancy`);
   }
 
-  r[KEYS.legacyCache] = managed(CACHE, "RedisCache", KEYS.legacyCache, {
+  r[KEYS.legacyCache] = managed<cache.RedisCache>(CACHE, "RedisCache", KEYS.legacyCache, {
     location,
     ...rg,
     skuName,
@@ -186,7 +189,7 @@ export const renderAzureLegacy: Renderer<RedisClusterSpec> = (ctx) => {
   const seenEndpoint = observed[KEYS.legacyEndpoint]?.resource.spec?.["forProvider"] as { privateServiceConnection?: { privateConnectionResourceId?: string } } | undefined;
   const target = cacheId ?? seenEndpoint?.privateServiceConnection?.privateConnectionResourceId;
   if (target) {
-    r[KEYS.legacyEndpoint] = managed(NET, "PrivateEndpoint", KEYS.legacyEndpoint, {
+    r[KEYS.legacyEndpoint] = managed<network.PrivateEndpoint>(NET, "PrivateEndpoint", KEYS.legacyEndpoint, {
       location,
       ...rg,
       subnetIdSelector: ofNetwork(net, { tier: "cache" }),

@@ -13,7 +13,9 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, num, str } from "../shared/observed.ts";
 import { managed, ofNetwork, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
-import type { K8sObject, Obj, ObservedResource, Renderer } from "../shared/types.ts";
+import type { ForProvider, K8sObject, Obj, ObservedResource, Renderer } from "../shared/types.ts";
+import type * as cache from "../crds/cache.azure.m.upbound.io.ts";
+import type * as network from "../crds/network.azure.m.upbound.io.ts";
 import { networkUsage } from "../shared/usage.ts";
 import { azureZones } from "../shared/zones.ts";
 import { renderAzureLegacy } from "./azure-legacy.ts";
@@ -73,7 +75,7 @@ function checkManaged(spec: RedisClusterSpec): void {
   }
 }
 
-function defaultDatabase(spec: RedisClusterSpec): Obj {
+function defaultDatabase(spec: RedisClusterSpec): NonNullable<ForProvider<cache.ManagedRedis>["defaultDatabase"]> {
   const ps = spec.persistence;
   return {
     // TLS only: the plaintext protocol stays off.
@@ -107,7 +109,8 @@ const renderManagedRedis: Renderer<RedisClusterSpec> = (ctx) => {
   const net = spec.networkRef.name;
   const location = spec.region;
   const tags = tagsFor("RedisCluster", xr, spec.tags);
-  const rg = { resourceGroupNameSelector: ofNetwork(net, { resource: "resource-group" }) };
+  // Typed, so the spreads below are checked (a spread of an untyped object would hide its fields).
+  const rg: Pick<ForProvider<cache.ManagedRedis>, "resourceGroupNameSelector"> = { resourceGroupNameSelector: ofNetwork(net, { resource: "resource-group" }) };
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
   const warnings: string[] = [];
@@ -119,7 +122,7 @@ const renderManagedRedis: Renderer<RedisClusterSpec> = (ctx) => {
   if (seen?.highAvailabilityEnabled !== undefined && seen.highAvailabilityEnabled !== spec.highAvailability) {
     throw SpecError.field("spec.highAvailability", `got ${spec.highAvailability}, but the cache was created with ${seen.highAvailabilityEnabled}`, "set it back; Azure Managed Redis changes it only by replacing the cache, so create a new RedisCluster and move the data");
   }
-  if (seen?.defaultDatabase?.clusteringPolicy && seen.defaultDatabase.clusteringPolicy !== db["clusteringPolicy"]) {
+  if (seen?.defaultDatabase?.clusteringPolicy && seen.defaultDatabase.clusteringPolicy !== db.clusteringPolicy) {
     throw SpecError.field("spec.clusterMode", `got ${spec.clusterMode}, but the cache was created with the ${seen.defaultDatabase.clusteringPolicy} policy`, "set it back; the clustering policy is fixed at creation, so create a new RedisCluster and move the data");
   }
   if (spec.highAvailability && !azureZones(location).length) {
@@ -129,7 +132,7 @@ const renderManagedRedis: Renderer<RedisClusterSpec> = (ctx) => {
     warnings.push("Azure Managed Redis without highAvailability keeps no replica, so spec.replicasPerShard has no effect; set replicasPerShard: 0 to say so");
   }
 
-  r[KEYS.managedRedis] = managed(CACHE, "ManagedRedis", KEYS.managedRedis, {
+  r[KEYS.managedRedis] = managed<cache.ManagedRedis>(CACHE, "ManagedRedis", KEYS.managedRedis, {
     location,
     ...rg,
     skuName: skuFor(spec),
@@ -147,7 +150,7 @@ const renderManagedRedis: Renderer<RedisClusterSpec> = (ctx) => {
   // the principal's object id, so adding or removing one never touches the others.
   for (const objectId of spec.entraIdPrincipals ?? []) {
     const key = accessPolicyKey(objectId);
-    r[key] = managed(CACHE, "ManagedRedisAccessPolicyAssignment", key, { managedRedisIdSelector: own(KEYS.managedRedis), objectId });
+    r[key] = managed<cache.ManagedRedisAccessPolicyAssignment>(CACHE, "ManagedRedisAccessPolicyAssignment", key, { managedRedisIdSelector: own(KEYS.managedRedis), objectId });
   }
 
   r[KEYS.networkUsage] = networkUsage(KEYS.networkUsage, {
@@ -164,7 +167,7 @@ const renderManagedRedis: Renderer<RedisClusterSpec> = (ctx) => {
   const seenEndpoint = observed[KEYS.managedEndpoint]?.resource.spec?.["forProvider"] as { privateServiceConnection?: { privateConnectionResourceId?: string } } | undefined;
   const target = cacheId ?? seenEndpoint?.privateServiceConnection?.privateConnectionResourceId;
   if (target) {
-    r[KEYS.managedEndpoint] = managed(NET, "PrivateEndpoint", KEYS.managedEndpoint, {
+    r[KEYS.managedEndpoint] = managed<network.PrivateEndpoint>(NET, "PrivateEndpoint", KEYS.managedEndpoint, {
       location,
       ...rg,
       subnetIdSelector: ofNetwork(net, { tier: "cache" }),

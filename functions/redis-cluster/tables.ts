@@ -1,6 +1,8 @@
 /** Abstract RedisCluster terms mapped per cloud, as data. */
 import type { Provider } from "../../apis/shared/common.ts";
 import type { RedisClusterSpec } from "../../apis/redis-cluster/schema.ts";
+import type { ForProvider } from "../shared/types.ts";
+import type * as cache from "../crds/cache.azure.m.upbound.io.ts";
 
 type Size = RedisClusterSpec["size"];
 
@@ -85,8 +87,13 @@ export const PORT = { aws: 6379, azureLegacy: 6380, azureManaged: 10000 } as con
 /** Parameters Tessera owns: TLS, clustering and eviction have their own fields. */
 export const RESERVED_PARAMETERS = ["cluster-enabled", "maxmemory-policy", "tls-port", "port", "requirepass", "appendonly", "appendfsync"] as const;
 
+/** A legacy Azure cache's redisConfiguration, as its CRD has it. */
+export type RedisConfiguration = NonNullable<ForProvider<cache.RedisCache>["redisConfiguration"]>;
+/** The redisConfiguration fields that hold a V: a table naming one is checked against the CRD. */
+type ConfigField<V> = { [K in keyof RedisConfiguration]-?: NonNullable<RedisConfiguration[K]> extends V ? K : never }[keyof RedisConfiguration];
+
 /** The Redis parameters legacy Azure Cache for Redis lets a cache set, and where each goes in redisConfiguration. */
-export const AZURE_PARAMETERS: Record<string, { field: string; type: "number" | "string" }> = {
+export const AZURE_PARAMETERS: Record<string, { field: ConfigField<number>; type: "number" } | { field: ConfigField<string>; type: "string" }> = {
   "maxmemory-reserved": { field: "maxmemoryReserved", type: "number" },
   "maxmemory-delta": { field: "maxmemoryDelta", type: "number" },
   "maxfragmentationmemory-reserved": { field: "maxfragmentationmemoryReserved", type: "number" },

@@ -77,8 +77,11 @@ export function ofNetwork(network: string, match: { tier?: string; resource?: st
   };
 }
 
-/** Management policies that never delete the external resource: deleting the XR orphans it. */
-export const RETAIN = ["Observe", "Create", "Update", "LateInitialize"];
+/**
+ * Management policies that never delete the external resource: deleting the XR orphans it. Typed by
+ * the values every CRD's managementPolicies enum has, so it fits a typed spec (provider-helm Release).
+ */
+export const RETAIN: Array<"Observe" | "Create" | "Update" | "LateInitialize"> = ["Observe", "Create", "Update", "LateInitialize"];
 
 /** A connection Secret: `data` is base64 of each UTF-8 value, as the core v1 Secret type says. */
 export function secret(name: string, data: Record<string, string>): K8sObject {
