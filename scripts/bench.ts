@@ -173,13 +173,21 @@ async function main(): Promise<void> {
   }
   const s = report["servers"] as Record<string, any>;
   const ratio = s["tessera"].concurrency[32].cpuMicrosPerResponseKB / s["sdk-serve"].concurrency[32].cpuMicrosPerResponseKB;
+  // The settled targets (issue 13): CPU per response KB at most 0.6 of the SDK's serve, and peak RSS
+  // no higher than the SDK's in the same run (the transport floor showed an absolute 80 MiB is out of
+  // reach on Node.js with grpc-js and TLS). p99 and cold start are reported, not targets: both follow
+  // the host and the transport floor printed beside them.
+  const sdkRss = s["sdk-serve"].peakRssMiB;
   const targetsMet = {
     cpuPerResponseKBRatio: { value: ratio, target: 0.6, ok: ratio <= 0.6 },
-    p99AtConcurrency32Ms: { value: s["tessera"].concurrency[32].p99Ms, target: 35, ok: s["tessera"].concurrency[32].p99Ms <= 35, floor: s["floor"].concurrency[32].p99Ms },
-    peakRssMiB: { value: s["tessera"].peakRssMiB, target: 80, ok: s["tessera"].peakRssMiB <= 80, floor: s["floor"].peakRssMiB },
-    coldStartMs: { value: s["tessera"].coldStartMs.median, target: 160, ok: s["tessera"].coldStartMs.median <= 160, floor: s["floor"].coldStartMs.median },
-    bundleMB: { value: sizes["tessera"]! / 1e6, target: 1.5, ok: sizes["tessera"]! / 1e6 <= 1.5 },
+    peakRssMiB: { value: s["tessera"].peakRssMiB, target: sdkRss, ok: s["tessera"].peakRssMiB <= sdkRss, floor: s["floor"].peakRssMiB, of: "the SDK's serve in this run" },
   };
+  const reported = {
+    p99AtConcurrency32Ms: { value: s["tessera"].concurrency[32].p99Ms, floor: s["floor"].concurrency[32].p99Ms },
+    coldStartMs: { value: s["tessera"].coldStartMs.median, floor: s["floor"].coldStartMs.median },
+    bundleMB: { value: sizes["tessera"]! / 1e6 },
+  };
+  report["reported"] = reported;
   report["targets"] = targetsMet;
 
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -188,8 +196,12 @@ async function main(): Promise<void> {
   const noisy = spread(noise) > 0.1;
   console.log(`machine: a fixed workload on core 0 varied by ${(spread(noise) * 100).toFixed(0)}% across the run${noisy ? " (over 10%: neighbours share this host; trust the ratios more than the absolute numbers)" : ""}`);
   console.log("\ntargets (tessera):");
-  for (const [k, v] of Object.entries(targetsMet) as Array<[string, { value: number; target: number; ok: boolean; floor?: number }]>) {
-    console.log(`  ${v.ok ? "ok  " : "MISS"} ${k}: ${v.value.toFixed(2)} (target ${v.target}${v.floor === undefined ? "" : `; the transport alone, doing no work: ${v.floor.toFixed(2)}`})`);
+  for (const [k, v] of Object.entries(targetsMet) as Array<[string, { value: number; target: number; ok: boolean; floor?: number; of?: string }]>) {
+    console.log(`  ${v.ok ? "ok  " : "MISS"} ${k}: ${v.value.toFixed(2)} (target ${v.target.toFixed(2)}${v.of ? `, ${v.of}` : ""}${v.floor === undefined ? "" : `; the transport alone, doing no work: ${v.floor.toFixed(2)}`})`);
+  }
+  console.log("reported (tessera; not targets):");
+  for (const [k, v] of Object.entries(reported) as Array<[string, { value: number; floor?: number }]>) {
+    console.log(`       ${k}: ${v.value.toFixed(2)}${v.floor === undefined ? "" : ` (the transport alone, doing no work: ${v.floor.toFixed(2)})`}`);
   }
   console.log("floor: the same grpc-js transport, windows and mTLS sending the function's responses, precomputed (scripts/bench-floor.ts)");
 

@@ -249,6 +249,7 @@ export const NetworkStatus = z.object({
       postgres: z.string().optional().describe("Zone Flexible Servers in this network register in."),
       redis: z.string().optional().describe("privatelink.redis.cache.windows.net (Azure Cache for Redis private endpoints)."),
       managedRedis: z.string().optional().describe("privatelink.redis.azure.net (Azure Managed Redis private endpoints)."),
+      servicebus: z.string().optional().describe("privatelink.servicebus.windows.net (Service Bus private endpoints of MessageQueues)."),
     })
     .optional()
     .describe("Azure private DNS zones linked to the VNet."),

@@ -8,7 +8,7 @@ import type { KindModule, RenderContext, Selector } from "../shared/types.ts";
 import { checkClusters } from "./access.ts";
 import { connectionSecretName } from "./connection.ts";
 import { renderAws } from "./aws.ts";
-import { NETWORK_ZONE_KEY, renderAzure, SERVICE_BUS_DNS_ZONE } from "./azure.ts";
+import { renderAzure } from "./azure.ts";
 import { clusterRequirement, NETWORK, SINGLE } from "./names.ts";
 
 function checkSpec(spec: MessageQueueSpec): void {
@@ -30,17 +30,9 @@ function validate(ctx: RenderContext<MessageQueueSpec>): void {
     checkNetwork("spec.networkRef.name", required[NETWORK], name, xr.namespace, spec.provider, spec.region, "namespace");
     // A VNet links only one zone of a name (MicrosoftDocs/azure-docs#122956: "creating multiple zones
     // with the same name for a single virtual network is not supported"), so the zone cannot belong
-    // to one MessageQueue: two of them on one Network would collide. The Network must provide it,
-    // and says so in status.privateDnsZoneIds.servicebus. Once the endpoint exists it stays.
-    const zones = (required[NETWORK]?.[0]?.status as { privateDnsZoneIds?: Record<string, unknown> } | undefined)?.privateDnsZoneIds;
+    // to one MessageQueue: two of them on one Network would collide. Every Azure Network composes it
+    // (key private-dns-zone-servicebus, functions/network/azure.ts); the endpoint selects it by label.
     const net = required[NETWORK]?.[0]?.spec as { subnets?: { private?: unknown[] } } | undefined;
-    if (!observed[SINGLE.privateEndpoint] && typeof zones?.["servicebus"] !== "string") {
-      throw SpecError.field(
-        "spec.networkRef.name",
-        `Network ${JSON.stringify(name)} does not provide the ${SERVICE_BUS_DNS_ZONE} private DNS zone (composed-resource key ${NETWORK_ZONE_KEY}, reported in status.privateDnsZoneIds.servicebus); a VNet can link only one zone of that name, so it must belong to the Network, and Tessera's Network does not compose it yet`,
-        "remove spec.networkRef (the namespace then takes only Entra ID clients over TLS 1.2 on its public endpoint) until the Network provides the zone",
-      );
-    }
     if (!net?.subnets?.private?.length) {
       throw SpecError.field("spec.networkRef.name", `Network ${JSON.stringify(name)} has no private (application) subnets`, "add spec.subnets.private to that Network");
     }

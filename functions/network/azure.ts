@@ -24,6 +24,8 @@ export const POSTGRES_DNS_SUFFIX = "private.postgres.database.azure.com";
 export const REDIS_DNS_ZONE = "privatelink.redis.cache.windows.net";
 /** The Private Link zone Azure Managed Redis private endpoints resolve through. https://learn.microsoft.com/azure/private-link/private-endpoint-dns */
 export const MANAGED_REDIS_DNS_ZONE = "privatelink.redis.azure.net";
+/** The Private Link zone Service Bus private endpoints (MessageQueue on Premium) resolve through. */
+export const SERVICE_BUS_DNS_ZONE = "privatelink.servicebus.windows.net";
 
 /**
  * Redis ports the cache tier admits from the application tier. Azure Managed Redis serves TLS on
@@ -279,6 +281,21 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
     });
   }
 
+  // Service Bus private endpoints (a MessageQueue with networkRef) register in this zone. A VNet links
+  // only one zone of a name (MicrosoftDocs/azure-docs#122956), so the zone belongs to the Network, not
+  // to any one MessageQueue; the endpoints stand in the application tier, which reaches itself.
+  r["private-dns-zone-servicebus"] = managed<network.PrivateDNSZone>(NET, "PrivateDNSZone", "private-dns-zone-servicebus", { ...rg, tags }, {
+    labels: labels(),
+    annotations: { "crossplane.io/external-name": SERVICE_BUS_DNS_ZONE },
+  });
+  r["private-dns-zone-link-servicebus"] = managed<network.PrivateDNSZoneVirtualNetworkLink>(NET, "PrivateDNSZoneVirtualNetworkLink", "private-dns-zone-link-servicebus", {
+    ...rg,
+    privateDnsZoneNameSelector: own("private-dns-zone-servicebus"),
+    virtualNetworkIdSelector: own("virtual-network"),
+    registrationEnabled: false,
+    tags,
+  });
+
   // Peering: this side's half (the peer Network composes the other). The peer's VNet is selected by
   // the labels every Network puts on its resources; global peering allows another region.
   // https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview
@@ -320,7 +337,7 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
         cache: id("security-group-cache"),
       },
       natGatewayIds: id("nat-gateway") ? [id("nat-gateway")] : undefined,
-      privateDnsZoneIds: { postgres: id("private-dns-zone-postgres"), redis: id("private-dns-zone-redis"), managedRedis: id("private-dns-zone-managed-redis") },
+      privateDnsZoneIds: { postgres: id("private-dns-zone-postgres"), redis: id("private-dns-zone-redis"), managedRedis: id("private-dns-zone-managed-redis"), servicebus: id("private-dns-zone-servicebus") },
       usableAddresses: Object.fromEntries(tiers.map((t) => [t, 2 ** (32 - block(cidrOf(t)).prefix) - RESERVED_PER_SUBNET])),
     },
     pending: [],

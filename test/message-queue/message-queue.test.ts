@@ -254,11 +254,9 @@ describe("MessageQueue on Azure", () => {
     expect((out.status?.["access"] as any[])[0]).toMatchObject({ serviceAccount: "worker", clientId: expect.stringMatching(/^11111111-/) });
   });
 
-  it("refuses private access while the Network does not provide the Service Bus zone, and renders the endpoint once it does", async () => {
+  it("renders a private endpoint in the Network's application tier, resolving through the Network's Service Bus zone", async () => {
     const xr = withSpec(azure, (s) => Object.assign(s, { tier: "premium", networkRef: { name: "minimal-azure" } }));
-    await expectRefused({ xr, required: requiredFor(xr) }, "spec.networkRef.name", "privatelink.servicebus.windows.net", "remove spec.networkRef");
-    const withZone = NETWORKS.map((n) => (n.metadata?.name === "minimal-azure" ? { ...n, status: { privateDnsZoneIds: { servicebus: "/subscriptions/0/zone" } } } : n));
-    const { resources } = await settle(xr, withZone);
+    const { resources } = await settle(xr);
     expect(fp(resources, "namespace")).toMatchObject({ publicNetworkAccessEnabled: false, networkRuleSet: { defaultAction: "Deny", publicNetworkAccessEnabled: false } });
     expect(fp(resources, "private-endpoint")).toMatchObject({
       subnetIdSelector: { matchLabels: { "platform.tessera.io/network": "minimal-azure", "platform.tessera.io/tier": "private" } },

@@ -192,6 +192,17 @@ describe("Network on Azure: tier rules in the real cloud (issue 11.1, 11.14, 11.
     expect(rule(rs, "security-group-cache", "AllowRedisFromAppTier").destinationPortRanges).toEqual(["10000", "8500-8599", "6380", "15000-15999"]);
     expect(rule(rs, "security-group-app", "AllowRedisToCacheTier").destinationPortRanges).toEqual(["10000", "8500-8599", "6380", "15000-15999"]);
   });
+
+  it("composes the Service Bus Private Link zone, linked to the VNet, for MessageQueues' private endpoints", async () => {
+    const rs = await keysOf(eastus);
+    expect(rs["private-dns-zone-servicebus"]?.metadata?.annotations?.["crossplane.io/external-name"]).toBe("privatelink.servicebus.windows.net");
+    expect(rs["private-dns-zone-servicebus"]?.metadata?.labels?.["platform.tessera.io/network"]).toBe("broxiva-eastus");
+    expect(fp(rs["private-dns-zone-link-servicebus"])).toMatchObject({
+      privateDnsZoneNameSelector: { matchLabels: { "platform.tessera.io/resource": "private-dns-zone-servicebus" } },
+      virtualNetworkIdSelector: { matchLabels: { "platform.tessera.io/resource": "virtual-network" } },
+      registrationEnabled: false,
+    });
+  });
 });
 
 describe("Network on Azure: VNet peering (issue 11.2)", () => {
