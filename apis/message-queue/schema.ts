@@ -126,7 +126,7 @@ export const MessageQueueSpec = cel(
         .describe("Azure Premium only: messaging units (1, 2, 4, 8 or 16). Default 1."),
       networkRef: localRef("Network")
         .optional()
-        .describe("Azure Premium only: reach the namespace only through a private endpoint in the Network's application (private) tier, with public access off. The Network must provide the privatelink.servicebus.windows.net zone. AWS: SQS has a regional endpoint; a VPC endpoint belongs to the Network."),
+        .describe("Azure Premium only: reach the namespace only through a private endpoint in the Network's application (private) tier, with public access off. It resolves through the privatelink.servicebus.windows.net zone the Network composes. AWS: SQS has a regional endpoint; a VPC endpoint belongs to the Network."),
       queues: z.array(queue).min(1).max(20).describe("The queues, 1 to 20. Each queue's name is its identity; removing one from the list deletes the queue and its messages (unless deletionProtection)."),
       encryption: z
         .object({
