@@ -1,6 +1,6 @@
 /** The function's command line, kept apart from main.ts so tests can parse flags without serving. */
 import { parseArgs } from "node:util";
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, StartupError, type ServerOptions } from "./transport.ts";
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, StartupError, type ServerOptions } from "./transport.ts";
 
 /** With TLS the function serves every interface (Crossplane calls it through a Service). */
 export const DEFAULT_ADDRESS = "0.0.0.0:9443";
@@ -24,6 +24,9 @@ Flags:
   --max-message-size BYTES   Largest request or response accepted (default ${DEFAULT_MAX_MESSAGE_BYTES},
                              4 MiB; the largest request the examples make is about 200 KiB).
   --request-timeout SECONDS  How long a client may take to send one request (default ${DEFAULT_REQUEST_TIMEOUT_MS / 1000}).
+  --keepalive SECONDS        Interval of keepalive pings; a connection whose peer does not answer one
+                             within a third of it is closed (default ${DEFAULT_KEEPALIVE_MS / 1000}).
+  --idle-timeout SECONDS     Close a connection with no call for this long (default ${DEFAULT_IDLE_TIMEOUT_MS / 1000}).
   -d, --debug                Log every call.
   -h, --help                 Show this help.`;
 
@@ -42,6 +45,8 @@ export function options(argv: string[], env: NodeJS.ProcessEnv): ServerOptions |
         insecure: { type: "boolean", default: false },
         "max-message-size": { type: "string", default: String(DEFAULT_MAX_MESSAGE_BYTES) },
         "request-timeout": { type: "string", default: String(DEFAULT_REQUEST_TIMEOUT_MS / 1000) },
+        keepalive: { type: "string", default: String(DEFAULT_KEEPALIVE_MS / 1000) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_TIMEOUT_MS / 1000) },
         debug: { type: "boolean", short: "d", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -56,6 +61,13 @@ export function options(argv: string[], env: NodeJS.ProcessEnv): ServerOptions |
   if (max > 2 ** 31 - 1) throw new StartupError(`--max-message-size: got ${max}; at most 2147483647`);
   const timeout = Number(values["request-timeout"]);
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) throw new StartupError(`--request-timeout: got ${JSON.stringify(values["request-timeout"])}; give seconds, more than 0 and at most 3600`);
+  const seconds = (flag: "keepalive" | "idle-timeout", min: number, max: number): number => {
+    const v = Number(values[flag]);
+    if (!Number.isFinite(v) || v < min || v > max) throw new StartupError(`--${flag}: got ${JSON.stringify(values[flag])}; give seconds, from ${min} to ${max}`);
+    return Math.round(v * 1000);
+  };
+  const keepaliveMs = seconds("keepalive", 1, 7200);
+  const idleTimeoutMs = seconds("idle-timeout", 1, 86400);
   return {
     address: values.address ?? (values.insecure ? DEFAULT_INSECURE_ADDRESS : DEFAULT_ADDRESS),
     insecure: values.insecure,
@@ -63,5 +75,7 @@ export function options(argv: string[], env: NodeJS.ProcessEnv): ServerOptions |
     debug: values.debug,
     maxMessageBytes: max,
     requestTimeoutMs: Math.round(timeout * 1000),
+    keepaliveMs,
+    idleTimeoutMs,
   };
 }

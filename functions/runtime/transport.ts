@@ -18,6 +18,10 @@ export interface ServerOptions {
   maxMessageBytes: number;
   /** How long a client may take to send a whole request once its stream opened. */
   requestTimeoutMs: number;
+  /** Interval of keepalive pings; a ping unanswered for a third of it (at least 1 s) closes the connection. */
+  keepaliveMs: number;
+  /** A connection with no call for this long is closed (GOAWAY). */
+  idleTimeoutMs: number;
 }
 
 /**
@@ -28,6 +32,10 @@ export interface ServerOptions {
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 << 20;
 /** Crossplane sends a whole request at once; a stream still unfinished after this is cancelled. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** A ping every minute finds a peer that vanished without closing (a node lost, a NAT that forgot the connection). */
+export const DEFAULT_KEEPALIVE_MS = 60_000;
+/** Crossplane calls every XR at least once a TTL (60 s); a connection silent for 5 minutes is not its. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 /**
  * HTTP/2 streams (calls) one connection may have open at once. Crossplane multiplexes every call on
  * one connection and reconciles up to 100 XRs at once by default (--max-reconcile-rate); a client
@@ -139,18 +147,17 @@ export function widenFlowControl(server: grpc.Server): void {
 }
 
 /** The grpc-js server options (the bench's transport floor uses the same). */
-export function grpcOptions(opts: Pick<ServerOptions, "maxMessageBytes">): grpc.ServerOptions {
+export function grpcOptions(opts: Pick<ServerOptions, "maxMessageBytes" | "keepaliveMs" | "idleTimeoutMs">): grpc.ServerOptions {
   return {
     "grpc.max_receive_message_length": opts.maxMessageBytes,
     "grpc.max_send_message_length": opts.maxMessageBytes,
     // Advertised in SETTINGS; without it the server advertises no limit at all.
     "grpc.max_concurrent_streams": MAX_CONCURRENT_STREAMS,
-    // A ping every minute finds a peer that vanished without closing (a node lost, a NAT that forgot
-    // the connection); one unanswered for 20 s closes the connection and the calls on it.
-    "grpc.keepalive_time_ms": 60_000,
-    "grpc.keepalive_timeout_ms": 20_000,
-    // Crossplane calls every XR at least once a TTL (60 s); a connection silent for 5 minutes is not its.
-    "grpc.max_connection_idle_ms": 5 * 60_000,
+    // Keepalive pings find a peer that vanished without closing; one unanswered for a third of the
+    // interval (20 s by default) closes the connection and the calls on it.
+    "grpc.keepalive_time_ms": opts.keepaliveMs,
+    "grpc.keepalive_timeout_ms": Math.max(1_000, Math.round(opts.keepaliveMs / 3)),
+    "grpc.max_connection_idle_ms": opts.idleTimeoutMs,
     // channelz counts every call and stream for an admin service this function never serves; off,
     // grpc-js takes its plain stream handler (less work per call).
     "grpc.enable_channelz": 0,

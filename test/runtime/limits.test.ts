@@ -257,3 +257,44 @@ describe("TLS suites (13.6)", () => {
     expect(await handshake({})).toMatchObject({ protocol: "TLSv1.3" });
   });
 });
+
+describe("keepalive and idle connections (13.3)", () => {
+  it("pings a connected client every --keepalive seconds, so a vanished peer is found", async () => {
+    const p = await startFunction(["--insecure", "--keepalive", "1"]);
+    const s = connect(`http://127.0.0.1:${p.port}`);
+    s.on("error", () => {});
+    try {
+      const pinged = new Promise<void>((resolve) => s.on("ping", () => resolve()));
+      await within(pinged, 5_000, "a keepalive ping from the server");
+    } finally {
+      s.destroy();
+      p.child.kill("SIGKILL");
+    }
+  });
+
+  it("closes a connection with no call for --idle-timeout seconds (GOAWAY), and still serves new ones", async () => {
+    const p = await startFunction(["--insecure", "--idle-timeout", "1"]);
+    const s = connect(`http://127.0.0.1:${p.port}`);
+    s.on("error", () => {});
+    try {
+      const started = Date.now();
+      const away = new Promise<void>((resolve) => s.on("goaway", () => resolve()));
+      await within(away, 6_000, "GOAWAY on an idle connection");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+      const again = connect(`http://127.0.0.1:${p.port}`);
+      again.on("error", () => {});
+      await within(new Promise<void>((resolve) => again.on("remoteSettings", () => resolve())), 5_000, "a new connection");
+      again.destroy();
+    } finally {
+      s.destroy();
+      p.child.kill("SIGKILL");
+    }
+  });
+
+  it("refuses keepalive and idle values out of range, naming the flag", async () => {
+    const { options } = await import("../../functions/runtime/flags.ts");
+    expect(() => options(["--keepalive", "0"], {})).toThrow(/--keepalive: got "0"/);
+    expect(() => options(["--idle-timeout", "x"], {})).toThrow(/--idle-timeout: got "x"/);
+    expect(options([], {})).toMatchObject({ keepaliveMs: 60_000, idleTimeoutMs: 300_000 });
+  });
+});
