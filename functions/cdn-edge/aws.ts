@@ -113,6 +113,8 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   const { xr, spec, observed, required } = ctx;
   const tags = tagsFor("CdnEdge", xr, spec.tags);
   const retain = spec.deletionProtection ? RETAIN : undefined;
+  /** The description (or comment) of every resource here, naming the XR it belongs to. */
+  const about = `Tessera CdnEdge ${xr.namespace}/${xr.name}`;
   // The distribution is always rendered whole, so nothing is late-initialised into its spec: a value
   // copied back from the cloud (a removed web ACL, logging config or origin shield) would never go away.
   const distributionPolicies = spec.deletionProtection ? ["Observe", "Create", "Update"] : ["Observe", "Create", "Update", "Delete"];
@@ -125,7 +127,7 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   if (spec.origins.some((o) => o.objectStoreRef)) {
     r["origin-access-control"] = managed<cloudfront.OriginAccessControl>(CF, "OriginAccessControl", "origin-access-control", {
       name: awsName(xr),
-      description: `Tessera CdnEdge ${xr.namespace}/${xr.name}`,
+      description: about,
       originAccessControlOriginType: "s3",
       signingBehavior: "always",
       signingProtocol: "sigv4",
@@ -186,7 +188,7 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
     r["web-acl"] = managed<wafv2.WebACL>(WAF, "WebACL", "web-acl", {
       region: GLOBAL_REGION,
       name: awsName(xr),
-      description: `Tessera CdnEdge ${xr.namespace}/${xr.name}`,
+      description: about,
       scope: "CLOUDFRONT",
       defaultAction: { allow: {} },
       ruleJson: wafRules(spec.waf.mode),
@@ -197,16 +199,16 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   }
 
   // Custom policies, one per distinct content (two behaviours with the same needs share one).
-  const policyId = (key: string): { key: string; id: string | undefined } => ({ key, id: str(atProvider(observed[key])["id"]) });
+  // Each kind is built by its own call, so tsc checks each forProvider against its CRD; the id is the observed one.
   const cachePolicyId = (config: CachePolicyConfig) => {
     const key = `cache-policy-${hash8(JSON.stringify(config))}`;
-    r[key] ??= managed<cloudfront.CachePolicy>(CF, "CachePolicy", key, { name: awsName(xr, `-${key.slice(-8)}`), comment: `Tessera CdnEdge ${xr.namespace}/${xr.name}`, ...config });
-    return policyId(key);
+    r[key] ??= managed<cloudfront.CachePolicy>(CF, "CachePolicy", key, { name: awsName(xr, `-${key.slice(-8)}`), comment: about, ...config });
+    return str(atProvider(observed[key])["id"]);
   };
   const originRequestPolicyId = (config: OriginRequestPolicyConfig) => {
     const key = `origin-request-policy-${hash8(JSON.stringify(config))}`;
-    r[key] ??= managed<cloudfront.OriginRequestPolicy>(CF, "OriginRequestPolicy", key, { comment: `Tessera CdnEdge ${xr.namespace}/${xr.name}`, ...config });
-    return policyId(key);
+    r[key] ??= managed<cloudfront.OriginRequestPolicy>(CF, "OriginRequestPolicy", key, { comment: about, ...config });
+    return str(atProvider(observed[key])["id"]);
   };
 
   const origins = new Map(spec.origins.map((o) => [o.name, o]));
@@ -214,8 +216,8 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   const behavior = (p: PlannedBehavior): CacheBehavior => {
     const cp = cachePolicy(p);
     const orp = originRequestPolicy(p);
-    const cacheId = "managedId" in cp ? cp.managedId : cachePolicyId(cp.config).id;
-    const orpId = "config" in orp ? originRequestPolicyId(orp.config).id : orp.managedId;
+    const cacheId = "managedId" in cp ? cp.managedId : cachePolicyId(cp.config);
+    const orpId = "config" in orp ? originRequestPolicyId(orp.config) : orp.managedId;
     if (!cacheId || ("config" in orp && !orpId)) missing = true;
     return {
       pathPattern: p.path,
@@ -274,7 +276,7 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   if (ready || seenDist) {
     r["distribution"] = managed<cloudfront.Distribution>(CF, "Distribution", "distribution", {
       enabled: true,
-      comment: `Tessera CdnEdge ${xr.namespace}/${xr.name}`,
+      comment: about,
       aliases: keepOld ? (seenDist!["aliases"] as string[] | undefined) : hosts.length ? hosts : undefined,
       isIpv6Enabled: true,
       httpVersion: spec.http3 === false ? "http2" : "http2and3",
