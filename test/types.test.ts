@@ -181,7 +181,7 @@ describe("typed managed()", () => {
  * were converted). Remove a kind from this list once every managed() call in functions/<kind>/ takes
  * the kind's descriptor; the test below fails when a listed kind no longer needs the exemption.
  */
-const NOT_YET_TYPED = ["redis-cluster", "k8s-cluster", "cdn-edge"];
+const NOT_YET_TYPED = ["redis-cluster", "k8s-cluster"];
 /** Folders under functions/ that hold no platform API's renderers. */
 const NOT_KINDS = new Set(["crds", "shared", "runtime"]);
 
