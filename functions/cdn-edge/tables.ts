@@ -87,9 +87,9 @@ export const AWS_WAF_RULE_GROUPS = ["AWSManagedRulesCommonRuleSet", "AWSManagedR
 /** Front Door SKUs; the firewall policy's skuName must equal the profile's. */
 export const AZURE_SKU = { standard: "Standard_AzureFrontDoor", premium: "Premium_AzureFrontDoor" } as const;
 
-/** Front Door managed rule sets (Premium only; learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-drs). */
 /** Typed as the CRD's managed rule (type and version), since the firewall policy spreads them into one. */
 type ManagedRuleSet = Pick<NonNullable<ForProvider<cdn.FrontdoorFirewallPolicy>["managedRule"]>[number], "type" | "version">;
+/** Front Door managed rule sets (Premium only; learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-drs). */
 export const AZURE_DEFAULT_RULE_SET: ManagedRuleSet = { type: "Microsoft_DefaultRuleSet", version: "2.1" };
 export const AZURE_BOT_RULE_SET: ManagedRuleSet = { type: "Microsoft_BotManagerRuleSet", version: "1.1" };
 
