@@ -19,7 +19,11 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, str } from "../shared/observed.ts";
 import { managed, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
-import type { K8sObject, Obj, Renderer } from "../shared/types.ts";
+import type { ForProvider, K8sObject, Obj, Renderer } from "../shared/types.ts";
+import type * as cloudfront from "../crds/cloudfront.aws.m.upbound.io.ts";
+import type * as acm from "../crds/acm.aws.m.upbound.io.ts";
+import type * as wafv2 from "../crds/wafv2.aws.m.upbound.io.ts";
+import type * as route53 from "../crds/route53.aws.m.upbound.io.ts";
 import { finish, type DnsRecord } from "./connection.ts";
 import { caches, compresses, keyed, planBehaviors, verifyValue, type PlannedBehavior } from "./plan.ts";
 import { awsName, hash8, storeRequirement } from "./names.ts";
@@ -37,11 +41,18 @@ const CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2";
 /** CloudFront takes certificates and web ACLs only from us-east-1. */
 const GLOBAL_REGION = "us-east-1";
 
+type DistributionSpec = ForProvider<cloudfront.Distribution>;
+type CacheBehavior = NonNullable<DistributionSpec["orderedCacheBehavior"]>[number];
+type DistributionOrigin = NonNullable<DistributionSpec["origin"]>[number];
+/** A custom cache policy's content; its name and comment are the XR's. */
+type CachePolicyConfig = Omit<ForProvider<cloudfront.CachePolicy>, "name" | "comment">;
+type OriginRequestPolicyConfig = Omit<ForProvider<cloudfront.OriginRequestPolicy>, "comment">;
+
 const list = (names: string[], all: string, some: string) =>
   names[0] === "*" ? { behavior: all, items: undefined } : names.length ? { behavior: some, items: [...names].sort() } : { behavior: "none", items: undefined };
 
 /** A custom cache policy for a behaviour a managed one does not fit, or undefined with the managed id. */
-function cachePolicy(p: PlannedBehavior): { managedId: string } | { config: Obj } {
+function cachePolicy(p: PlannedBehavior): { managedId: string } | { config: CachePolicyConfig } {
   const b = p.b;
   if (!caches(b)) return { managedId: MANAGED_CACHE_POLICY.CachingDisabled };
   if (b.cache.mode === "origin" && !keyed(b)) return { managedId: compresses(b) ? MANAGED_CACHE_POLICY.CachingOptimized : MANAGED_CACHE_POLICY.CachingOptimizedForUncompressedObjects };
@@ -49,7 +60,7 @@ function cachePolicy(p: PlannedBehavior): { managedId: string } | { config: Obj 
     throw SpecError.field(`${p.field}.forward.headers`, 'got ["*"] with caching on', "CloudFront cannot put every header in a cache key; name the headers (at most 10), or set cache.mode: disabled to forward all of them");
   }
   // ttl: exactly ttlSeconds whatever the origin says (min = default = max). origin: CachingOptimized's TTLs with the keys added.
-  const ttl = b.cache.mode === "ttl" ? { minTtl: b.cache.ttlSeconds!, defaultTtl: b.cache.ttlSeconds!, maxTtl: b.cache.ttlSeconds! } : { minTtl: 1, defaultTtl: 86400, maxTtl: 31536000 };
+  const ttl: Pick<CachePolicyConfig, "minTtl" | "defaultTtl" | "maxTtl"> = b.cache.mode === "ttl" ? { minTtl: b.cache.ttlSeconds!, defaultTtl: b.cache.ttlSeconds!, maxTtl: b.cache.ttlSeconds! } : { minTtl: 1, defaultTtl: 86400, maxTtl: 31536000 };
   const h = list(b.forward.headers, "none", "whitelist");
   const c = list(b.forward.cookies, "all", "whitelist");
   const q = list(b.forward.queryStrings, "all", "whitelist");
@@ -68,7 +79,7 @@ function cachePolicy(p: PlannedBehavior): { managedId: string } | { config: Obj 
 }
 
 /** What an uncached behaviour forwards: nothing, everything (AllViewer), or a custom origin request policy. */
-function originRequestPolicy(p: PlannedBehavior): { managedId?: string } | { config: Obj } {
+function originRequestPolicy(p: PlannedBehavior): { managedId?: string } | { config: OriginRequestPolicyConfig } {
   const b = p.b;
   if (caches(b) || !keyed(b)) return {};
   const f = b.forward;
@@ -102,6 +113,8 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   const { xr, spec, observed, required } = ctx;
   const tags = tagsFor("CdnEdge", xr, spec.tags);
   const retain = spec.deletionProtection ? RETAIN : undefined;
+  /** The description (or comment) of every resource here, naming the XR it belongs to. */
+  const about = `Tessera CdnEdge ${xr.namespace}/${xr.name}`;
   // The distribution is always rendered whole, so nothing is late-initialised into its spec: a value
   // copied back from the cloud (a removed web ACL, logging config or origin shield) would never go away.
   const distributionPolicies = spec.deletionProtection ? ["Observe", "Create", "Update"] : ["Observe", "Create", "Update", "Delete"];
@@ -112,9 +125,9 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
 
   // Origin access control: one for every ObjectStore origin, signing every request (SigV4).
   if (spec.origins.some((o) => o.objectStoreRef)) {
-    r["origin-access-control"] = managed(CF, "OriginAccessControl", "origin-access-control", {
+    r["origin-access-control"] = managed<cloudfront.OriginAccessControl>(CF, "OriginAccessControl", "origin-access-control", {
       name: awsName(xr),
-      description: `Tessera CdnEdge ${xr.namespace}/${xr.name}`,
+      description: about,
       originAccessControlOriginType: "s3",
       signingBehavior: "always",
       signingProtocol: "sigv4",
@@ -127,7 +140,7 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   let certStatus: string | undefined;
   const dnsRecords: DnsRecord[] = [];
   if (certKey) {
-    r[certKey] = managed(ACM, "Certificate", certKey, {
+    r[certKey] = managed<acm.Certificate>(ACM, "Certificate", certKey, {
       region: GLOBAL_REGION,
       domainName: hosts[0],
       subjectAlternativeNames: hosts.length > 1 ? hosts.slice(1) : undefined,
@@ -150,10 +163,10 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   if (certKey && spec.dnsZoneId) {
     for (const rec of dnsRecords) {
       const key = `validation-record-${hash8(rec.name)}`;
-      r[key] = managed(R53, "Record", key, { zoneId: spec.dnsZoneId, name: rec.name, type: rec.type, ttl: 300, records: [rec.value], allowOverwrite: true });
+      r[key] = managed<route53.Record>(R53, "Record", key, { zoneId: spec.dnsZoneId, name: rec.name, type: rec.type, ttl: 300, records: [rec.value], allowOverwrite: true });
     }
     if (certArn && dnsRecords.length) {
-      r["certificate-validation"] = managed(ACM, "CertificateValidation", "certificate-validation", { region: GLOBAL_REGION, certificateArn: certArn, validationRecordFqdns: dnsRecords.map((x) => x.name.replace(/\.$/, "")) });
+      r["certificate-validation"] = managed<acm.CertificateValidation>(ACM, "CertificateValidation", "certificate-validation", { region: GLOBAL_REGION, certificateArn: certArn, validationRecordFqdns: dnsRecords.map((x) => x.name.replace(/\.$/, "")) });
     } else if (!observed["certificate-validation"]) {
       pending.push("certificate-validation");
     }
@@ -165,16 +178,17 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   for (const [key, o] of Object.entries(observed)) {
     if (!key.startsWith("certificate-") || key === certKey) continue;
     if (!inUse || inUse !== str(atProvider(o)["arn"])) continue;
-    r[key] = managed(ACM, "Certificate", key, o.resource.spec?.["forProvider"] as Obj, { managementPolicies: retain });
+    // Echoes the certificate as it was last rendered (observed, not a literal): the cast checks nothing, on purpose.
+    r[key] = managed<acm.Certificate>(ACM, "Certificate", key, o.resource.spec?.["forProvider"] as ForProvider<acm.Certificate>, { managementPolicies: retain });
   }
 
   // The web ACL, at CLOUDFRONT scope.
   let wafArn: string | undefined;
   if (spec.waf.enabled) {
-    r["web-acl"] = managed(WAF, "WebACL", "web-acl", {
+    r["web-acl"] = managed<wafv2.WebACL>(WAF, "WebACL", "web-acl", {
       region: GLOBAL_REGION,
       name: awsName(xr),
-      description: `Tessera CdnEdge ${xr.namespace}/${xr.name}`,
+      description: about,
       scope: "CLOUDFRONT",
       defaultAction: { allow: {} },
       ruleJson: wafRules(spec.waf.mode),
@@ -185,20 +199,25 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   }
 
   // Custom policies, one per distinct content (two behaviours with the same needs share one).
-  const policyId = (kind: "CachePolicy" | "OriginRequestPolicy", config: Obj): { key: string; id: string | undefined } => {
-    const key = `${kind === "CachePolicy" ? "cache-policy" : "origin-request-policy"}-${hash8(JSON.stringify(config))}`;
-    const forProvider = kind === "CachePolicy" ? { name: awsName(xr, `-${key.slice(-8)}`), comment: `Tessera CdnEdge ${xr.namespace}/${xr.name}`, ...config } : { comment: `Tessera CdnEdge ${xr.namespace}/${xr.name}`, ...config };
-    r[key] ??= managed(CF, kind, key, forProvider);
-    return { key, id: str(atProvider(observed[key])["id"]) };
+  // Each kind is built by its own call, so tsc checks each forProvider against its CRD; the id is the observed one.
+  const cachePolicyId = (config: CachePolicyConfig) => {
+    const key = `cache-policy-${hash8(JSON.stringify(config))}`;
+    r[key] ??= managed<cloudfront.CachePolicy>(CF, "CachePolicy", key, { name: awsName(xr, `-${key.slice(-8)}`), comment: about, ...config });
+    return str(atProvider(observed[key])["id"]);
+  };
+  const originRequestPolicyId = (config: OriginRequestPolicyConfig) => {
+    const key = `origin-request-policy-${hash8(JSON.stringify(config))}`;
+    r[key] ??= managed<cloudfront.OriginRequestPolicy>(CF, "OriginRequestPolicy", key, { comment: about, ...config });
+    return str(atProvider(observed[key])["id"]);
   };
 
   const origins = new Map(spec.origins.map((o) => [o.name, o]));
   let missing = false;
-  const behavior = (p: PlannedBehavior): Obj => {
+  const behavior = (p: PlannedBehavior): CacheBehavior => {
     const cp = cachePolicy(p);
     const orp = originRequestPolicy(p);
-    const cacheId = "managedId" in cp ? cp.managedId : policyId("CachePolicy", cp.config).id;
-    const orpId = "config" in orp ? policyId("OriginRequestPolicy", orp.config).id : orp.managedId;
+    const cacheId = "managedId" in cp ? cp.managedId : cachePolicyId(cp.config);
+    const orpId = "config" in orp ? originRequestPolicyId(orp.config) : orp.managedId;
     if (!cacheId || ("config" in orp && !orpId)) missing = true;
     return {
       pathPattern: p.path,
@@ -216,8 +235,8 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   const ordered = plan.slice(0, -1).map(behavior);
   const { pathPattern: _, ...defaultBehavior } = behavior(plan.at(-1)!);
 
-  const origin = (o: Origin): Obj => {
-    const common = {
+  const origin = (o: Origin): DistributionOrigin => {
+    const common: Pick<DistributionOrigin, "originId" | "connectionAttempts" | "connectionTimeout" | "originShield"> = {
       originId: o.name,
       connectionAttempts: 3,
       connectionTimeout: 10,
@@ -245,8 +264,9 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   const logStore = spec.logging && required[storeRequirement(spec.logging.objectStoreRef.name)]?.[0];
   // While a new certificate is not issued yet, the distribution keeps the hosts and certificate it has.
   const keepOld = !!seenDist && !!certKey && certStatus !== "ISSUED";
-  const viewerCertificate = keepOld
-    ? (seenDist!["viewerCertificate"] as Obj)
+  const viewerCertificate: DistributionSpec["viewerCertificate"] = keepOld
+    ? // Echoes the distribution's observed certificate (not a literal): the cast checks nothing, on purpose.
+      (seenDist!["viewerCertificate"] as DistributionSpec["viewerCertificate"])
     : certKey
       ? { acmCertificateArn: certArn, sslSupportMethod: "sni-only", minimumProtocolVersion: AWS_VIEWER_TLS }
       : // Without domains CloudFront's own *.cloudfront.net certificate serves; it cannot be pinned to a TLS policy.
@@ -254,9 +274,9 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
 
   const ready = (!certKey || (certStatus === "ISSUED" && !!certArn)) && (!spec.waf.enabled || !!wafArn) && !missing;
   if (ready || seenDist) {
-    r["distribution"] = managed(CF, "Distribution", "distribution", {
+    r["distribution"] = managed<cloudfront.Distribution>(CF, "Distribution", "distribution", {
       enabled: true,
-      comment: `Tessera CdnEdge ${xr.namespace}/${xr.name}`,
+      comment: about,
       aliases: keepOld ? (seenDist!["aliases"] as string[] | undefined) : hosts.length ? hosts : undefined,
       isIpv6Enabled: true,
       httpVersion: spec.http3 === false ? "http2" : "http2and3",
@@ -294,7 +314,7 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
           continue;
         }
         const seen = (observed[key]?.resource.spec?.["forProvider"] as Obj | undefined)?.["alias"] as Obj | undefined;
-        r[key] = managed(R53, "Record", key, { zoneId: spec.dnsZoneId, name: h, type, alias: { name: endpoint ?? str(seen?.["name"]), zoneId: CLOUDFRONT_ZONE_ID, evaluateTargetHealth: false }, allowOverwrite: true });
+        r[key] = managed<route53.Record>(R53, "Record", key, { zoneId: spec.dnsZoneId, name: h, type, alias: { name: endpoint ?? str(seen?.["name"]), zoneId: CLOUDFRONT_ZONE_ID, evaluateTargetHealth: false }, allowOverwrite: true });
       }
     }
   }

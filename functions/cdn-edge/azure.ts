@@ -21,7 +21,10 @@ import { SpecError } from "../shared/errors.ts";
 import { atProvider, isReady, str } from "../shared/observed.ts";
 import { LABELS, managed, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
-import type { K8sObject, Obj, Renderer } from "../shared/types.ts";
+import type { ForProvider, K8sObject, Obj, Renderer } from "../shared/types.ts";
+import type * as azure from "../crds/azure.m.upbound.io.ts";
+import type * as cdn from "../crds/cdn.azure.m.upbound.io.ts";
+import type * as insights from "../crds/insights.azure.m.upbound.io.ts";
 import { finish, type DnsRecord } from "./connection.ts";
 import { azureAlnum, hash8, storeRequirement, wafPolicyName } from "./names.ts";
 import { caches, compresses, keyed, planBehaviors, verifyValue, type PlannedBehavior } from "./plan.ts";
@@ -37,6 +40,17 @@ const ROLE = "platform.tessera.io/role";
 const byRole = (role: string) => ({ matchControllerRef: true, matchLabels: { [ROLE]: role } });
 /** Front Door takes at most 5 actions per rule (learn.microsoft.com/azure/frontdoor/front-door-rules-engine#limits). */
 const ACTIONS_PER_RULE = 5;
+
+type RuleActions = NonNullable<ForProvider<cdn.FrontdoorRule>["actions"]>;
+type HeaderAction = NonNullable<RuleActions["requestHeaderAction"]>[number] & NonNullable<RuleActions["responseHeaderAction"]>[number];
+/** What a route cannot say, as rule actions: each kind with the CRD's shape of its action. */
+type Action =
+  | { kind: "override"; value: NonNullable<RuleActions["routeConfigurationOverrideAction"]> }
+  | { kind: "request"; value: HeaderAction }
+  | { kind: "response"; value: HeaderAction };
+/** The kinds that live in the profile: `profile` is spread into each, and its type says each has the field. */
+type InProfile = cdn.FrontdoorEndpoint | cdn.FrontdoorOriginGroup | cdn.FrontdoorSecret | cdn.FrontdoorCustomDomain | cdn.FrontdoorRuleSet | cdn.FrontdoorSecurityPolicy;
+type SecurityPolicyDomain = cdn.FrontdoorSecurityPolicySpecForProviderSecurityPoliciesFirewallAssociationDomain;
 
 const ext = (name: string) => ({ "crossplane.io/external-name": name });
 const domainKey = (host: string) => hash8(host);
@@ -77,17 +91,18 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
     }
   });
   const sku = AZURE_SKU[tier];
+  // Pick of the union: tsc refuses a field that one of these kinds does not have.
+  const profile: Pick<ForProvider<InProfile>, "cdnFrontdoorProfileIdSelector"> = { cdnFrontdoorProfileIdSelector: own("profile") };
 
-  r["resource-group"] = managed(RG, "ResourceGroup", "resource-group", { location: spec.region, tags }, { managementPolicies: retain });
-  r["profile"] = managed(CDN, "FrontdoorProfile", "profile", { resourceGroupNameSelector: own("resource-group"), skuName: sku, responseTimeoutSeconds: 60, tags }, { managementPolicies: retain });
-  const profile = { cdnFrontdoorProfileIdSelector: own("profile") };
+  r["resource-group"] = managed<azure.ResourceGroup>(RG, "ResourceGroup", "resource-group", { location: spec.region, tags }, { managementPolicies: retain });
+  r["profile"] = managed<cdn.FrontdoorProfile>(CDN, "FrontdoorProfile", "profile", { resourceGroupNameSelector: own("resource-group"), skuName: sku, responseTimeoutSeconds: 60, tags }, { managementPolicies: retain });
   // Endpoint names are at most 46 characters (and become <name>-<hash>.z01.azurefd.net): set, not generated.
-  r["endpoint"] = managed(CDN, "FrontdoorEndpoint", "endpoint", { ...profile, enabled: true, tags }, { annotations: ext(`${xr.name.slice(0, 37)}-${hash8(`${xr.namespace}/${xr.name}`)}`), managementPolicies: retain });
+  r["endpoint"] = managed<cdn.FrontdoorEndpoint>(CDN, "FrontdoorEndpoint", "endpoint", { ...profile, enabled: true, tags }, { annotations: ext(`${xr.name.slice(0, 37)}-${hash8(`${xr.namespace}/${xr.name}`)}`), managementPolicies: retain });
 
   // Origins: one origin group with one origin each, probed over HTTPS.
   const originPath = new Map<string, string | undefined>();
   for (const o of spec.origins) {
-    r[`origin-group-${o.name}`] = managed(CDN, "FrontdoorOriginGroup", `origin-group-${o.name}`, {
+    r[`origin-group-${o.name}`] = managed<cdn.FrontdoorOriginGroup>(CDN, "FrontdoorOriginGroup", `origin-group-${o.name}`, {
       ...profile,
       sessionAffinityEnabled: false,
       restoreTrafficTimeToHealedOrNewEndpointInMinutes: 10,
@@ -95,7 +110,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
       healthProbe: { protocol: "Https", path: "/", requestType: "HEAD", intervalInSeconds: 100 },
     });
     const originKey = `origin-${o.name}`;
-    const base = { cdnFrontdoorOriginGroupIdSelector: own(`origin-group-${o.name}`), enabled: true, certificateNameCheckEnabled: true, httpPort: 80, priority: 1, weight: 1000 };
+    const base: ForProvider<cdn.FrontdoorOrigin> = { cdnFrontdoorOriginGroupIdSelector: own(`origin-group-${o.name}`), enabled: true, certificateNameCheckEnabled: true, httpPort: 80, priority: 1, weight: 1000 };
     if (o.objectStoreRef) {
       const store = required[storeRequirement(o.objectStoreRef.name)]![0]!;
       const meta = { namespace: xr.namespace, name: o.objectStoreRef.name };
@@ -107,7 +122,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
         pending.push(`${originKey}: ObjectStore ${o.objectStoreRef.name} has no account id yet`);
         continue;
       }
-      r[originKey] = managed(CDN, "FrontdoorOrigin", originKey, {
+      r[originKey] = managed<cdn.FrontdoorOrigin>(CDN, "FrontdoorOrigin", originKey, {
         ...base,
         hostName: host,
         originHostHeader: host,
@@ -116,7 +131,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
         privateLink: { location: String((store.spec as Obj)["region"]), privateLinkTargetId: accountId, targetType: "blob", requestMessage: `Tessera CdnEdge ${xr.namespace}/${xr.name}` },
       });
     } else {
-      r[originKey] = managed(CDN, "FrontdoorOrigin", originKey, { ...base, hostName: o.host, originHostHeader: o.host, httpsPort: o.httpsPort });
+      r[originKey] = managed<cdn.FrontdoorOrigin>(CDN, "FrontdoorOrigin", originKey, { ...base, hostName: o.host, originHostHeader: o.host, httpsPort: o.httpsPort });
     }
   }
 
@@ -127,7 +142,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
   for (const d of spec.domains) {
     const h = domainKey(d.host);
     if (d.keyVaultCertificateId) {
-      r[`certificate-secret-${h}`] = managed(CDN, "FrontdoorSecret", `certificate-secret-${h}`, { ...profile, secret: { customerCertificate: [{ keyVaultCertificateId: d.keyVaultCertificateId }] } }, { annotations: ext(domainName(d.host)) });
+      r[`certificate-secret-${h}`] = managed<cdn.FrontdoorSecret>(CDN, "FrontdoorSecret", `certificate-secret-${h}`, { ...profile, secret: { customerCertificate: [{ keyVaultCertificateId: d.keyVaultCertificateId }] } }, { annotations: ext(domainName(d.host)) });
     }
     // A customer certificate is named by the Front Door secret's id (the CRD has no selector for it):
     // the domain waits for it, or keeps the id it was created with while the secret's status is briefly empty.
@@ -136,13 +151,13 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
     if (d.keyVaultCertificateId && !secretId && !observed[`custom-domain-${h}`]) {
       pending.push(`custom-domain-${h}`);
     } else {
-      r[`custom-domain-${h}`] = managed(CDN, "FrontdoorCustomDomain", `custom-domain-${h}`, {
+      r[`custom-domain-${h}`] = managed<cdn.FrontdoorCustomDomain>(CDN, "FrontdoorCustomDomain", `custom-domain-${h}`, {
         ...profile,
         hostName: d.host,
         tls: { certificateType: d.keyVaultCertificateId ? "CustomerCertificate" : "ManagedCertificate", minimumVersion: "TLS12", cdnFrontdoorSecretId: secretId },
       }, { annotations: ext(domainName(d.host)), labels: { [ROLE]: "custom-domain" }, managementPolicies: retain });
     }
-    r[`custom-domain-association-${h}`] = managed(CDN, "FrontdoorCustomDomainAssociation", `custom-domain-association-${h}`, {
+    r[`custom-domain-association-${h}`] = managed<cdn.FrontdoorCustomDomainAssociation>(CDN, "FrontdoorCustomDomainAssociation", `custom-domain-association-${h}`, {
       cdnFrontdoorCustomDomainIdSelector: own(`custom-domain-${h}`),
       cdnFrontdoorRouteIdsSelector: byRole("route"),
     });
@@ -162,7 +177,6 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
     const queryStrings = qs.length && qs[0] !== "*" ? [...qs].sort() : undefined;
 
     // What the route cannot say, as rule actions, at most 5 per rule.
-    type Action = { kind: "override" | "request" | "response"; value: Obj };
     const actions: Action[] = [];
     if (b.cache.mode === "ttl" && caches(b)) {
       actions.push({ kind: "override", value: { cacheBehavior: "OverrideAlways", cacheDuration: azureDuration(b.cache.ttlSeconds!), compressionEnabled: compresses(b), queryStringCachingBehavior, queryStringParameters: queryStrings } });
@@ -173,19 +187,21 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
     for (const [name, value] of AZURE_RESPONSE_HEADERS[b.responseHeaders]!) actions.push({ kind: "response", value: { headerAction: "Overwrite", headerName: name, value } });
     const ruleSetKey = `rule-set-${p.key}`;
     if (actions.length) {
-      r[ruleSetKey] = managed(CDN, "FrontdoorRuleSet", ruleSetKey, profile, { annotations: ext(azureAlnum("rs", p.key)) });
+      r[ruleSetKey] = managed<cdn.FrontdoorRuleSet>(CDN, "FrontdoorRuleSet", ruleSetKey, profile, { annotations: ext(azureAlnum("rs", p.key)) });
       for (let i = 0; i * ACTIONS_PER_RULE < actions.length; i++) {
         const chunk = actions.slice(i * ACTIONS_PER_RULE, (i + 1) * ACTIONS_PER_RULE);
-        const of = (k: Action["kind"]) => chunk.filter((a) => a.kind === k).map((a) => a.value);
+        const overrides = chunk.flatMap((a) => (a.kind === "override" ? [a.value] : []));
+        const requests = chunk.flatMap((a) => (a.kind === "request" ? [a.value] : []));
+        const responses = chunk.flatMap((a) => (a.kind === "response" ? [a.value] : []));
         const key = `rule-${p.key}-${i + 1}`;
-        r[key] = managed(CDN, "FrontdoorRule", key, {
+        r[key] = managed<cdn.FrontdoorRule>(CDN, "FrontdoorRule", key, {
           cdnFrontdoorRuleSetIdSelector: own(ruleSetKey),
           order: i + 1,
           behaviorOnMatch: "Continue",
           actions: {
-            routeConfigurationOverrideAction: of("override")[0],
-            requestHeaderAction: of("request").length ? of("request") : undefined,
-            responseHeaderAction: of("response").length ? of("response") : undefined,
+            routeConfigurationOverrideAction: overrides[0],
+            requestHeaderAction: requests.length ? requests : undefined,
+            responseHeaderAction: responses.length ? responses : undefined,
           },
         }, { annotations: ext(`r${i + 1}`) });
       }
@@ -197,7 +213,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
       pending.push(routeKey);
       continue;
     }
-    r[routeKey] = managed(CDN, "FrontdoorRoute", routeKey, {
+    r[routeKey] = managed<cdn.FrontdoorRoute>(CDN, "FrontdoorRoute", routeKey, {
       cdnFrontdoorEndpointIdSelector: own("endpoint"),
       cdnFrontdoorOriginGroupIdSelector: own(`origin-group-${origin.name}`),
       cdnFrontdoorOriginIdsSelector: own(`origin-${origin.name}`),
@@ -220,7 +236,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
   // The firewall: managed rule sets (Premium) when the WAF is on, a geo rule when asked.
   const firewall = spec.waf.enabled || !!spec.geo;
   if (firewall) {
-    r["firewall-policy"] = managed(CDN, "FrontdoorFirewallPolicy", "firewall-policy", {
+    r["firewall-policy"] = managed<cdn.FrontdoorFirewallPolicy>(CDN, "FrontdoorFirewallPolicy", "firewall-policy", {
       resourceGroupNameSelector: own("resource-group"),
       skuName: sku,
       enabled: true,
@@ -244,13 +260,13 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
         : undefined,
       tags,
     }, { annotations: ext(wafPolicyName(xr)), managementPolicies: retain });
-    r["security-policy"] = managed(CDN, "FrontdoorSecurityPolicy", "security-policy", {
+    r["security-policy"] = managed<cdn.FrontdoorSecurityPolicy>(CDN, "FrontdoorSecurityPolicy", "security-policy", {
       ...profile,
       securityPolicies: {
         firewall: {
           cdnFrontdoorFirewallPolicyIdSelector: own("firewall-policy"),
           association: {
-            domain: [{ cdnFrontdoorDomainIdSelector: own("endpoint") }, ...spec.domains.map((d) => ({ cdnFrontdoorDomainIdSelector: own(`custom-domain-${domainKey(d.host)}`) }))],
+            domain: [{ cdnFrontdoorDomainIdSelector: own("endpoint") }, ...spec.domains.map((d): SecurityPolicyDomain => ({ cdnFrontdoorDomainIdSelector: own(`custom-domain-${domainKey(d.host)}`) }))],
             patternsToMatch: ["/*"],
           },
         },
@@ -266,11 +282,11 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
     const accountId = str((store?.status as Obj | undefined)?.["resourceId"]) ?? str(seen?.["storageAccountId"]);
     const profileId = str(atProvider(observed["profile"])["id"]) ?? str(seen?.["targetResourceId"]);
     if (accountId && profileId) {
-      r["access-logs"] = managed(INSIGHTS, "MonitorDiagnosticSetting", "access-logs", {
+      r["access-logs"] = managed<insights.MonitorDiagnosticSetting>(INSIGHTS, "MonitorDiagnosticSetting", "access-logs", {
         name: "tessera-access-logs",
         targetResourceId: profileId,
         storageAccountId: accountId,
-        enabledLog: LOG_CATEGORIES.map((category) => ({ category })),
+        enabledLog: LOG_CATEGORIES.map((category): NonNullable<ForProvider<insights.MonitorDiagnosticSetting>["enabledLog"]>[number] => ({ category })),
       });
     } else {
       pending.push("access-logs");

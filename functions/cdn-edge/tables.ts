@@ -1,5 +1,7 @@
 /** Abstract CdnEdge terms mapped per cloud, as data. */
 import type { Behavior } from "../../apis/cdn-edge/schema.ts";
+import type * as cdn from "../crds/cdn.azure.m.upbound.io.ts";
+import type { ForProvider } from "../shared/types.ts";
 
 type Methods = Behavior["methods"];
 type ResponseHeaders = Behavior["responseHeaders"];
@@ -85,9 +87,11 @@ export const AWS_WAF_RULE_GROUPS = ["AWSManagedRulesCommonRuleSet", "AWSManagedR
 /** Front Door SKUs; the firewall policy's skuName must equal the profile's. */
 export const AZURE_SKU = { standard: "Standard_AzureFrontDoor", premium: "Premium_AzureFrontDoor" } as const;
 
+/** Typed as the CRD's managed rule (type and version), since the firewall policy spreads them into one. */
+type ManagedRuleSet = Pick<NonNullable<ForProvider<cdn.FrontdoorFirewallPolicy>["managedRule"]>[number], "type" | "version">;
 /** Front Door managed rule sets (Premium only; learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-drs). */
-export const AZURE_DEFAULT_RULE_SET = { type: "Microsoft_DefaultRuleSet", version: "2.1" };
-export const AZURE_BOT_RULE_SET = { type: "Microsoft_BotManagerRuleSet", version: "1.1" };
+export const AZURE_DEFAULT_RULE_SET: ManagedRuleSet = { type: "Microsoft_DefaultRuleSet", version: "2.1" };
+export const AZURE_BOT_RULE_SET: ManagedRuleSet = { type: "Microsoft_BotManagerRuleSet", version: "1.1" };
 
 /**
  * Content types Front Door compresses when a route compresses (it compresses nothing unless listed).
