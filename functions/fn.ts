@@ -177,7 +177,7 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
     if (config.warning) rsp.results.push({ severity: Severity.SEVERITY_WARNING, message: clip(config.warning), reason: "ProviderConfigKept", target: Target.TARGET_COMPOSITE });
     apply(rsp, oxr, spec, observed, out);
     for (const message of out.warnings ?? []) {
-      rsp.results.push({ severity: Severity.SEVERITY_WARNING, message, reason: "Warning", target: Target.TARGET_COMPOSITE });
+      rsp.results.push({ severity: Severity.SEVERITY_WARNING, message: clip(message), reason: "Warning", target: Target.TARGET_COMPOSITE });
     }
     sayReleased(rsp, observed, out);
     return rsp;
@@ -279,7 +279,7 @@ function sayReleased(rsp: RunFunctionResponse, observed: Record<string, Observed
     const kept = Array.isArray(policies) && !policies.includes("*") && !policies.includes("Delete");
     rsp.results.push({
       severity: Severity.SEVERITY_WARNING,
-      message: `${o.resource.kind} ${key} is no longer in the spec, so it leaves desired state: ${kept ? "its management policies omit Delete (deletionProtection), so the cloud resource and its data are kept, orphaned: it keeps running (and billing) until you delete it in the cloud" : "Crossplane deletes it in the cloud, with its data"}`,
+      message: clip(`${o.resource.kind} ${key} is no longer in the spec, so it leaves desired state: ${kept ? "its management policies omit Delete (deletionProtection), so the cloud resource and its data are kept, orphaned: it keeps running (and billing) until you delete it in the cloud" : "Crossplane deletes it in the cloud, with its data"}`),
       reason: "ResourceReleased",
       target: Target.TARGET_COMPOSITE,
     });
