@@ -57,6 +57,20 @@ const pathPattern = z
   .max(255)
   .regex(/^\/[A-Za-z0-9_\-.~/@:+$&=]*\*?$/, "must start with '/', use letters, digits and _-.~/@:+$&= and may end in a single '*' (Front Door takes '*' only at the end; CloudFront matches case-sensitively)");
 
+/** A Route 53 hosted zone id. */
+export const ROUTE53_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
+/**
+ * An Azure DNS zone's resource id: subscription GUID, resource group (1-90 of letters, digits,
+ * '_', '-', '.', '(' and ')', not ending in '.'), the zone's lowercase DNS name
+ * (learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftnetwork).
+ * ARM spells the type dnszones or dnsZones (resource ids compare case-insensitively); both are taken.
+ * `[.]` rather than an escaped dot, so the pattern reads the same in CEL (RE2) and JavaScript.
+ */
+export const AZURE_DNS_ZONE_ID =
+  /^\/subscriptions\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\/resource[Gg]roups\/[-A-Za-z0-9_.()]{0,89}[-A-Za-z0-9_()]\/providers\/Microsoft[.]Network\/dns[Zz]ones\/([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])+[a-z]{2,63}$/;
+/** The same patterns for CEL `matches` (RE2 needs no escaped '/'). */
+const celPattern = (re: RegExp) => re.source.replace(/\\\//g, "/");
+
 const behaviorFields = {
       origin: originName.describe("Name of the origin (in spec.origins) requests of this behaviour go to."),
       methods: z
@@ -167,9 +181,10 @@ export const CdnEdgeSpec = cel(
       domains: z.array(Domain).max(10).default([]).describe("Viewer hostnames with TLS. AWS: one ACM certificate in us-east-1 covers them all (10 names by default). Azure: a managed certificate per host, or keyVaultCertificateId. Without domains the edge's own hostname serves."),
       dnsZoneId: z
         .string()
-        .regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
+        .max(512)
+        .regex(new RegExp(`^(${ROUTE53_ZONE_ID.source.slice(1, -1)}|${AZURE_DNS_ZONE_ID.source.slice(1, -1)})$`), "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (AWS) or an Azure DNS zone id such as /subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Network/dnszones/example.com (Azure)")
         .optional()
-        .describe("AWS only: the Route 53 public hosted zone of the domains. Tessera then creates the ACM validation records and alias A/AAAA records to the distribution, and waits for validation itself. Without it, status.dnsRecords lists the records to create. Azure DNS zones are not offered yet."),
+        .describe("The public DNS zone of the domains: a Route 53 hosted zone id (AWS) or an Azure DNS zone's resource id (Azure; /subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Network/dnszones/<zone>). Every host must lie in the zone. AWS: Tessera creates the ACM validation records and alias A/AAAA records to the distribution, and waits for validation itself. Azure: Tessera creates each host's _dnsauth TXT record (Front Door domain validation) and its CNAME to the endpoint; an apex host is refused (it needs an alias record to Front Door). The provider's identity needs write access to the zone. Without a zone, status.dnsRecords lists the records to create."),
       origins: z.array(Origin).min(1).max(MAX_ORIGINS).describe("Where content comes from."),
       defaultBehavior: Behavior.describe("What every request not matched by spec.behaviors gets."),
       behaviors: z.array(PathBehavior).max(MAX_BEHAVIORS).default([]).describe("Path behaviours, first match wins. CloudFront takes 25 by default."),
@@ -215,7 +230,8 @@ export const CdnEdgeSpec = cel(
   { rule: "self.provider != 'azure' || self.origins.all(o, !has(o.shieldRegion))", message: "spec.origins[].shieldRegion: Front Door has no origin shield; remove it on Azure", fieldPath: ".origins" },
   { rule: "self.provider != 'aws' || !has(self.domains) || self.domains.all(d, !has(d.keyVaultCertificateId))", message: "spec.domains[].keyVaultCertificateId is Azure only; AWS uses one ACM certificate for every host", fieldPath: ".domains" },
   { rule: "self.provider != 'azure' || !has(self.tier) || self.tier == 'premium' || (has(self.waf) && has(self.waf.enabled) && !self.waf.enabled)", message: "spec.tier: the Front Door WAF's managed rule set needs Premium; use tier premium, or waf.enabled false", fieldPath: ".tier" },
-  { rule: "self.provider != 'azure' || !has(self.dnsZoneId)", message: "spec.dnsZoneId is a Route 53 zone (AWS); Azure DNS zones are not offered yet: create the records in status.dnsRecords", fieldPath: ".dnsZoneId" },
+  { rule: `!has(self.dnsZoneId) || self.provider != 'aws' || self.dnsZoneId.matches('${celPattern(ROUTE53_ZONE_ID)}')`, message: "spec.dnsZoneId on AWS is a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ", fieldPath: ".dnsZoneId" },
+  { rule: `!has(self.dnsZoneId) || self.provider != 'azure' || self.dnsZoneId.matches('${celPattern(AZURE_DNS_ZONE_ID)}')`, message: "spec.dnsZoneId on Azure is an Azure DNS zone's resource id: /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.Network/dnszones/<zone>", fieldPath: ".dnsZoneId" },
   { rule: "!has(self.dnsZoneId) || (has(self.domains) && size(self.domains) > 0)", message: "spec.dnsZoneId needs spec.domains (the hosts whose records go in the zone)", fieldPath: ".dnsZoneId" },
   { rule: "self.provider != 'aws' || !has(self.waf) || !has(self.waf.botProtection) || !self.waf.botProtection", message: "spec.waf.botProtection is Azure only (Microsoft bot manager rule set); AWS Bot Control is not offered", fieldPath: ".waf.botProtection" },
   { rule: "self.provider != 'azure' || !has(self.logging) || !has(self.logging.prefix)", message: "spec.logging.prefix is AWS only: Azure Monitor writes Front Door logs into its own insights-logs-* containers", fieldPath: ".logging.prefix" },
@@ -230,7 +246,7 @@ export type Behavior = z.output<typeof Behavior>;
 export type PathBehavior = z.output<typeof PathBehavior>;
 export type Origin = z.output<typeof Origin>;
 
-const DnsRecord = z.object({ name: z.string(), type: z.string(), value: z.string(), purpose: z.string().optional() });
+const DnsRecord = z.object({ name: z.string(), type: z.string(), value: z.string(), purpose: z.string().optional(), composed: z.boolean().optional().describe("true when Tessera creates this record in spec.dnsZoneId (Azure); otherwise the user creates it.") });
 
 export const CdnEdgeStatus = z.object({
   provider: z.string().optional(),
@@ -243,7 +259,7 @@ export const CdnEdgeStatus = z.object({
     .array(z.object({ host: z.string(), cnameTarget: z.string().optional(), certificateStatus: z.string().optional() }))
     .optional()
     .describe("Per domain: where its CNAME points and the certificate's state."),
-  dnsRecords: z.array(DnsRecord).optional().describe("DNS records to create: certificate validation (AWS CNAME, Azure _dnsauth TXT) and each host's CNAME to the edge."),
+  dnsRecords: z.array(DnsRecord).optional().describe("DNS records the domains need: certificate validation (AWS CNAME, Azure _dnsauth TXT) and each host's CNAME to the edge. On Azure with spec.dnsZoneId they stay listed, marked composed: true."),
   manualSteps: z.array(z.string()).optional().describe("What must be done by hand, because no provider resource can do it (Azure: approving Private Link connections)."),
   wafId: z.string().optional().describe("Web ACL ARN (AWS) or firewall policy id (Azure)."),
   connectionSecretName: z.string().optional().describe("Secret in this namespace with endpoint, url and hosts."),

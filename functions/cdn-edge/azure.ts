@@ -15,7 +15,7 @@
  * origin (Front Door refuses a route to an origin group without origins). References between the
  * resources are selectors, which Crossplane resolves once the referenced resource exists.
  */
-import type { CdnEdgeSpec, Origin } from "../../apis/cdn-edge/schema.ts";
+import { AZURE_DNS_ZONE_ID, type CdnEdgeSpec, type Origin } from "../../apis/cdn-edge/schema.ts";
 import { accountName, containerName } from "../object-store/names.ts";
 import { SpecError } from "../shared/errors.ts";
 import { atProvider, isReady, str } from "../shared/observed.ts";
@@ -25,6 +25,7 @@ import type { ForProvider, K8sObject, Obj, Renderer } from "../shared/types.ts";
 import type * as azure from "../crds/azure.m.upbound.io.ts";
 import type * as cdn from "../crds/cdn.azure.m.upbound.io.ts";
 import type * as insights from "../crds/insights.azure.m.upbound.io.ts";
+import type * as network from "../crds/network.azure.m.upbound.io.ts";
 import { finish, type DnsRecord } from "./connection.ts";
 import { azureAlnum, hash8, storeRequirement, wafPolicyName } from "./names.ts";
 import { caches, compresses, keyed, planBehaviors, verifyValue, type PlannedBehavior } from "./plan.ts";
@@ -33,6 +34,9 @@ import { AZURE_BOT_RULE_SET, AZURE_COMPRESS_TYPES, AZURE_DEFAULT_RULE_SET, AZURE
 const CDN = "cdn.azure.m.upbound.io/v1beta1";
 const RG = "azure.m.upbound.io/v1beta1";
 const INSIGHTS = "insights.azure.m.upbound.io/v1beta1";
+const NETWORK = "network.azure.m.upbound.io/v1beta1";
+/** TTL of the records composed in spec.dnsZoneId (Azure DNS's own default for new record sets). */
+const DNS_TTL = 3600;
 /** Front Door log categories (learn.microsoft.com/azure/frontdoor/monitor-front-door#resource-logs). */
 const LOG_CATEGORIES = ["FrontDoorAccessLog", "FrontDoorHealthProbeLog", "FrontDoorWebApplicationFirewallLog"];
 /** Labels that let one selector pick every route / custom domain of this XR (with matchControllerRef). */
@@ -56,6 +60,39 @@ const ext = (name: string) => ({ "crossplane.io/external-name": name });
 const domainKey = (host: string) => hash8(host);
 /** Custom domain names: letters, digits and '-', starting and ending with a letter or digit. */
 const domainName = (host: string) => host.replace(/^\*\./, "wildcard.").replace(/[^a-z0-9]+/g, "-");
+
+/**
+ * The Azure DNS zone of spec.dnsZoneId: the record kinds name their zone by resource group and name,
+ * not by id. The XRD checks the format with the same pattern; this repeats it for offline renders.
+ */
+interface Zone { id: string; resourceGroupName: string; zoneName: string }
+function azureZone(id: string): Zone {
+  if (!AZURE_DNS_ZONE_ID.test(id)) {
+    throw SpecError.field("spec.dnsZoneId", `got ${JSON.stringify(id)}`, "give an Azure DNS zone's resource id: /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.Network/dnszones/<zone>");
+  }
+  // "", subscriptions, <sub>, resourceGroups, <group>, providers, Microsoft.Network, dnszones, <zone>
+  const parts = id.split("/");
+  return { id, resourceGroupName: parts[4]!, zoneName: parts[8]! };
+}
+
+/**
+ * A host's record names relative to its zone, after refusing a host outside the zone or at its apex.
+ * Front Door validates <host> (a wildcard: the name under it) by a TXT record _dnsauth.<that name>
+ * (learn.microsoft.com/azure/frontdoor/domain#domain-validation).
+ */
+function relativeNames(zone: Zone, host: string, field: string): { cname: string; txt: string } {
+  const base = host.replace(/^\*\./, "");
+  if (base !== zone.zoneName && !base.endsWith(`.${zone.zoneName}`)) {
+    throw SpecError.field(field, `got ${host}, which is not in DNS zone ${zone.zoneName} (spec.dnsZoneId)`, `use hosts in ${zone.zoneName}, or remove spec.dnsZoneId and create the records listed in status.dnsRecords yourself`);
+  }
+  if (host === zone.zoneName) {
+    // A CNAME cannot sit at a zone's apex (RFC 1034 §3.6.2); Azure DNS points an apex at Front Door with
+    // an alias A record set (targetResourceId), which is another record kind than the CNAME composed here.
+    throw SpecError.field(field, `got the zone apex ${host}`, "an apex cannot be a CNAME, and Azure DNS alias records to Front Door are not composed yet; use a subdomain such as www, or remove spec.dnsZoneId and point the apex at the endpoint with an Azure DNS alias record yourself");
+  }
+  const rel = (name: string) => name.slice(0, -(zone.zoneName.length + 1));
+  return { cname: rel(host), txt: base === zone.zoneName ? "_dnsauth" : `_dnsauth.${rel(base)}` };
+}
 
 /** Refusals of what Front Door cannot do for a behaviour, each with the reason. */
 function checkBehavior(p: PlannedBehavior): void {
@@ -85,10 +122,20 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
   if (tier === "standard" && stores.length) {
     throw SpecError.field("spec.tier", `got "standard" with ObjectStore origin ${stores[0]!.name}`, "Front Door reaches a private storage account only through Private Link, which needs Premium; use tier premium or a host origin");
   }
+  const zone = spec.dnsZoneId ? azureZone(spec.dnsZoneId) : undefined;
+  const names = new Map<string, { cname: string; txt: string }>();
+  const txtNames = new Map<string, string>();
   spec.domains.forEach((d, i) => {
     if (d.host.startsWith("*.") && !d.keyVaultCertificateId) {
       throw SpecError.field(`spec.domains[${i}].keyVaultCertificateId`, `missing for wildcard host ${d.host}`, "Front Door managed certificates do not cover wildcards; give a Key Vault certificate id for it");
     }
+    if (!zone) return;
+    const n = relativeNames(zone, d.host, `spec.domains[${i}].host`);
+    // *.a.example.com and a.example.com validate through the same _dnsauth.a name: one record set cannot hold both tokens.
+    const other = txtNames.get(n.txt);
+    if (other) throw SpecError.field(`spec.domains[${i}].host`, `got ${d.host} beside ${other}, which Front Door validates through the same TXT record ${n.txt}.${zone.zoneName}`, "keep one of the two hosts with spec.dnsZoneId, or remove spec.dnsZoneId and validate them one after the other");
+    txtNames.set(n.txt, d.host);
+    names.set(d.host, n);
   });
   const sku = AZURE_SKU[tier];
   // Pick of the union: tsc refuses a field that one of these kinds does not have.
@@ -155,6 +202,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
         ...profile,
         hostName: d.host,
         tls: { certificateType: d.keyVaultCertificateId ? "CustomerCertificate" : "ManagedCertificate", minimumVersion: "TLS12", cdnFrontdoorSecretId: secretId },
+        dnsZoneId: zone?.id,
       }, { annotations: ext(domainName(d.host)), labels: { [ROLE]: "custom-domain" }, managementPolicies: retain });
     }
     r[`custom-domain-association-${h}`] = managed<cdn.FrontdoorCustomDomainAssociation>(CDN, "FrontdoorCustomDomainAssociation", `custom-domain-association-${h}`, {
@@ -162,9 +210,25 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
       cdnFrontdoorRouteIdsSelector: byRole("route"),
     });
     const at = atProvider(observed[`custom-domain-${h}`]);
-    const token = str(at["validationToken"]);
-    if (token) dnsRecords.push({ name: `_dnsauth.${d.host.replace(/^\*\./, "")}`, type: "TXT", value: token, purpose: `Front Door domain validation of ${d.host}` });
-    if (endpointHost) dnsRecords.push({ name: d.host, type: "CNAME", value: endpointHost, purpose: "route viewers to the edge (an apex host needs an Azure DNS alias record instead)" });
+    // With a zone, each record waits for its value (the token Front Door issues for the domain, the
+    // endpoint's hostname) and, once composed, keeps the value it was composed with while the source's
+    // status is briefly empty: dropping it would delete the record and fail validation or traffic.
+    const n = names.get(d.host);
+    const txtKey = `dns-txt-${h}`;
+    const cnameKey = `dns-cname-${h}`;
+    const seenTxt = (observed[txtKey]?.resource.spec?.["forProvider"] as Obj | undefined)?.["record"] as Obj[] | undefined;
+    const token = str(at["validationToken"]) ?? (n ? str(seenTxt?.[0]?.["value"]) : undefined);
+    const cnameTarget = endpointHost ?? (n ? str((observed[cnameKey]?.resource.spec?.["forProvider"] as Obj | undefined)?.["record"]) : undefined);
+    const inZone = zone && n ? { resourceGroupName: zone.resourceGroupName, zoneName: zone.zoneName, ttl: DNS_TTL, tags } : undefined;
+    if (inZone) {
+      if (token) r[txtKey] = managed<network.DNSTXTRecord>(NETWORK, "DNSTXTRecord", txtKey, { ...inZone, record: [{ value: token }] }, { annotations: ext(n!.txt), managementPolicies: retain });
+      else pending.push(`${txtKey}: Front Door has not issued the validation token of ${d.host} yet`);
+      if (cnameTarget) r[cnameKey] = managed<network.DNSCNAMERecord>(NETWORK, "DNSCNAMERecord", cnameKey, { ...inZone, record: cnameTarget }, { annotations: ext(n!.cname), managementPolicies: retain });
+      else pending.push(cnameKey);
+    }
+    const composed = inZone ? { composed: true } : {};
+    if (token) dnsRecords.push({ name: `_dnsauth.${d.host.replace(/^\*\./, "")}`, type: "TXT", value: token, purpose: `Front Door domain validation of ${d.host}`, ...composed });
+    if (cnameTarget) dnsRecords.push({ name: d.host, type: "CNAME", value: cnameTarget, purpose: inZone ? "route viewers to the edge" : "route viewers to the edge (an apex host needs an Azure DNS alias record instead)", ...composed });
     domains.push({ host: d.host, cnameTarget: endpointHost, certificateStatus: d.keyVaultCertificateId ? "CustomerCertificate (from Key Vault)" : observed[`custom-domain-${h}`] ? "ManagedCertificate (issued once the _dnsauth TXT record validates the domain; the provider reports no validation state)" : undefined });
   }
 

@@ -17,6 +17,8 @@ export interface DnsRecord {
   type: string;
   value: string;
   purpose: string;
+  /** Tessera composes it in spec.dnsZoneId (Azure); absent: the user creates it. */
+  composed?: boolean;
 }
 
 /** The end of both renderers: the Secret (or its wait) and the status, from the same facts. */

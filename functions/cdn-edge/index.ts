@@ -109,6 +109,8 @@ export const cdnEdge: KindModule<CdnEdgeSpec> = {
     "frontdoorfirewallpolicies.cdn.azure.m.upbound.io",
     "frontdoorsecuritypolicies.cdn.azure.m.upbound.io",
     "monitordiagnosticsettings.insights.azure.m.upbound.io",
+    "dnstxtrecords.network.azure.m.upbound.io",
+    "dnscnamerecords.network.azure.m.upbound.io",
   ],
   // An edge holds no data. The distribution and the Front Door profile and endpoint carry the hostname
   // DNS points at (dXXXX.cloudfront.net, <name>-<hash>.z01.azurefd.net), which a re-created one would

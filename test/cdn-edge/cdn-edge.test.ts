@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bucketName, accountName, containerName } from "../../functions/object-store/names.ts";
+import { hash8 } from "../../functions/cdn-edge/names.ts";
 import { MANAGED_CACHE_POLICY, MANAGED_ORIGIN_REQUEST_POLICY, MANAGED_RESPONSE_HEADERS_POLICY } from "../../functions/cdn-edge/tables.ts";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
@@ -12,6 +13,13 @@ const azure = example("examples/cdn-edge/azure-minimal.yaml");
 const broxiva = example("examples/cdn-edge/aws-broxiva.yaml");
 const broxivaAzure = example("examples/cdn-edge/azure-broxiva.yaml");
 const vivr = example("examples/cdn-edge/aws-vivr.yaml");
+
+/** An Azure DNS zone id, and the Azure minimal example with two hosts in it (one a wildcard from Key Vault). */
+const ZONE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dns-rg/providers/Microsoft.Network/dnszones/example.com";
+const azureZoned = withSpec(azure, (s) => {
+  s.dnsZoneId = ZONE;
+  s.domains = [{ host: "www.example.com" }, { host: "*.shop.example.com", keyVaultCertificateId: "https://kv.vault.azure.net/certificates/shop" }];
+});
 
 const keyOf = (r: K8sObject) => r.metadata?.annotations?.[RESOURCE_NAME] as string;
 const byKey = (rs: K8sObject[], key: string) => rs.find((r) => keyOf(r) === key) as any;
@@ -273,6 +281,53 @@ describe("CdnEdge on Azure", () => {
     expect(rules.flatMap((a) => a.responseHeaderAction ?? []).map((h: any) => h.headerName)).toContain("Access-Control-Allow-Origin");
   });
 
+  it("with an Azure DNS zone: per host a _dnsauth TXT record with the domain's token and a CNAME to the endpoint; status lists them as composed", async () => {
+    const { resources, xr } = await settled(azureZoned);
+    const [www, shop] = ["www.example.com", "*.shop.example.com"].map(hash8);
+    const endpoint = xr.status?.["endpoint"];
+    expect(endpoint).toMatch(/\.z01\.azurefd\.net$/);
+    for (const h of [www, shop]) expect(fp(resources, `custom-domain-${h}`).dnsZoneId).toBe(ZONE);
+    const zoned = { resourceGroupName: "dns-rg", zoneName: "example.com", ttl: 3600, tags: expect.objectContaining({}) };
+    expect(fp(resources, `dns-txt-${www}`)).toMatchObject({ ...zoned, record: [{ value: `token-custom-domain-${www}` }] });
+    expect(fp(resources, `dns-cname-${www}`)).toMatchObject({ ...zoned, record: endpoint });
+    expect(fp(resources, `dns-txt-${shop}`)).toMatchObject({ ...zoned, record: [{ value: `token-custom-domain-${shop}` }] });
+    const name = (key: string) => byKey(resources, key).metadata.annotations["crossplane.io/external-name"];
+    expect([name(`dns-txt-${www}`), name(`dns-cname-${www}`), name(`dns-txt-${shop}`), name(`dns-cname-${shop}`)]).toEqual(["_dnsauth.www", "www", "_dnsauth.shop", "*.shop"]);
+    expect(ofKind(resources, "DNSTXTRecord")).toHaveLength(2);
+    expect(ofKind(resources, "DNSCNAMERecord")).toHaveLength(2);
+    // Kept with the edge under deletion protection: the retained custom domains still need them.
+    expect(byKey(resources, `dns-cname-${www}`).spec.managementPolicies).toEqual(["Observe", "Create", "Update", "LateInitialize"]);
+    expect((xr.status as any).dnsRecords).toEqual([
+      { name: "_dnsauth.www.example.com", type: "TXT", value: `token-custom-domain-${www}`, purpose: "Front Door domain validation of www.example.com", composed: true },
+      { name: "www.example.com", type: "CNAME", value: endpoint, purpose: "route viewers to the edge", composed: true },
+      { name: "_dnsauth.shop.example.com", type: "TXT", value: `token-custom-domain-${shop}`, purpose: "Front Door domain validation of *.shop.example.com", composed: true },
+      { name: "*.shop.example.com", type: "CNAME", value: endpoint, purpose: "route viewers to the edge", composed: true },
+    ]);
+  });
+
+  it("staging: a TXT record waits for its domain's token, the CNAME for the endpoint's hostname; once composed they stay while those are briefly unknown", async () => {
+    const required = requiredFor(azureZoned);
+    const www = hash8("www.example.com");
+    const first = await render({ xr: azureZoned, required });
+    expect(ofKind(first.resources, "DNSTXTRecord")).toEqual([]);
+    expect(ofKind(first.resources, "DNSCNAMERecord")).toEqual([]);
+    // The custom domain exists but has no token yet: still no TXT record.
+    const noToken = withAt(observe(first.resources), `custom-domain-${www}`, { validationToken: undefined });
+    const waiting = await render({ xr: azureZoned, required, observed: noToken });
+    expect(byKey(waiting.resources, `dns-txt-${www}`)).toBeUndefined();
+    expect(byKey(waiting.resources, `dns-cname-${www}`)).toBeDefined();
+    expect((waiting.xr.status?.["conditions"] as Array<{ type: string; message?: string }>).find((c) => c.type === "ResourcesReady")?.message).toContain(`dns-txt-${www}: Front Door has not issued the validation token of www.example.com yet`);
+    const { resources } = await settled(azureZoned, required);
+    const blip = withAt(withAt(observe(resources), `custom-domain-${www}`, { validationToken: undefined }), "endpoint", { hostName: undefined });
+    const out = await render({ xr: azureZoned, required, observed: blip });
+    expect(out.fatal).toBeUndefined();
+    expect(fp(out.resources, `dns-txt-${www}`)).toEqual(fp(resources, `dns-txt-${www}`));
+    expect(fp(out.resources, `dns-cname-${www}`)).toEqual(fp(resources, `dns-cname-${www}`));
+    // A new token (Front Door regenerates an expired one) replaces the record's value.
+    const renewed = await render({ xr: azureZoned, required, observed: withAt(observe(resources), `custom-domain-${www}`, { validationToken: "token-2" }) });
+    expect(fp(renewed.resources, `dns-txt-${www}`).record).toEqual([{ value: "token-2" }]);
+  });
+
   it("staging: a route waits for its origin; the Private Link origin waits for the account id", async () => {
     const required = requiredFor(broxivaAzure).map((o) => (o.kind === "ObjectStore" ? { ...o, status: {} } : o));
     const first = await render({ xr: broxivaAzure, required });
@@ -342,9 +397,29 @@ describe("CdnEdge refusals", () => {
       [(s) => (s.tier = "standard"), "needs Premium"],
       [(s) => ((s.tier = "standard"), (s.waf = { enabled: false }), (s.origins = [{ name: "app", objectStoreRef: { name: "uploads" } }])), "Private Link, which needs Premium"],
       [(s) => (s.logging = { objectStoreRef: { name: "uploads" }, prefix: "cdn/" }), "prefix is AWS only"],
-      [(s) => ((s.dnsZoneId = "Z0123456789ABCDEFGHIJ"), (s.domains = [{ host: "www.example.com" }])), "Azure DNS zones are not offered yet"],
+      [(s) => ((s.dnsZoneId = "Z0123456789ABCDEFGHIJ"), (s.domains = [{ host: "www.example.com" }])), "spec.dnsZoneId on Azure is an Azure DNS zone's resource id"],
     ];
     for (const [patch, fragment] of cases) await expectRefused({ xr: withSpec(azure, patch), required: requiredFor(azure) }, fragment);
+  });
+
+  it("an Azure DNS zone: a well-formed zone id, hosts in the zone, no apex, one TXT name per host", async () => {
+    const zoned = (patch: (s: any) => void) => ({ xr: withSpec(azureZoned, patch), required: requiredFor(azureZoned) });
+    for (const bad of [
+      "/subscriptions/0000/resourceGroups/dns-rg/providers/Microsoft.Network/dnszones/example.com",
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dns-rg/providers/Microsoft.Network/privateDnsZones/example.com",
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dns-rg/providers/Microsoft.Network/dnszones/Example.com",
+      `${ZONE}/`,
+    ]) await expectRefused(zoned((s) => (s.dnsZoneId = bad)), "spec.dnsZoneId");
+    await expectRefused(zoned((s) => (s.domains = [{ host: "www.example.org" }])), "spec.domains[0].host", "not in DNS zone example.com");
+    await expectRefused(zoned((s) => (s.domains = [{ host: "notexample.com" }])), "spec.domains[0].host", "not in DNS zone example.com");
+    await expectRefused(zoned((s) => (s.domains = [{ host: "www.example.com" }, { host: "example.com" }])), "spec.domains[1].host", "apex cannot be a CNAME", "alias");
+    await expectRefused(zoned((s) => s.domains.push({ host: "shop.example.com" })), "spec.domains[2].host", "same TXT record _dnsauth.shop.example.com");
+    // Each cloud takes only its own kind of zone id.
+    await expectRefused({ xr: withSpec(broxiva, (s) => (s.dnsZoneId = ZONE)), required: requiredFor(broxiva) }, "spec.dnsZoneId on AWS is a Route 53 hosted zone id");
+    const schema = xrdSpecSchema("cdn-edge");
+    expect(admission(schema, azureZoned.spec)).toEqual([]);
+    expect(admission(schema, withSpec(azureZoned, (s) => (s.dnsZoneId = "Z0123456789ABCDEFGHIJ")).spec)).toContainEqual(expect.stringContaining("Azure DNS zone's resource id"));
+    expect(admission(schema, withSpec(broxiva, (s) => (s.dnsZoneId = ZONE)).spec)).toContainEqual(expect.stringContaining("Route 53 hosted zone id"));
   });
 
   it("AWS-only and Azure-only fields are refused on the other cloud", async () => {
