@@ -11,8 +11,12 @@
  * and keys its cache only on the path and query strings (keying on headers or cookies is refused);
  * it cannot answer a CORS preflight; it has no HTTP/3, origin shield or price classes (refused by the XRD).
  *
+ * With spec.dnsZoneId (an Azure DNS zone), each custom domain names the zone and each host gets its
+ * _dnsauth TXT record (the domain's validation token) and a CNAME to the endpoint in that zone.
+ *
  * Staging: the Private Link origin waits for the ObjectStore's account id; each route waits for its
- * origin (Front Door refuses a route to an origin group without origins). References between the
+ * origin (Front Door refuses a route to an origin group without origins); a TXT record waits for its
+ * domain's validation token and a CNAME for the endpoint's hostname, and each keeps its value once composed. References between the
  * resources are selectors, which Crossplane resolves once the referenced resource exists.
  */
 import { AZURE_DNS_ZONE_ID, type CdnEdgeSpec, type Origin } from "../../apis/cdn-edge/schema.ts";
