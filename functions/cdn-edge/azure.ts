@@ -16,7 +16,8 @@
  *
  * Staging: the Private Link origin waits for the ObjectStore's account id; each route waits for its
  * origin (Front Door refuses a route to an origin group without origins); a TXT record waits for its
- * domain's validation token and a CNAME for the endpoint's hostname, and each keeps its value once composed. References between the
+ * domain's validation token, a CNAME for the endpoint's hostname and the domain's association with the
+ * routes and security policy; each keeps its value once composed. References between the
  * resources are selectors, which Crossplane resolves once the referenced resource exists.
  */
 import { AZURE_DNS_ZONE_ID, type CdnEdgeSpec, type Origin } from "../../apis/cdn-edge/schema.ts";
@@ -142,6 +143,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
     names.set(d.host, n);
   });
   const sku = AZURE_SKU[tier];
+  const firewall = spec.waf.enabled || !!spec.geo;
   // Pick of the union: tsc refuses a field that one of these kinds does not have.
   const profile: Pick<ForProvider<InProfile>, "cdnFrontdoorProfileIdSelector"> = { cdnFrontdoorProfileIdSelector: own("profile") };
 
@@ -206,6 +208,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
         ...profile,
         hostName: d.host,
         tls: { certificateType: d.keyVaultCertificateId ? "CustomerCertificate" : "ManagedCertificate", minimumVersion: "TLS12", cdnFrontdoorSecretId: secretId },
+        // Ties the domain to its Azure DNS zone (updated in place; the provider does not force a new domain for it).
         dnsZoneId: zone?.id,
       }, { annotations: ext(domainName(d.host)), labels: { [ROLE]: "custom-domain" }, managementPolicies: retain });
     }
@@ -227,8 +230,13 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
     if (inZone) {
       if (token) r[txtKey] = managed<network.DNSTXTRecord>(NETWORK, "DNSTXTRecord", txtKey, { ...inZone, record: [{ value: token }] }, { annotations: ext(n!.txt), managementPolicies: retain });
       else pending.push(`${txtKey}: Front Door has not issued the validation token of ${d.host} yet`);
-      if (cnameTarget) r[cnameKey] = managed<network.DNSCNAMERecord>(NETWORK, "DNSCNAMERecord", cnameKey, { ...inZone, record: cnameTarget }, { annotations: ext(n!.cname), managementPolicies: retain });
-      else pending.push(cnameKey);
+      // The CNAME goes in only once the domain is associated with the routes and the security policy: Front
+      // Door checks the CNAME when it appears and does not enable traffic to a domain it found unassociated
+      // (registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/cdn_frontdoor_custom_domain,
+      // "Example CNAME Record Usage": depends_on the route and the security policy).
+      const associated = isReady(observed[`custom-domain-association-${h}`]) && (!firewall || isReady(observed["security-policy"]));
+      if (cnameTarget && (associated || observed[cnameKey])) r[cnameKey] = managed<network.DNSCNAMERecord>(NETWORK, "DNSCNAMERecord", cnameKey, { ...inZone, record: cnameTarget }, { annotations: ext(n!.cname), managementPolicies: retain });
+      else pending.push(`${cnameKey}: waits for the endpoint's hostname and the domain's association with the routes and security policy`);
     }
     const composed = inZone ? { composed: true } : {};
     if (token) dnsRecords.push({ name: `_dnsauth.${d.host.replace(/^\*\./, "")}`, type: "TXT", value: token, purpose: `Front Door domain validation of ${d.host}`, ...composed });
@@ -302,7 +310,6 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
   }
 
   // The firewall: managed rule sets (Premium) when the WAF is on, a geo rule when asked.
-  const firewall = spec.waf.enabled || !!spec.geo;
   if (firewall) {
     r["firewall-policy"] = managed<cdn.FrontdoorFirewallPolicy>(CDN, "FrontdoorFirewallPolicy", "firewall-policy", {
       resourceGroupNameSelector: own("resource-group"),

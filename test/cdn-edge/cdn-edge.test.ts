@@ -305,7 +305,7 @@ describe("CdnEdge on Azure", () => {
     ]);
   });
 
-  it("staging: a TXT record waits for its domain's token, the CNAME for the endpoint's hostname; once composed they stay while those are briefly unknown", async () => {
+  it("staging: a TXT record waits for its domain's token, the CNAME for the endpoint's hostname and the domain's association; once composed they stay while those are briefly unknown", async () => {
     const required = requiredFor(azureZoned);
     const www = hash8("www.example.com");
     const first = await render({ xr: azureZoned, required });
@@ -313,16 +313,24 @@ describe("CdnEdge on Azure", () => {
     expect(ofKind(first.resources, "DNSCNAMERecord")).toEqual([]);
     // The custom domain exists but has no token yet: still no TXT record.
     const noToken = withAt(observe(first.resources), `custom-domain-${www}`, { validationToken: undefined });
-    const waiting = await render({ xr: azureZoned, required, observed: noToken });
+    // The endpoint's hostname is known, but the domain's association is not Ready yet.
+    const unassociated = noToken.map((o) => (keyOf(o) === `custom-domain-association-${www}` ? { ...o, status: { ...(o.status as object), conditions: [] } } : o));
+    const waiting = await render({ xr: azureZoned, required, observed: unassociated });
     expect(byKey(waiting.resources, `dns-txt-${www}`)).toBeUndefined();
-    expect(byKey(waiting.resources, `dns-cname-${www}`)).toBeDefined();
-    expect((waiting.xr.status?.["conditions"] as Array<{ type: string; message?: string }>).find((c) => c.type === "ResourcesReady")?.message).toContain(`dns-txt-${www}: Front Door has not issued the validation token of www.example.com yet`);
+    expect(byKey(waiting.resources, `dns-cname-${www}`)).toBeUndefined();
+    const associated = await render({ xr: azureZoned, required, observed: noToken });
+    expect(byKey(associated.resources, `dns-txt-${www}`)).toBeUndefined();
+    expect(fp(associated.resources, `dns-cname-${www}`).record).toMatch(/\.z01\.azurefd\.net$/);
+    expect((associated.xr.status?.["conditions"] as Array<{ type: string; message?: string }>).find((c) => c.type === "ResourcesReady")?.message).toContain(`dns-txt-${www}: Front Door has not issued the validation token of www.example.com yet`);
     const { resources } = await settled(azureZoned, required);
     const blip = withAt(withAt(observe(resources), `custom-domain-${www}`, { validationToken: undefined }), "endpoint", { hostName: undefined });
     const out = await render({ xr: azureZoned, required, observed: blip });
     expect(out.fatal).toBeUndefined();
     expect(fp(out.resources, `dns-txt-${www}`)).toEqual(fp(resources, `dns-txt-${www}`));
     expect(fp(out.resources, `dns-cname-${www}`)).toEqual(fp(resources, `dns-cname-${www}`));
+    // So does the CNAME while its association is briefly not Ready.
+    const unready = observe(resources).map((o) => (keyOf(o) === `custom-domain-association-${www}` ? { ...o, status: { ...(o.status as object), conditions: [] } } : o));
+    expect(fp((await render({ xr: azureZoned, required, observed: unready })).resources, `dns-cname-${www}`)).toEqual(fp(resources, `dns-cname-${www}`));
     // A new token (Front Door regenerates an expired one) replaces the record's value.
     const renewed = await render({ xr: azureZoned, required, observed: withAt(observe(resources), `custom-domain-${www}`, { validationToken: "token-2" }) });
     expect(fp(renewed.resources, `dns-txt-${www}`).record).toEqual([{ value: "token-2" }]);
