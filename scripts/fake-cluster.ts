@@ -61,7 +61,7 @@ export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?
         clientId: `11111111-0000-4000-8000-${key.replace(/[^0-9a-f]/g, "").padEnd(12, "0").slice(0, 12)}`,
         // ObjectStore: a container's ARM id.
         resourceManagerId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/${o.metadata?.annotations?.["crossplane.io/external-name"] ?? key}`,
-        // K8sCluster: EKS Cluster and AKS KubernetesCluster outputs, a launch template's version, and launch template versions.
+        // K8sCluster: EKS Cluster and AKS KubernetesCluster outputs, a launch template's version, and EKS add-on builds.
         ...k8sOutputs(o),
         // CdnEdge: an issued ACM certificate and its validation records, the edges' hostnames, a Front Door domain token.
         ...cdnOutputs(o, key),
@@ -167,6 +167,9 @@ function k8sOutputs(o: K8sObject): Record<string, unknown> {
       return { id: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${fp["name"]}` };
     case "LaunchTemplate":
       return { latestVersion: 1 };
+    case "Addon":
+      // The build asked for, or (none asked for) a stand-in for the default EKS picks.
+      return { addonVersion: fp["addonVersion"] ?? "v1.0.0-eksbuild.1" };
     default:
       return {};
   }

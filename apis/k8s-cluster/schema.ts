@@ -18,6 +18,8 @@ export const DEFAULT_VERSION = "1.35";
 export const LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 export const EXPANDERS = ["least-waste", "most-pods", "priority", "random"] as const;
 export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+/** spec.addonVersions: one pin per EKS add-on Tessera installs (functions/k8s-cluster/tables.ts ADDON_VERSION_FIELD). */
+export const ADDON_VERSION_FIELDS = ["vpcCni", "kubeProxy", "coredns", "podIdentityAgent", "ebsCsiDriver", "cloudwatchObservability"] as const;
 
 const celList = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(", ")}]`;
 
@@ -106,6 +108,15 @@ export const K8sClusterSpec = cel(
         .boolean()
         .default(false)
         .describe("AWS only: let the cluster run past standard support, billed hourly by EKS (upgradePolicy EXTENDED). Off: EKS upgrades the cluster itself when standard support ends. Needed for 1.34 today."),
+      addonVersions: z
+        .object(
+          Object.fromEntries(
+            ADDON_VERSION_FIELDS.map((f) => [f, z.string().max(64).regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, "must be an EKS add-on version such as v1.35.3-eksbuild.13 (aws eks describe-addon-versions)").optional()]),
+          ) as Record<(typeof ADDON_VERSION_FIELDS)[number], z.ZodOptional<z.ZodString>>,
+        )
+        .strict()
+        .optional()
+        .describe("AWS only: pin EKS add-on versions (vpcCni, kubeProxy, coredns, podIdentityAgent, ebsCsiDriver, cloudwatchObservability), e.g. kubeProxy: v1.35.3-eksbuild.13. Unset: the build Tessera lists for the minor the control plane runs (add-ons move after the control plane upgrade), or, for an add-on without one, the build EKS installed at creation (status.warnings names it)."),
       apiAccess: z
         .object({
           public: z.boolean().default(true).describe("Whether the API server has a public endpoint. Off: reachable only from the network (Crossplane must run there to manage what goes into the cluster)."),
@@ -208,6 +219,16 @@ export const K8sClusterSpec = cel(
     fieldPath: ".extendedSupport",
   },
   {
+    rule: "self.provider != 'azure' || !has(self.addonVersions)",
+    message: "spec.addonVersions is AWS only (EKS add-ons); AKS upgrades its add-ons with the cluster, so remove addonVersions",
+    fieldPath: ".addonVersions",
+  },
+  {
+    rule: "!has(self.addonVersions) || !has(self.addonVersions.cloudwatchObservability) || !has(self.monitoring) || !has(self.monitoring.containerInsights) || self.monitoring.containerInsights",
+    message: "spec.addonVersions.cloudwatchObservability pins the Container Insights add-on, which monitoring.containerInsights: false leaves out; remove the pin or turn Container Insights on",
+    fieldPath: ".addonVersions.cloudwatchObservability",
+  },
+  {
     rule: "!has(self.apiAccess) || !has(self.apiAccess.public) || self.apiAccess.public || !has(self.apiAccess.allowedCidrs) || size(self.apiAccess.allowedCidrs) == 0",
     message: "spec.apiAccess.allowedCidrs limits the public endpoint; with public: false there is none, so remove allowedCidrs",
     fieldPath: ".apiAccess.allowedCidrs",
@@ -250,7 +271,8 @@ export const K8sClusterStatus = z.object({
   oidcIssuerUrl: z.string().optional().describe("OIDC issuer of the cluster's service-account tokens (AKS workload identity federates to it)."),
   nodeResourceGroup: z.string().optional().describe("Azure: resource group AKS keeps the nodes in."),
   nodePools: z.array(poolStatus).optional(),
-  warnings: z.array(z.string()).optional().describe("Things to act on: an automatic upgrade past spec.version, an open public endpoint."),
+  addons: z.array(z.object({ name: z.string(), version: z.string().optional() })).optional().describe("AWS: each EKS add-on and the build EKS reports it runs."),
+  warnings: z.array(z.string()).optional().describe("Things to act on: an automatic upgrade past spec.version, an open public endpoint, an EKS add-on Tessera cannot move."),
   connectionSecretName: z.string().optional().describe("Secret in this namespace with kubeconfig, endpoint, clusterCA, clusterName, provider and region."),
   message: z.string().optional().describe("What the cluster waits for, or 'Available'."),
 });

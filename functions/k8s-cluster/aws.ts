@@ -19,11 +19,11 @@ import type * as iam from "../crds/iam.aws.m.upbound.io.ts";
 import type * as ec2 from "../crds/ec2.aws.m.upbound.io.ts";
 import type * as cloudwatchlogs from "../crds/cloudwatchlogs.aws.m.upbound.io.ts";
 import type * as helm from "../crds/helm.m.crossplane.io.ts";
-import { initialNodes, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
+import { initialNodes, minor, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
 import { connectionSecret, connectionSecretName } from "./connection.ts";
 import { adminKey, CLUSTER, CONNECTION_SECRET, eksName, launchTemplateKey, poolKey } from "./names.ts";
 import { HELM, inCluster, keepCluster, renderInCluster, type InCluster } from "./incluster.ts";
-import { ADDONS, amiType, EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, TAINT_EFFECT_AWS } from "./tables.ts";
+import { ADDON_VERSION_FIELD, ADDONS, amiType, EKS_ADDON_VERSIONS, EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, TAINT_EFFECT_AWS } from "./tables.ts";
 
 const EKS = "eks.aws.m.upbound.io/v1beta1";
 const IAM = "iam.aws.m.upbound.io/v1beta1";
@@ -92,6 +92,45 @@ function nodeConfigUserData(maxPods: number): string {
     "",
   ].join("\n");
   return Buffer.from(doc, "utf8").toString("base64");
+}
+
+/** An EKS add-on Tessera installs, by its EKS name. */
+export type EksAddon = keyof typeof ADDON_VERSION_FIELD;
+
+/** vX.Y.Z-eksbuild.N as numbers, to order builds; undefined for anything else. */
+function buildOf(v: string | undefined): number[] | undefined {
+  const m = v ? /^v(\d+)\.(\d+)\.(\d+)-eksbuild\.(\d+)$/.exec(v) : null;
+  return m ? m.slice(1).map(Number) : undefined;
+}
+
+function newer(a: number[], b: number[]): boolean {
+  const i = a.findIndex((x, j) => x !== b[j]);
+  return i >= 0 && a[i]! > b[i]!;
+}
+
+/**
+ * The addonVersion of one EKS add-on, and whether Tessera tracks it:
+ * - the platform team's pin (spec.addonVersions), as given, except that a kube-proxy pin for a minor
+ *   the control plane does not run yet waits for it (kube-proxy must not be newer than the API server,
+ *   kubernetes.io/releases/version-skew-policy), as the table's builds do;
+ * - else the table's build for `minor`, the control plane's minor as EKS reports it, so add-ons move
+ *   only once the control-plane upgrade finished (AWS's order: control plane, then add-ons;
+ *   docs.aws.amazon.com/eks/latest/userguide/update-cluster.html), unless the add-on already runs a
+ *   newer build (EKS's default at creation, or an update made by hand), which is kept: never a
+ *   downgrade;
+ * - else none: EKS keeps the build the add-on runs, and the caller warns.
+ */
+export function addonVersion(name: EksAddon, pin: string | undefined, minorVersion: string, running: string | undefined): { version?: string | undefined; tracked: boolean } {
+  if (pin && !(name === "kube-proxy" && (buildOf(pin)?.[1] ?? 0) > minor(minorVersion)!)) return { version: pin, tracked: true };
+  const listed = EKS_ADDON_VERSIONS[name]?.[minorVersion];
+  if (!listed) return { tracked: false };
+  const have = buildOf(running);
+  if (have && newer(have, buildOf(listed)!)) return { version: running, tracked: true };
+  // kube-proxy's builds carry the Kubernetes minor, and EKS updates them one minor at a time
+  // (docs.aws.amazon.com/eks/latest/userguide/add-ons-pod-id.html "Update information", the note
+  // shared by the add-on pages): two minors behind, it goes through the minor between first.
+  const step = name === "kube-proxy" && have ? EKS_ADDON_VERSIONS[name]?.[`1.${have[1]! + 1}`] : undefined;
+  return { version: step && buildOf(listed)![1]! > have![1]! + 1 ? step : listed, tracked: true };
 }
 
 /** Subnets of a pool: all private subnets by tier, or the one zone's subnet by its key (a label selector cannot match a subset). */
@@ -168,10 +207,24 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   s.gate("cluster-auth", clusterReady, () =>
     managed<eks.ClusterAuth>(EKS, "ClusterAuth", "cluster-auth", { region, clusterNameSelector: own(CLUSTER), refreshPeriod: "10m0s" }, { connectionSecret: authSecretName(xr) }),
   );
-  const addon = (key: string, addonName: string, extra: Pick<ForProvider<eks.Addon>, "podIdentityAssociation"> = {}) =>
-    managed<eks.Addon>(EKS, "Addon", key, {
+  // Add-on builds follow the minor the control plane runs (spec.version's until the cluster is observed).
+  const controlPlane = `1.${minor(str(cluster["version"]) ?? version)}`;
+  const untracked: EksAddon[] = [];
+  const addons: Record<string, EksAddon> = {};
+  const addon = (key: string, addonName: EksAddon, extra: Pick<ForProvider<eks.Addon>, "podIdentityAssociation"> = {}) => {
+    addons[key] = addonName;
+    const pinned = addonVersion(addonName, spec.addonVersions?.[ADDON_VERSION_FIELD[addonName]], controlPlane, str(atProvider(observed[key])["addonVersion"]));
+    if (!pinned.tracked) untracked.push(addonName);
+    return managed<eks.Addon>(EKS, "Addon", key, {
       region,
       addonName,
+      // An explicit build does not loop: the provider reads addon_version back from DescribeAddon (the
+      // same vX.Y.Z-eksbuild.N string) and calls UpdateAddon only when the version, configuration,
+      // role or Pod Identity associations differ; resolveConflictsOnUpdate is sent only along with
+      // such a change (terraform-provider-aws internal/service/eks/addon.go, resourceAddonRead and
+      // resourceAddonUpdate). Unset, the provider late-initialises it to the running build
+      // (provider-upjet-aws config/namespaced/eks/config.go sets no exception for aws_eks_addon).
+      addonVersion: pinned.version,
       clusterNameSelector: own(CLUSTER),
       // A copy EKS or a user installed before is taken over, not left to conflict.
       resolveConflictsOnCreate: "OVERWRITE",
@@ -179,6 +232,7 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
       ...extra,
       tags,
     });
+  };
   for (const [key, addonName] of Object.entries(ADDONS.beforeNodes)) s.gate(key, clusterReady, () => addon(key, addonName));
   for (const principal of spec.admins) {
     const key = adminKey(principal);
@@ -342,8 +396,44 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
       ...versionStatus("aws", spec, str(cluster["version"])),
       oidcIssuerUrl: oidc,
       nodePools: poolStatus(spec, observed),
-      warnings: warnings(spec, warning),
+      addons: Object.entries(addons).map(([key, name]) => ({ name, version: str(atProvider(observed[key])["addonVersion"]) })),
+      warnings: joinWarnings(warnings(spec, warning), addonWarnings(untracked, controlPlane, str(cluster["version"]), str(atProvider(observed["addon-kube-proxy"])["addonVersion"]), spec.addonVersions?.kubeProxy)),
       connectionSecretName: conn ? connectionSecretName(ctx) : undefined,
     },
   };
 };
+
+/**
+ * Warnings about EKS add-ons: those Tessera lists no build of for the control plane's minor (they keep
+ * the build they run), and a kube-proxy whose minor differs from the control plane's (kube-proxy must
+ * not be newer than the API server, and lags it only until its update; kubernetes.io/releases/version-skew-policy).
+ */
+export function addonWarnings(untracked: readonly EksAddon[], controlPlane: string, observedVersion: string | undefined, kubeProxy: string | undefined, kubeProxyPin: string | undefined): string[] {
+  const out: string[] = [];
+  if (untracked.length) {
+    const many = untracked.length > 1;
+    out.push(
+      `EKS add-on${many ? "s" : ""} ${untracked.join(", ")} keep${many ? "" : "s"} the build ${many ? "they run" : "it runs"} (at creation, EKS's default): Tessera lists none for Kubernetes ${controlPlane}; ` +
+        `pin ${many ? "them" : "it"} in spec.addonVersions (${untracked.map((a) => ADDON_VERSION_FIELD[a]).join(", ")}) with builds from aws eks describe-addon-versions --kubernetes-version ${controlPlane}`,
+    );
+  }
+  const proxy = buildOf(kubeProxy);
+  const plane = minor(observedVersion);
+  if (proxy && plane !== undefined && proxy[1] !== plane) {
+    // Behind and headed for the control plane's minor (its pin's, or Tessera's build): an update under way.
+    const headed = kubeProxyPin ? buildOf(kubeProxyPin)?.[1] : untracked.includes("kube-proxy") ? undefined : plane;
+    const moving = headed === plane && proxy[1]! < plane;
+    out.push(
+      `kube-proxy runs ${kubeProxy} (Kubernetes 1.${proxy[1]}) but the control plane runs 1.${plane}; ` +
+        (moving
+          ? `EKS is moving it to a 1.${plane} build after the control-plane upgrade; if this stays, read the kube-proxy Addon's events`
+          : `set spec.addonVersions.kubeProxy to a 1.${plane} build (aws eks describe-addon-versions --addon-name kube-proxy --kubernetes-version 1.${plane})`),
+    );
+  }
+  return out;
+}
+
+function joinWarnings(a: string[] | undefined, b: string[]): string[] | undefined {
+  const all = [...(a ?? []), ...b];
+  return all.length ? all : undefined;
+}

@@ -46,6 +46,12 @@ function checkSpec(spec: K8sClusterSpec): K8sClusterSpec {
       throw SpecError.field(`${f}.maxPods`, `got ${p.maxPods}`, `AKS runs at most ${AKS_MAX_PODS} pods per node`);
     }
   });
+  // kube-proxy must not be newer than the API server (kubernetes.io/releases/version-skew-policy); EKS
+  // offers no such build for the cluster's minor, so a pin past spec.version is refused here, not by the cloud later.
+  const proxy = spec.addonVersions?.kubeProxy && /^v1\.(\d+)\./.exec(spec.addonVersions.kubeProxy);
+  if (proxy && Number(proxy[1]) > Number(spec.version.split(".")[1])) {
+    throw SpecError.field("spec.addonVersions.kubeProxy", `got ${spec.addonVersions!.kubeProxy}, newer than spec.version ${spec.version}`, `pin a 1.${spec.version.split(".")[1]} build (aws eks describe-addon-versions --addon-name kube-proxy --kubernetes-version ${spec.version}), or remove the pin`);
+  }
   // Admins: IAM role or user ARNs on AWS (access entries take no other principal), Entra object ids on Azure.
   const admin = spec.provider === "aws" ? /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/ : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   spec.admins.forEach((a, i) => {

@@ -99,3 +99,39 @@ export const ADDONS = {
   /** After the system pool: coredns is a Deployment and stays DEGRADED until nodes exist (terraform-aws-modules/terraform-aws-eks#3001). */
   afterSystemPool: { "addon-coredns": "coredns", "addon-ebs-csi": "aws-ebs-csi-driver" },
 } as const;
+
+/**
+ * EKS add-on builds per Kubernetes minor, by EKS add-on name: what Tessera asks for once the control
+ * plane runs that minor. EKS never moves an add-on by itself, not even when the cluster is upgraded
+ * (docs.aws.amazon.com/eks/latest/userguide/updating-an-add-on.html), so without a version kube-proxy
+ * and coredns stay at their creation build (aws-ia/terraform-aws-eks-blueprints#1046,
+ * ministryofjustice/cloud-platform#5573). Each build is the "latest version of the Amazon EKS add-on
+ * type" AWS lists for that minor:
+ * - kube-proxy and coredns: docs.aws.amazon.com/ja_jp/eks/latest/userguide/managing-kube-proxy.md and
+ *   managing-coredns.md, the newest stored crawls (the first that list 1.36; version strings are not
+ *   translated). Older crawls list lower builds of the same minors (docs.amazonaws.cn
+ *   en_us/managing-coredns.md: 1.35 v1.14.2-eksbuild.4, 1.34 v1.13.2-eksbuild.7; zh_cn
+ *   managing-kube-proxy.md: 1.35 v1.35.3-eksbuild.2, 1.34 v1.34.6-eksbuild.2).
+ * - vpc-cni: only 1.34, from docs.amazonaws.cn/eks/latest/userguide/pod-networking.html (the
+ *   managing-vpc-cni table, built from the same awsdocs/amazon-eks-user-guide source); no stored crawl
+ *   lists 1.35 or 1.36.
+ * - eks-pod-identity-agent, aws-ebs-csi-driver, amazon-cloudwatch-observability: AWS publishes no
+ *   per-minor table (only `aws eks describe-addon-versions`), so none here.
+ * A minor or add-on missing here is not guessed: the add-on keeps the build it runs (EKS's default at
+ * creation), status.warnings names it, and spec.addonVersions pins it.
+ */
+export const EKS_ADDON_VERSIONS: Record<string, Partial<Record<string, string>>> = {
+  "kube-proxy": { "1.34": "v1.34.6-eksbuild.13", "1.35": "v1.35.3-eksbuild.13", "1.36": "v1.36.0-eksbuild.14" },
+  coredns: { "1.34": "v1.13.2-eksbuild.11", "1.35": "v1.14.3-eksbuild.3", "1.36": "v1.14.3-eksbuild.3" },
+  "vpc-cni": { "1.34": "v1.20.4-eksbuild.1" },
+};
+
+/** The spec.addonVersions field that pins each EKS add-on. */
+export const ADDON_VERSION_FIELD = {
+  "vpc-cni": "vpcCni",
+  "kube-proxy": "kubeProxy",
+  "eks-pod-identity-agent": "podIdentityAgent",
+  coredns: "coredns",
+  "aws-ebs-csi-driver": "ebsCsiDriver",
+  "amazon-cloudwatch-observability": "cloudwatchObservability",
+} as const;

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 import type { K8sObject } from "../../functions/shared/types.ts";
-import { supportOn } from "../../functions/k8s-cluster/tables.ts";
+import { EKS_ADDON_VERSIONS, supportOn } from "../../functions/k8s-cluster/tables.ts";
+import { addonVersion } from "../../functions/k8s-cluster/aws.ts";
 import { dnsServiceIp } from "../../functions/k8s-cluster/azure.ts";
 import { CONNECTION_DETAILS, example, NETWORKS, observe, requiredFor } from "../support/fixtures.ts";
 import { admission, expectRefused, withSpec, xrdSpecSchema } from "../support/refusals.ts";
+import { validateComposed } from "../support/crds.ts";
 
 const aws = example("examples/k8s-cluster/aws-minimal.yaml");
 const azure = example("examples/k8s-cluster/azure-minimal.yaml");
@@ -97,7 +99,7 @@ describe("K8sCluster on AWS", () => {
   it("leaves the node count out of a pool that has no launch template yet, and the minimal cluster opens no logs it does not ask for", async () => {
     const { out } = await settled(aws);
     expect(fp(out.resources, "launch-template-system").userData).toBeUndefined();
-    expect(out.xr.status?.["warnings"]).toEqual([expect.stringContaining("allowedCidrs")]);
+    expect(out.xr.status?.["warnings"]).toEqual([expect.stringContaining("allowedCidrs"), expect.stringContaining("EKS add-ons vpc-cni, eks-pod-identity-agent")]);
   });
 
   it("writes the connection Secret from ClusterAuth's kubeconfig and the cluster's endpoint and CA", async () => {
@@ -262,6 +264,153 @@ describe("K8sCluster on AWS", () => {
     const { out } = await settled(aws);
     expect(byKey(out.resources, "usage-network").spec).toMatchObject({ of: { kind: "Network", resourceRef: { name: "minimal" } }, by: { kind: "Cluster" }, replayDeletion: true });
     expect(byKey(out.resources, "usage-nodepool-system").spec).toMatchObject({ of: { kind: "Cluster" }, by: { kind: "NodeGroup" } });
+  });
+});
+
+/** The observed state with `key`'s atProvider patched (what the provider reports next). */
+function reported(observed: K8sObject[], key: string, patch: Record<string, unknown>): K8sObject[] {
+  return observed.map((o) => (keyOf(o) === key ? { ...o, status: { ...o.status, atProvider: { ...(o.status as any).atProvider, ...patch } } } : o));
+}
+const invalid = (rs: K8sObject[]) => rs.flatMap((r) => validateComposed(r).map((e) => `${keyOf(r)}: ${e}`));
+const addonVersions = (rs: K8sObject[]) =>
+  Object.fromEntries(["addon-vpc-cni", "addon-kube-proxy", "addon-pod-identity", "addon-coredns", "addon-ebs-csi", "addon-insights"].map((k) => [k, fp(rs, k)?.addonVersion]));
+
+describe("K8sCluster EKS add-on versions", () => {
+  const again = (xr: K8sObject, observed: K8sObject[]) => render({ xr, required: requiredFor(xr), observed, connectionDetails: CONNECTION_DETAILS });
+
+  it("pins kube-proxy and coredns to the builds listed for the cluster's minor, and reports what each add-on runs", async () => {
+    const { out } = await settled(aws);
+    expect(addonVersions(out.resources)).toEqual({
+      "addon-vpc-cni": undefined,
+      "addon-kube-proxy": EKS_ADDON_VERSIONS["kube-proxy"]!["1.35"],
+      "addon-pod-identity": undefined,
+      "addon-coredns": EKS_ADDON_VERSIONS["coredns"]!["1.35"],
+      "addon-ebs-csi": undefined,
+      "addon-insights": undefined,
+    });
+    expect(fp(out.resources, "addon-kube-proxy").addonVersion).toBe("v1.35.3-eksbuild.13");
+    expect(out.xr.status?.["addons"]).toEqual([
+      { name: "vpc-cni", version: "v1.0.0-eksbuild.1" },
+      { name: "kube-proxy", version: "v1.35.3-eksbuild.13" },
+      { name: "eks-pod-identity-agent", version: "v1.0.0-eksbuild.1" },
+      { name: "coredns", version: "v1.14.3-eksbuild.3" },
+      { name: "aws-ebs-csi-driver", version: "v1.0.0-eksbuild.1" },
+      { name: "amazon-cloudwatch-observability", version: "v1.0.0-eksbuild.1" },
+    ]);
+    expect(invalid(out.resources)).toEqual([]);
+    // 1.34 lists a vpc-cni build too.
+    const old = withSpec(aws, (s) => Object.assign(s, { version: "1.34", extendedSupport: true }));
+    const { out: o34 } = await settled(old);
+    expect(addonVersions(o34.resources)).toMatchObject({ "addon-vpc-cni": "v1.20.4-eksbuild.1", "addon-kube-proxy": "v1.34.6-eksbuild.13", "addon-coredns": "v1.13.2-eksbuild.11" });
+    expect(o34.xr.status?.["warnings"]).toContainEqual(expect.stringMatching(/^EKS add-ons eks-pod-identity-agent, aws-ebs-csi-driver, amazon-cloudwatch-observability keep/));
+    expect(invalid(o34.resources)).toEqual([]);
+  });
+
+  it("uses spec.version's minor until EKS reports the cluster's", async () => {
+    const { observed } = await settled(withSpec(aws, (s) => Object.assign(s, { version: "1.34", extendedSupport: true })));
+    const xr = withSpec(aws, (s) => Object.assign(s, { version: "1.34", extendedSupport: true }));
+    const unreported = observed.map((o) => (keyOf(o) === "cluster" ? { ...o, status: { ...o.status, atProvider: { ...(o.status as any).atProvider, version: undefined } } } : o));
+    const out = await again(xr, unreported);
+    expect(fp(out.resources, "addon-kube-proxy").addonVersion).toBe("v1.34.6-eksbuild.13");
+  });
+
+  it("moves the add-ons only after the control plane runs the new minor", async () => {
+    const { observed } = await settled(aws);
+    const next = withSpec(aws, (s) => (s.version = "1.36"));
+    // Control plane upgrading: EKS still reports 1.35, the add-ons stay at their 1.35 builds.
+    const during = await again(next, observed);
+    expect(fp(during.resources, "cluster").version).toBe("1.36");
+    expect(fp(during.resources, "addon-kube-proxy").addonVersion).toBe("v1.35.3-eksbuild.13");
+    expect(fp(during.resources, "addon-coredns").addonVersion).toBe("v1.14.3-eksbuild.3");
+    expect(during.xr.status?.["warnings"]).not.toContainEqual(expect.stringContaining("kube-proxy runs"));
+    expect(invalid(during.resources)).toEqual([]);
+    // EKS reports 1.36: the add-ons move to their 1.36 builds, and kube-proxy lags until its update finishes.
+    const upgraded = reported(observed, "cluster", { version: "1.36" });
+    const after = await again(next, upgraded);
+    expect(fp(after.resources, "addon-kube-proxy").addonVersion).toBe("v1.36.0-eksbuild.14");
+    expect(fp(after.resources, "addon-coredns").addonVersion).toBe(EKS_ADDON_VERSIONS["coredns"]!["1.36"]);
+    expect(after.xr.status?.["warnings"]).toContainEqual(expect.stringContaining("kube-proxy runs v1.35.3-eksbuild.13 (Kubernetes 1.35) but the control plane runs 1.36; EKS is moving it"));
+    expect(invalid(after.resources)).toEqual([]);
+    // Once the add-on reports the new build, nothing changes any more and the warning is gone.
+    const done = await again(next, reported(upgraded, "addon-kube-proxy", { addonVersion: "v1.36.0-eksbuild.14" }));
+    expect(fp(done.resources, "addon-kube-proxy").addonVersion).toBe("v1.36.0-eksbuild.14");
+    expect(done.xr.status?.["warnings"]).not.toContainEqual(expect.stringContaining("kube-proxy runs"));
+  });
+
+  it("asks for exactly the build each add-on reports once settled, so the provider sees no difference", async () => {
+    for (const xr of [aws, broxiva]) {
+      const { out, observed } = await settled(xr);
+      for (const r of out.resources.filter((x) => x.kind === "Addon")) {
+        const running = (observed.find((o) => keyOf(o) === keyOf(r))!.status as any).atProvider.addonVersion;
+        const asked = (r.spec as any).forProvider.addonVersion;
+        if (asked !== undefined) expect(asked, keyOf(r)).toBe(running);
+      }
+    }
+  });
+
+  it("leaves an add-on without a listed build at the build it runs, and says how to pin it", async () => {
+    // vpc-cni is listed for 1.34 only: after the upgrade to 1.35 EKS keeps the 1.34 build.
+    const at34 = withSpec(aws, (s) => Object.assign(s, { version: "1.34", extendedSupport: true }));
+    const { observed } = await settled(at34);
+    const next = withSpec(at34, (s) => (s.version = "1.35"));
+    const out = await again(next, reported(observed, "cluster", { version: "1.35" }));
+    expect(fp(out.resources, "addon-vpc-cni").addonVersion).toBeUndefined();
+    expect(fp(out.resources, "addon-kube-proxy").addonVersion).toBe("v1.35.3-eksbuild.13");
+    const warning = (out.xr.status?.["warnings"] as string[]).find((w) => w.startsWith("EKS add-ons vpc-cni"));
+    expect(warning).toContain("Tessera lists none for Kubernetes 1.35");
+    expect(warning).toContain("spec.addonVersions (vpcCni, podIdentityAgent, ebsCsiDriver, cloudwatchObservability)");
+    expect(invalid(out.resources)).toEqual([]);
+  });
+
+  it("never downgrades an add-on that already runs a newer build", async () => {
+    expect(addonVersion("kube-proxy", undefined, "1.35", "v1.35.9-eksbuild.1")).toEqual({ version: "v1.35.9-eksbuild.1", tracked: true });
+    expect(addonVersion("kube-proxy", undefined, "1.35", "v1.35.3-eksbuild.2")).toEqual({ version: "v1.35.3-eksbuild.13", tracked: true });
+    expect(addonVersion("kube-proxy", undefined, "1.36", "v1.35.9-eksbuild.1")).toEqual({ version: "v1.36.0-eksbuild.14", tracked: true });
+    expect(addonVersion("coredns", undefined, "1.35", undefined)).toEqual({ version: "v1.14.3-eksbuild.3", tracked: true });
+    // Two minors behind: kube-proxy goes through 1.35 first, as EKS updates one minor at a time.
+    expect(addonVersion("kube-proxy", undefined, "1.36", "v1.34.6-eksbuild.2")).toEqual({ version: "v1.35.3-eksbuild.13", tracked: true });
+    expect(addonVersion("kube-proxy", undefined, "1.36", "v1.35.3-eksbuild.13")).toEqual({ version: "v1.36.0-eksbuild.14", tracked: true });
+    expect(addonVersion("aws-ebs-csi-driver", undefined, "1.35", "v1.50.0-eksbuild.1")).toEqual({ tracked: false });
+    // A pin is taken as given, older or not; a kube-proxy pin waits for the control plane to run its minor.
+    expect(addonVersion("kube-proxy", "v1.35.1-eksbuild.2", "1.35", "v1.35.9-eksbuild.1")).toEqual({ version: "v1.35.1-eksbuild.2", tracked: true });
+    expect(addonVersion("kube-proxy", "v1.36.0-eksbuild.1", "1.35", "v1.35.3-eksbuild.13")).toEqual({ version: "v1.35.3-eksbuild.13", tracked: true });
+    expect(addonVersion("kube-proxy", "v1.36.0-eksbuild.1", "1.36", "v1.35.3-eksbuild.13")).toEqual({ version: "v1.36.0-eksbuild.1", tracked: true });
+    const { observed } = await settled(aws);
+    const out = await again(aws, reported(observed, "addon-coredns", { addonVersion: "v1.14.3-eksbuild.9" }));
+    expect(fp(out.resources, "addon-coredns").addonVersion).toBe("v1.14.3-eksbuild.9");
+  });
+
+  it("takes the platform team's pins, on every minor, and warns when a pinned kube-proxy lags the control plane", async () => {
+    const pinned = withSpec(aws, (s) => (s.addonVersions = { kubeProxy: "v1.35.1-eksbuild.2", vpcCni: "v1.21.1-eksbuild.8", podIdentityAgent: "v1.3.10-eksbuild.2", ebsCsiDriver: "v1.52.1-eksbuild.1", cloudwatchObservability: "v4.8.0-eksbuild.1", coredns: "v1.14.2-eksbuild.4" }));
+    const { out, observed } = await settled(pinned);
+    expect(addonVersions(out.resources)).toEqual({
+      "addon-vpc-cni": "v1.21.1-eksbuild.8",
+      "addon-kube-proxy": "v1.35.1-eksbuild.2",
+      "addon-pod-identity": "v1.3.10-eksbuild.2",
+      "addon-coredns": "v1.14.2-eksbuild.4",
+      "addon-ebs-csi": "v1.52.1-eksbuild.1",
+      "addon-insights": "v4.8.0-eksbuild.1",
+    });
+    expect(out.xr.status?.["warnings"]).toEqual([expect.stringContaining("allowedCidrs")]);
+    expect(invalid(out.resources)).toEqual([]);
+    const next = withSpec(pinned, (s) => (s.version = "1.36"));
+    const after = await again(next, reported(observed, "cluster", { version: "1.36" }));
+    expect(fp(after.resources, "addon-kube-proxy").addonVersion).toBe("v1.35.1-eksbuild.2");
+    expect(after.xr.status?.["warnings"]).toContainEqual(expect.stringContaining("kube-proxy runs v1.35.1-eksbuild.2 (Kubernetes 1.35) but the control plane runs 1.36; set spec.addonVersions.kubeProxy to a 1.36 build"));
+  });
+
+  it("refuses pins that are not EKS builds, a kube-proxy newer than the cluster, a pin for an add-on left out, and any pin on Azure", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.addonVersions = { kubeProxy: "1.35.3" })), required: requiredFor(aws) }, "spec.addonVersions.kubeProxy", "v1.35.3-eksbuild.13");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.addonVersions = { kubeProxy: "v1.36.0-eksbuild.14" })), required: requiredFor(aws) }, "spec.addonVersions.kubeProxy", "newer than spec.version 1.35", "pin a 1.35 build");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.addonVersions = { corends: "v1.14.3-eksbuild.3" })), required: requiredFor(aws) }, "corends");
+    await expectRefused(
+      { xr: withSpec(aws, (s) => Object.assign(s, { monitoring: { containerInsights: false }, addonVersions: { cloudwatchObservability: "v4.8.0-eksbuild.1" } })), required: requiredFor(aws) },
+      "spec.addonVersions.cloudwatchObservability", "containerInsights: false",
+    );
+    await expectRefused({ xr: withSpec(azure, (s) => (s.addonVersions = { kubeProxy: "v1.35.3-eksbuild.13" })), required: requiredFor(azure) }, "spec.addonVersions is AWS only");
+    // The XRD refuses the same at admission.
+    expect(admission(schema, { ...(azure.spec as object), addonVersions: { coredns: "v1.14.3-eksbuild.3" } }).join()).toContain("spec.addonVersions is AWS only");
+    expect(admission(schema, { ...(aws.spec as object), addonVersions: { coredns: "v1.14.3-eksbuild.3" } })).toEqual([]);
   });
 });
 
