@@ -72,6 +72,13 @@ const trust = (service: string, tagSession = false) =>
  * AL2023 nodes read NodeConfig documents from user data; EKS appends its own for managed node groups
  * and nodeadm merges them (docs.aws.amazon.com/eks/latest/userguide/launch-templates.html, "Amazon
  * Linux 2023" user data). Only maxPods is set, and only when the pool asks for it.
+ * That EKS's appended NodeConfig does not undo it is verified: nodeadm merges every NodeConfig with
+ * mergo.WithOverride (awslabs/amazon-eks-ami nodeadm/internal/api/merge.go, NodeConfig.Merge, the
+ * kubelet config merged key by key), and eksctl's end-to-end test creates a managed node group on the
+ * native AL2023 AMI whose launch template carries a NodeConfig with maxPods: 123 and asserts 123
+ * allocatable pods on its nodes (eksctl-io/eksctl PR #8078: integration/tests/crud/creategetdelete_test.go
+ * with testdata/taints-max-pods.yaml), which lifted eksctl's earlier refusal of maxPodsPerNode on
+ * AL2023 managed node groups (eksctl-io/eksctl#8037).
  */
 function nodeConfigUserData(maxPods: number): string {
   const doc = [
