@@ -305,7 +305,7 @@ function apply(rsp: RunFunctionResponse, oxr: K8sObject, spec: { provider: strin
 
   // The MESSAGE printer column: short enough for `kubectl get` (a count and the first item); the
   // full lists are in the ResourcesSynced and ResourcesReady conditions (`kubectl describe`).
-  const waiting = [...unready, ...out.pending.map((p) => `${p} (after its dependencies)`)];
+  const waiting = [...unready, ...out.pending.map((p) => `${p} (after its dependencies)`), ...(out.awaiting ?? [])];
   const short = (verb: string, items: string[]) =>
     items.length === 1 ? `${verb} ${clip(items[0]!, 80)}` : `${verb} ${items.length} resources: ${clip(items[0]!, 60)} and ${items.length - 1} more`;
   const message = unsynced.length ? short("Failing:", unsynced) : waiting.length ? short("Waiting for", waiting) : "Available";
@@ -313,8 +313,9 @@ function apply(rsp: RunFunctionResponse, oxr: K8sObject, spec: { provider: strin
   rsp.desired!.composite = {
     resource: prune({ apiVersion: oxr.apiVersion, kind: oxr.kind, status: { provider: spec.provider, region: spec.region, ...out.status, message } }),
     connectionDetails: {},
-    // Staged resources are not in desired state yet, so Crossplane alone would call the XR ready early.
-    ready: out.pending.length ? Ready.READY_FALSE : Ready.READY_UNSPECIFIED,
+    // Staged resources are not in desired state yet, and what another XR must grant is no resource
+    // here, so Crossplane alone would call the XR ready early.
+    ready: out.pending.length || out.awaiting?.length ? Ready.READY_FALSE : Ready.READY_UNSPECIFIED,
   };
   rsp.conditions.push(
     unsynced.length

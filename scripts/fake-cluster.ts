@@ -5,6 +5,7 @@
  * fields); generated passwords and tokens appear in the Secrets the provider writes. The tests use it,
  * and so does `npm run render -- --until-ready`.
  */
+import { createHash } from "node:crypto";
 import type { K8sObject } from "../functions/shared/types.ts";
 import { render, RESOURCE_NAME, type RenderInput, type RenderOutput } from "./render-engine.ts";
 
@@ -63,7 +64,7 @@ export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?
         resourceManagerId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/${o.metadata?.annotations?.["crossplane.io/external-name"] ?? key}`,
         // K8sCluster: EKS Cluster and AKS KubernetesCluster outputs, a launch template's version, and EKS add-on builds.
         ...k8sOutputs(o),
-        // CdnEdge: an issued ACM certificate and its validation records, the edges' hostnames, a Front Door domain token.
+        // CdnEdge: an issued ACM certificate and its validation records, the edges' hostnames and ids, a Front Door domain token; an S3 bucket policy as S3 holds it.
         ...cdnOutputs(o, key),
       },
     };
@@ -175,7 +176,12 @@ function k8sOutputs(o: K8sObject): Record<string, unknown> {
   }
 }
 
-/** What the CDN providers report once a resource exists, by kind. */
+/** The ARN the fake cluster gives the distribution of CdnEdge `namespace/name`: 14 upper-case characters after "E", like CloudFront's. */
+export function fakeDistributionArn(namespace: string, name: string): string {
+  return `arn:aws:cloudfront::111122223333:distribution/E${createHash("sha256").update(`${namespace}/${name}`).digest("hex").slice(0, 13).toUpperCase()}`;
+}
+
+/** What the CDN providers report once a resource exists, by kind (and the bucket policy S3 holds). */
 function cdnOutputs(o: K8sObject, key: string): Record<string, unknown> {
   const fp = (o.spec?.["forProvider"] ?? {}) as { domainName?: string; subjectAlternativeNames?: string[]; hostName?: string };
   switch (o.kind) {
@@ -189,8 +195,14 @@ function cdnOutputs(o: K8sObject, key: string): Record<string, unknown> {
           resourceRecordValue: "_424c7224e9b0146f9a8808af955727d0.acm-validations.aws.",
         })),
       };
-    case "Distribution":
-      return { domainName: "d111111abcdef8.cloudfront.net", hostedZoneId: "Z2FDTNDATAQYW2" };
+    case "Distribution": {
+      // Its own id and ARN per CdnEdge (the XR's namespace and name, from the composite label), so two edges' grants can be told apart.
+      const arn = fakeDistributionArn(String(o.metadata?.namespace ?? ""), String(o.metadata?.labels?.["crossplane.io/composite"] ?? key));
+      return { domainName: "d111111abcdef8.cloudfront.net", hostedZoneId: "Z2FDTNDATAQYW2", id: arn.slice(arn.lastIndexOf("/") + 1), arn };
+    }
+    case "BucketPolicy":
+      // The policy as S3 holds it: the provider reads it back into atProvider.
+      return { policy: (fp as { policy?: string }).policy };
     case "FrontdoorEndpoint":
       return { hostName: `${o.metadata?.annotations?.["crossplane.io/external-name"] ?? key}-abcdefgh.z01.azurefd.net` };
     case "FrontdoorCustomDomain":

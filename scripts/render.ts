@@ -39,12 +39,13 @@ Flags:
 /**
  * Requirements whose absence is the normal case, not a missing reference: the Secret an XR is about to
  * write (checked only to be its own when it exists), the namespace's ProviderConfig (absent: the
- * providers' default) and the Usages of a Network (absent: nothing stands on it yet).
+ * providers' default), and every list by labels (the Usages of a Network, the CdnEdges an ObjectStore
+ * grants: absent, nothing uses it yet).
  */
 const OPTIONAL_REQUIREMENT = /^(tessera-owned-secret-|tessera-provider-config$)/;
 
 function describeUnmet(out: RenderOutput): string[] {
-  return out.unmet.filter((u) => !OPTIONAL_REQUIREMENT.test(u.name) && !(u.kind === "Usage" && !u.matchName)).map((u) => `${u.kind} ${u.namespace ? `${u.namespace}/` : ""}${u.matchName ?? "(by labels)"} (${u.apiVersion})`);
+  return out.unmet.filter((u) => !OPTIONAL_REQUIREMENT.test(u.name) && u.matchName !== undefined).map((u) => `${u.kind} ${u.namespace ? `${u.namespace}/` : ""}${u.matchName ?? "(by labels)"} (${u.apiVersion})`);
 }
 
 async function main(): Promise<number> {

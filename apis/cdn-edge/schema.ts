@@ -254,6 +254,7 @@ export const CdnEdgeStatus = z.object({
   endpoint: z.string().optional().describe("Edge hostname: dXXXX.cloudfront.net or <endpoint>-<hash>.z01.azurefd.net."),
   url: z.string().optional().describe("https:// URL of the first domain, or of the edge hostname."),
   distributionId: z.string().optional().describe("AWS: the CloudFront distribution id."),
+  distributionArn: z.string().optional().describe("AWS: the CloudFront distribution ARN. Each ObjectStore origin (cdn.originAccess) reads it and names this distribution in its bucket policy."),
   profileId: z.string().optional().describe("Azure: the Front Door profile id."),
   domains: z
     .array(z.object({ host: z.string(), cnameTarget: z.string().optional(), certificateStatus: z.string().optional() }))

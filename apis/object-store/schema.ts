@@ -7,6 +7,13 @@
 import { z } from "zod";
 import { cel, commonRules, localRef, providerField, regionField, REGIONS, secretNameField, tagsField } from "../shared/common.ts";
 
+/**
+ * A CloudFront distribution ARN, as a policy's AWS:SourceArn names it and as CdnEdge reports it in
+ * status.distributionArn: arn:aws:cloudfront::<account>:distribution/<id>, the form the provider's
+ * Distribution reports in status.atProvider.arn (cloudfront.aws.m.upbound.io Distribution CRD).
+ */
+export const DISTRIBUTION_ARN = /^arn:aws:cloudfront::\d{12}:distribution\/[A-Z0-9]+$/;
+
 const celList = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(", ")}]`;
 
 /** Abstract storage tiers, coldest last. Mapped per cloud in functions/object-store/tables.ts. */
@@ -127,12 +134,15 @@ export const ObjectStoreSpec = cel(
         .describe("AWS only: let CloudFront standard (legacy) logging write into this bucket. That delivery grants itself an object ACL, so object ownership becomes BucketOwnerPreferred (ACLs enabled; public ACLs stay blocked). CloudFront logging v2 needs no ACLs but has no CRD in provider-upjet-aws yet."),
       cdn: z
         .object({
-          originAccess: z.boolean().default(false).describe("Let CloudFront read objects through origin access control (OAC), by a statement in this bucket's own policy, so there is one writer of the policy."),
+          originAccess: z
+            .boolean()
+            .default(false)
+            .describe("Let CloudFront read objects through origin access control (OAC), by a statement in this bucket's own policy (its only writer). It names each distribution: those of the Tessera CdnEdges in this namespace that use this store as an origin (added once a CdnEdge reports its distribution in status, dropped when it is deleted or stops using the store), and distributionArns. None: no CloudFront grant at all."),
           distributionArns: z
-            .array(z.string().max(128).regex(/^arn:aws:cloudfront::\d{12}:distribution\/[A-Z0-9]+$/, "must be a CloudFront distribution ARN"))
+            .array(z.string().max(128).regex(DISTRIBUTION_ARN, "must be a CloudFront distribution ARN"))
             .max(10)
             .optional()
-            .describe("Only these distributions may read. Default: any distribution of the bucket's own account."),
+            .describe("Distributions not made by a CdnEdge of this namespace (another tool, another account) that may read too, besides this namespace's CdnEdges."),
         })
         .strict()
         .prefault({})
@@ -292,6 +302,10 @@ export const ObjectStoreStatus = z.object({
     .array(z.object({ cluster: z.string(), namespace: z.string(), serviceAccount: z.string(), roleArn: z.string().optional(), clientId: z.string().optional() }))
     .optional()
     .describe("Per access entry: the IAM role ARN (AWS, associated by Pod Identity) or the managed identity's client id (Azure: annotate the service account azure.workload.identity/client-id with it)."),
+  cdnDistributionArns: z
+    .array(z.string())
+    .optional()
+    .describe("AWS, with cdn.originAccess: the CloudFront distributions the bucket policy in S3 lets read objects, as the provider last observed it. A CdnEdge using this store is ready once its distribution is listed here."),
   connectionSecretName: z.string().optional().describe("Secret in this namespace with bucket, endpoint, url, region and provider (no credentials)."),
   message: z.string().optional().describe("Why the store is not ready yet, or 'Available'."),
 });

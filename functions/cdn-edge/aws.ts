@@ -9,6 +9,9 @@
  * it already exists. The distribution is always rendered whole: CloudFront updates resubmit the entire
  * config, so a field left to the provider's memory loops (crossplane-contrib/provider-aws#894).
  *
+ * The edge is Ready once every ObjectStore origin's bucket policy names the distribution (the store
+ * grants it from this XR's status.distributionArn; see the end of the renderer).
+ *
  * Changing the host set makes a new certificate (its key is a hash of the hosts: ACM replaces a
  * certificate whose names change, and CloudFront will not let go of one in use). The old one stays
  * desired, and the distribution keeps it, until the new one is issued.
@@ -319,11 +322,28 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
     }
   }
   if (endpoint && !spec.dnsZoneId) for (const h of hosts) dnsRecords.push({ name: h, type: "CNAME", value: endpoint, purpose: "route viewers to the edge (an apex host needs a Route 53 alias record instead)" });
-  return finish(ctx, r, pending, endpoint, {
+
+  // Each ObjectStore origin grants read in its own bucket policy, naming this distribution by the ARN
+  // published here (functions/object-store/cdn.ts): CloudFront gets 403 from the bucket until it does.
+  // The store lists what its policy in S3 grants in status.cdnDistributionArns; until this
+  // distribution is there, the edge waits for it and says so (the store re-renders when this status
+  // changes, then its policy is updated).
+  const distributionArn = str(at["arn"]);
+  const awaiting: string[] = [];
+  if (distributionArn) {
+    for (const name of new Set(spec.origins.flatMap((o) => (o.objectStoreRef ? [o.objectStoreRef.name] : [])))) {
+      const granted = (required[storeRequirement(name)]?.[0]?.status as Obj | undefined)?.["cdnDistributionArns"];
+      if (!(Array.isArray(granted) && granted.includes(distributionArn))) awaiting.push(`ObjectStore ${name} to grant read (its policy follows within a reconcile)`);
+    }
+  }
+  const out = finish(ctx, r, pending, endpoint, {
     distributionId: str(at["id"]),
+    distributionArn,
     domains: hosts.map((host) => ({ host, cnameTarget: endpoint, certificateStatus: certStatus })),
     // With a zone Tessera creates them; status lists only what the user must create.
     dnsRecords: dnsRecords.length && !spec.dnsZoneId ? dnsRecords : undefined,
     wafId: wafArn,
   });
+  if (awaiting.length) out.awaiting = awaiting;
+  return out;
 };

@@ -1,7 +1,8 @@
 /**
  * ObjectStore on AWS: an S3 bucket named `<name>-<hash>` with every setting in its own companion
  * resource, always composed (ownership BucketOwnerEnforced, all four public-access blocks, versioning,
- * default encryption, a TLS-only policy), so drift on any of them is seen and reverted; lifecycle,
+ * default encryption, a TLS-only policy, which also grants CloudFront read to the distributions
+ * cdn.ts names), so drift on any of them is seen and reverted; lifecycle,
  * CORS and access logging when asked; replication to a replica bucket with its own companions and an
  * IAM role; and per access entry an IAM role, its policy and an EKS Pod Identity association.
  *
@@ -19,6 +20,7 @@ import type { ForProvider, K8sObject, Obj, Renderer } from "../shared/types.ts";
 import type * as s3 from "../crds/s3.aws.m.upbound.io.ts";
 import type * as iam from "../crds/iam.aws.m.upbound.io.ts";
 import type * as eks from "../crds/eks.aws.m.upbound.io.ts";
+import { cloudFrontGrant, grantedDistributions } from "./cdn.ts";
 import { clusterFor } from "./cluster.ts";
 import { finish } from "./connection.ts";
 import { accessKey, bucketName, LOG_TARGET } from "./names.ts";
@@ -71,6 +73,8 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
   const released: string[] = [];
+  // Which CloudFront distributions may read (the CdnEdges of this namespace using this store, and cdn.distributionArns).
+  const cdn = spec.cdn.originAccess ? cloudFrontGrant(ctx) : undefined;
   /**
    * deletionProtection retains what holds data and what keeps it safe (buckets and their always-present
    * security companions), so an orphaned bucket stays private, encrypted and TLS-only. Optional
@@ -112,7 +116,8 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
         // SSE-KMS with S3 bucket keys (fewer KMS calls), or SSE-S3 stated explicitly so drift shows.
         rule: [keyId ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyId }, bucketKeyEnabled: true } : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
       }));
-    gate(`${prefix}policy`, up, () => mr("BucketPolicy", `${prefix}policy`, { ...on, policy: bucketPolicy(prefix ? { cdn: { originAccess: false }, acceptsAccessLogs: false } : spec, bucketName_) }));
+    // The replica's policy is TLS-only: CloudFront reads the primary, logs go to the primary.
+    gate(`${prefix}policy`, up, () => mr("BucketPolicy", `${prefix}policy`, { ...on, policy: bucketPolicy(prefix ? { accessLogs: false } : { cloudFront: cdn?.grant, accessLogs: spec.acceptsAccessLogs }, bucketName_) }));
     if (lifecycle.length) gate(`${prefix}lifecycle`, up, () => mr("BucketLifecycleConfiguration", `${prefix}lifecycle`, { ...on, rule: s3Lifecycle(lifecycle) }, undefined, false));
   };
 
@@ -209,10 +214,13 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
   }
 
   const where = up ? { bucket: name, ...ENDPOINT.aws(region, name) } : undefined;
-  return finish(ctx, r, pending, released, where, {
+  const out = finish(ctx, r, pending, released, where, {
     bucketName: name,
     resourceId: up ? bucketArn(name) : undefined,
     replica: rep && isReady(observed["replica-bucket"]) ? { region: rep.region, bucketName: replica } : undefined,
     identities: identities.length ? identities : undefined,
+    cdnDistributionArns: spec.cdn.originAccess ? grantedDistributions(observed["policy"]) : undefined,
   });
+  if (cdn?.warnings.length) out.warnings = cdn.warnings;
+  return out;
 };

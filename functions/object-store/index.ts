@@ -7,6 +7,7 @@ import type { KindModule, Obj, RenderContext, Selector } from "../shared/types.t
 import { connectionSecretName } from "./connection.ts";
 import { renderAws } from "./aws.ts";
 import { renderAzure } from "./azure.ts";
+import { cdnRequirements } from "./cdn.ts";
 import { checkClusters, clusterRequirements } from "./cluster.ts";
 import { LOG_TARGET } from "./names.ts";
 import { TIER_ORDER } from "./tables.ts";
@@ -60,7 +61,7 @@ export const objectStore: KindModule<ObjectStoreSpec> = {
   api: APIS[3],
   parse: (raw) => parseSpec(ObjectStoreSpec, raw, checkSpec),
   requirements: (spec, xr) => {
-    const out: Record<string, Selector> = { ...clusterRequirements(spec, xr) };
+    const out: Record<string, Selector> = { ...clusterRequirements(spec, xr), ...cdnRequirements(spec, xr) };
     if (spec.accessLogs) out[LOG_TARGET] = { apiVersion: API_VERSION, kind: "ObjectStore", name: spec.accessLogs.objectStoreRef.name, namespace: xr.namespace };
     return out;
   },

@@ -9,6 +9,8 @@ import type { XrMeta } from "../shared/types.ts";
 export const CONNECTION_SECRET = "connection-secret";
 /** Requirement name of the ObjectStore that receives this one's access logs. */
 export const LOG_TARGET = "access-log-target";
+/** Requirement name of the CdnEdges in this namespace (every one: cdn.ts picks those using this store). */
+export const CDN_EDGES = "cdn-edges";
 /** Requirement name of a K8sCluster named in spec.access. */
 export const clusterRequirement = (name: string) => `k8s-cluster-${name}`;
 

@@ -1,10 +1,12 @@
 /**
  * AWS policy documents, as data built in one place: the bucket's own policy (its only writer, so a
- * CDN grant or a log-delivery grant never races another resource for the same document), the
- * replication role's policy and the workload roles' policies. Rendered as JSON with a fixed key order,
- * so the same spec always gives the same string and the provider never sees a diff.
+ * CDN grant or a log-delivery grant never races another resource for the same document; cdn.ts
+ * decides which distributions the CDN grant names), the replication role's policy and the workload
+ * roles' policies. Rendered as JSON with a fixed key order (and sorted ARN lists), so the same inputs
+ * always give the same string and the provider never sees a diff.
  */
 import type { ObjectStoreSpec } from "../../apis/object-store/schema.ts";
+import type { CloudFrontGrant } from "./cdn.ts";
 import { S3_ACTIONS } from "./tables.ts";
 
 type Statement = Record<string, unknown>;
@@ -20,23 +22,22 @@ export const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
 const OWN_ACCOUNT = { "aws:SourceAccount": "${aws:ResourceAccount}" };
 
 /** The bucket policy: TLS only (and TLS 1.2 or later), plus the grants the spec asks for. */
-export function bucketPolicy(spec: Pick<ObjectStoreSpec, "cdn" | "acceptsAccessLogs">, bucket: string): string {
+export function bucketPolicy(grants: { cloudFront?: CloudFrontGrant | undefined; accessLogs: boolean }, bucket: string): string {
   const arn = bucketArn(bucket);
   const statements: Statement[] = [
     // docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html: deny aws:SecureTransport false.
     { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
     { Sid: "DenyTlsBelow12", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } } },
   ];
-  if (spec.cdn.originAccess) {
-    // CloudFront origin access control: the service principal reads objects on behalf of a
-    // distribution named by aws:SourceArn (docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/
-    // private-content-restricting-access-to-s3.html). Without explicit ARNs: any distribution of this account.
-    const condition = spec.cdn.distributionArns?.length
-      ? { StringEquals: { "AWS:SourceArn": [...spec.cdn.distributionArns] } }
-      : { StringEquals: OWN_ACCOUNT, ArnLike: { "AWS:SourceArn": "arn:aws:cloudfront::*:distribution/*" } };
-    statements.push({ Sid: "AllowCloudFrontOriginAccess", Effect: "Allow", Principal: { Service: "cloudfront.amazonaws.com" }, Action: "s3:GetObject", Resource: `${arn}/*`, Condition: condition });
-  }
-  if (spec.acceptsAccessLogs) {
+  // CloudFront origin access control: the service principal reads objects on behalf of the
+  // distributions named by AWS:SourceArn (docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/
+  // private-content-restricting-access-to-s3.html), each one by its ARN (cdn.ts says which). No
+  // distribution: no statement, so no CloudFront distribution can read.
+  const cf = (sid: string, condition: Statement) => ({ Sid: sid, Effect: "Allow", Principal: { Service: "cloudfront.amazonaws.com" }, Action: "s3:GetObject", Resource: `${arn}/*`, Condition: condition });
+  if (grants.cloudFront?.arns.length) statements.push(cf("AllowCloudFrontOriginAccess", { StringEquals: { "AWS:SourceArn": [...grants.cloudFront.arns] } }));
+  // An earlier grant kept as it was while a CdnEdge's distribution cannot be named (cdn.ts).
+  if (grants.cloudFront?.kept) statements.push(cf("AllowCloudFrontOriginAccessKept", grants.cloudFront.kept));
+  if (grants.accessLogs) {
     // S3 server access log delivery (docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html):
     // the logging service principal, limited to source buckets of this account.
     statements.push({ Sid: "AllowS3ServerAccessLogs", Effect: "Allow", Principal: { Service: "logging.s3.amazonaws.com" }, Action: "s3:PutObject", Resource: `${arn}/*`, Condition: { StringEquals: OWN_ACCOUNT } });

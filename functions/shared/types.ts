@@ -89,6 +89,11 @@ export interface Rendered {
   pending: string[];
   /** Observed keys the spec deliberately removed (e.g. a replica taken out of spec.readReplicas). */
   released: string[];
+  /**
+   * What the XR waits for that is not one of its composed resources (another XR's grant), each said in
+   * full in MESSAGE and ResourcesReady; like pending, it keeps the XR from being Ready.
+   */
+  awaiting?: string[];
   /** Non-fatal things the user must know (a setting degraded, a resource orphaned): Warning results. */
   warnings?: string[];
 }
@@ -100,7 +105,7 @@ export interface Selector {
   apiVersion: string;
   kind: string;
   name?: string;
-  /** Select by labels instead of name (e.g. the Usages of a Network); the match may be empty. */
+  /** Select by labels instead of name (e.g. the Usages of a Network); the match may be empty. An empty set selects every object of the kind in the namespace. */
   matchLabels?: Record<string, string>;
   namespace: string;
 }

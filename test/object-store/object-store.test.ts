@@ -6,6 +6,7 @@ import { accountName, bucketName, containerName } from "../../functions/object-s
 import type { K8sObject, ObservedResource } from "../../functions/shared/types.ts";
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 import { validateComposed } from "../support/crds.ts";
+import { fakeDistributionArn } from "../../scripts/fake-cluster.ts";
 import { CONNECTION_DETAILS, example, observe, requiredFor } from "../support/fixtures.ts";
 import { admission, expectRefused, withSpec, xrdSpecSchema } from "../support/refusals.ts";
 
@@ -17,6 +18,7 @@ const assets = example("examples/object-store/aws-vivr-assets.yaml");
 const backups = example("examples/object-store/aws-vivr-backups.yaml");
 const logs = example("examples/object-store/aws-vivr-logs.yaml");
 const temp = example("examples/object-store/aws-vivr-temp.yaml");
+const edge = example("examples/cdn-edge/aws-broxiva.yaml");
 
 const keyOf = (r: K8sObject) => r.metadata?.annotations?.[RESOURCE_NAME] as string;
 const byKey = (rs: K8sObject[], key: string) => rs.find((r) => keyOf(r) === key) as any;
@@ -81,10 +83,16 @@ describe("ObjectStore on AWS", () => {
     expect(fp(resources, "replication").rule[0]).toMatchObject({ status: "Enabled", deleteMarkerReplication: { status: "Enabled" }, destination: { bucket: `arn:aws:s3:::${replica}` } });
     expect(fp(resources, "replication").rule[0].sourceSelectionCriteria).toBeUndefined();
     expect(JSON.parse(fp(resources, "replication-role").assumeRolePolicy).Statement[0].Principal).toEqual({ Service: "s3.amazonaws.com" });
-    const cdn = policyOf(resources).Statement.find((s: any) => s.Sid === "AllowCloudFrontOriginAccess");
-    expect(cdn).toMatchObject({ Principal: { Service: "cloudfront.amazonaws.com" }, Action: "s3:GetObject", Condition: { StringEquals: { "aws:SourceAccount": "${aws:ResourceAccount}" } } });
+    // No CdnEdge uses it yet: no CloudFront distribution may read (not every distribution of the account).
+    expect(policyOf(resources).Statement.map((s: any) => s.Sid)).toEqual(["DenyInsecureTransport", "DenyTlsBelow12"]);
+    // Once the Broxiva CdnEdge reports its distribution, the policy names exactly that one.
+    const arn = fakeDistributionArn("broxiva-production", "broxiva-cdn");
+    const withEdge = await settled(broxiva, [...requiredFor(broxiva), { ...edge, status: { distributionId: arn.split("/")[1], distributionArn: arn } }]);
+    const cdn = policyOf(withEdge.resources).Statement.find((s: any) => s.Sid === "AllowCloudFrontOriginAccess");
+    expect(cdn).toEqual({ Sid: "AllowCloudFrontOriginAccess", Effect: "Allow", Principal: { Service: "cloudfront.amazonaws.com" }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${bucketName({ namespace: "broxiva-production", name: "broxiva-static" })}/*`, Condition: { StringEquals: { "AWS:SourceArn": [arn] } } });
+    expect(withEdge.xr.status?.["cdnDistributionArns"]).toEqual([arn]);
     // The replica's policy is TLS-only, without the CDN grant: CloudFront reads the primary.
-    expect(policyOf(resources, "replica-policy").Statement.map((s: any) => s.Sid)).toEqual(["DenyInsecureTransport", "DenyTlsBelow12"]);
+    expect(policyOf(withEdge.resources, "replica-policy").Statement.map((s: any) => s.Sid)).toEqual(["DenyInsecureTransport", "DenyTlsBelow12"]);
   });
 
   it("maps VIVR's backups: SSE-KMS with bucket keys, and KMS objects replicated with the replica's key", async () => {

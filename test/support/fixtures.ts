@@ -5,6 +5,7 @@ import type { K8sObject } from "../../functions/shared/types.ts";
 import { ROOT } from "../../scripts/generate.ts";
 import { loadObjects, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 import { accountName, bucketName, containerName } from "../../functions/object-store/names.ts";
+import { fakeDistributionArn } from "../../scripts/fake-cluster.ts";
 
 /** Every example XR: the folders named after a kind (examples/provider-configs holds no XR). */
 export const EXAMPLES = readdirSync(join(ROOT, "examples")).filter((d) => statSync(join(ROOT, "examples", d)).isDirectory() && existsSync(join(ROOT, "apis", d))).flatMap((kind) =>
@@ -36,16 +37,20 @@ export function authTokenSecret(xr: K8sObject, token = "p@ss:w/rd"): K8sObject {
 
 /**
  * The ObjectStore examples as a cluster serves them to a CdnEdge on the same provider: spec, and the
- * status their function writes (bucket, and on Azure the storage account id Private Link needs).
+ * status their function writes (bucket, and on Azure the storage account id Private Link needs). With
+ * `grantedTo` (a CdnEdge), an AWS store with cdn.originAccess reports that its bucket policy already
+ * names that edge's distribution (as the fake cluster identifies it), as it does once it re-rendered
+ * after the edge published it; test/shared/cdn-origin-access.test.ts runs that order for real.
  */
-export function objectStoresFor(provider: string): K8sObject[] {
+export function objectStoresFor(provider: string, grantedTo?: K8sObject): K8sObject[] {
   return loadObjects(join(ROOT, "examples", "object-store"))
     .map((o) => o as K8sObject)
     .filter((o) => (o.spec as { provider?: string } | undefined)?.provider === provider)
     .map((o) => {
       const meta = { namespace: o.metadata?.namespace as string, name: o.metadata?.name as string };
+      const oac = (o.spec as { cdn?: { originAccess?: boolean } }).cdn?.originAccess === true;
       const status = provider === "aws"
-        ? { bucketName: bucketName(meta) }
+        ? { bucketName: bucketName(meta), ...(oac && grantedTo ? { cdnDistributionArns: [fakeDistributionArn(grantedTo.metadata?.namespace as string, grantedTo.metadata?.name as string)] } : {}) }
         : { bucketName: containerName(meta), accountName: accountName(meta), resourceId: `/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${accountName(meta)}` };
       return { ...o, status };
     });
@@ -68,7 +73,7 @@ export const requiredFor = (xr: K8sObject): K8sObject[] => [
   passwordSecret(xr),
   authTokenSecret(xr),
   // CdnEdge reads its ObjectStore origins and log target, and its verify-header Secrets.
-  ...(xr.kind === "CdnEdge" ? [...objectStoresFor((xr.spec as { provider: string }).provider), ...verifySecrets(xr)] : []),
+  ...(xr.kind === "CdnEdge" ? [...objectStoresFor((xr.spec as { provider: string }).provider, xr), ...verifySecrets(xr)] : []),
 ];
 
 // The fake cluster (what providers do to what a render asked for) lives in scripts, so that
