@@ -8,11 +8,12 @@ import { cel, commonRules, localRef, providerField, regionField, secretNameField
 
 /**
  * Kubernetes minors each cloud creates new clusters at, as of 2026-12-02 (research/next-apis.md §1.2):
- * EKS 1.34 (extended support only, since 2026-12-02), 1.35, 1.36; AKS 1.35, 1.36, 1.37 (1.34 is in
- * AKS "platform support", which allows no cluster creation). functions/k8s-cluster/tables.ts holds
- * each minor's support level by date.
+ * EKS 1.34 (extended support only, since 2026-12-02), 1.35, 1.36; AKS 1.34 (long-term support only:
+ * it left community support in November 2026, and AKS creates LTS clusters of a minor until its LTS
+ * ends, MicrosoftDocs/azure-aks-docs articles/aks/long-term-support.md FAQ), 1.35, 1.36, 1.37.
+ * functions/k8s-cluster/tables.ts holds each minor's support level by date.
  */
-export const K8S_VERSIONS = { aws: ["1.34", "1.35", "1.36"], azure: ["1.35", "1.36", "1.37"] } as const;
+export const K8S_VERSIONS = { aws: ["1.34", "1.35", "1.36"], azure: ["1.34", "1.35", "1.36", "1.37"] } as const;
 export const ALL_VERSIONS = ["1.34", "1.35", "1.36", "1.37"] as const;
 export const DEFAULT_VERSION = "1.35";
 export const LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
@@ -101,13 +102,13 @@ export const K8sClusterSpec = cel(
           .string()
           .regex(/^1\.\d{2}$/, "must be a Kubernetes minor such as 1.35")
           .default(DEFAULT_VERSION)
-          .describe(`Kubernetes minor. Offered for new clusters: AWS ${K8S_VERSIONS.aws.join(", ")} (1.34 only with extendedSupport: true), Azure ${K8S_VERSIONS.azure.join(", ")}. Upgrade one minor at a time; no downgrade. Node pools follow the control plane.`),
+          .describe(`Kubernetes minor. Offered for new clusters: AWS ${K8S_VERSIONS.aws.join(", ")} (1.34 only with extendedSupport: true), Azure ${K8S_VERSIONS.azure.join(", ")} (1.34 only with extendedSupport: true). Upgrade one minor at a time; no downgrade. Node pools follow the control plane.`),
         upgradeRule,
       ),
       extendedSupport: z
         .boolean()
         .default(false)
-        .describe("AWS only: let the cluster run past standard support, billed hourly by EKS (upgradePolicy EXTENDED). Off: EKS upgrades the cluster itself when standard support ends. Needed for 1.34 today."),
+        .describe("Let the cluster keep its minor for a year past standard (community) support. AWS: EKS extended support (upgradePolicy EXTENDED), billed hourly once standard support ends; off, EKS upgrades the cluster itself then. Azure: AKS long-term support, the Premium tier with the AKSLongTermSupport plan, billed at the Premium tier's hourly rate from the moment it is on; off, the Standard tier. AKS keeps it on once the running minor has left community support (upgrade first). Needed for 1.34 today on both clouds."),
       addonVersions: z
         .object(
           Object.fromEntries(
@@ -185,11 +186,11 @@ export const K8sClusterSpec = cel(
         .prefault({}),
       monitoring: z
         .object({
-          containerInsights: z.boolean().default(true).describe("Container Insights: node, pod and container metrics and logs (the amazon-cloudwatch-observability add-on with a Pod Identity role on AWS; the monitoring add-on to the Log Analytics workspace on Azure)."),
+          containerInsights: z.boolean().default(true).describe("Container Insights: node, pod and container metrics and logs (the amazon-cloudwatch-observability add-on with a Pod Identity role on AWS; on Azure the monitoring add-on with managed-identity auth and the data collection rule, associated with the cluster, that sends them to the Log Analytics workspace)."),
           controlPlaneLogs: z.array(z.enum(LOG_TYPES)).max(5).default(["audit", "authenticator"]).describe("Control-plane log streams sent to CloudWatch Logs (AWS) / Log Analytics (Azure)."),
-          logRetentionDays: cel(z.int().default(30), {
+          logRetentionDays: cel(z.int().default(30).describe("Days logs are kept: the control-plane log group (AWS); the Log Analytics workspace holding Container Insights and control-plane logs (Azure, which takes 30 to 545 of these values)."), {
             rule: "self in [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731]",
-            message: "spec.monitoring.logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731 (values both clouds accept)",
+            message: "spec.monitoring.logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731 (CloudWatch Logs' values; Azure takes those from 30 to 545)",
           }),
         })
         .strict()
@@ -205,7 +206,7 @@ export const K8sClusterSpec = cel(
   ...commonRules(),
   {
     rule: `!has(self.version) || (self.provider == 'aws' ? self.version in ${celList(K8S_VERSIONS.aws)} : self.version in ${celList(K8S_VERSIONS.azure)})`,
-    messageExpression: `'spec.version: ' + self.version + ' cannot be created on ' + self.provider + ' (only supported minors are offered for new clusters; 1.33 and older are past standard support); the oldest Tessera offers there is ' + (self.provider == 'aws' ? '${K8S_VERSIONS.aws[0]} (with extendedSupport: true)' : '${K8S_VERSIONS.azure[0]}') + ', the newest ' + (self.provider == 'aws' ? '${K8S_VERSIONS.aws.at(-1)}' : '${K8S_VERSIONS.azure.at(-1)}')`,
+    messageExpression: `'spec.version: ' + self.version + ' cannot be created on ' + self.provider + ' (only supported minors are offered for new clusters; 1.33 and older are past standard support); the oldest Tessera offers there is ' + (self.provider == 'aws' ? '${K8S_VERSIONS.aws[0]} (with extendedSupport: true)' : '${K8S_VERSIONS.azure[0]} (with extendedSupport: true)') + ', the newest ' + (self.provider == 'aws' ? '${K8S_VERSIONS.aws.at(-1)}' : '${K8S_VERSIONS.azure.at(-1)}')`,
     fieldPath: ".version",
   },
   {
@@ -214,9 +215,16 @@ export const K8sClusterSpec = cel(
     fieldPath: ".version",
   },
   {
-    rule: "self.provider != 'azure' || !has(self.extendedSupport) || !self.extendedSupport",
-    message: "spec.extendedSupport is AWS only; AKS long-term support needs the Premium tier, which Tessera does not offer yet",
-    fieldPath: ".extendedSupport",
+    rule: "self.provider != 'azure' || !has(self.version) || self.version != '1.34' || (has(self.extendedSupport) && self.extendedSupport)",
+    message: "spec.version: 1.34 left AKS community support on 2026-11-30; set extendedSupport: true (AKS long-term support on the Premium tier, billed hourly by Azure) or use 1.35",
+    fieldPath: ".version",
+  },
+  {
+    // Log Analytics keeps a workspace's data 30 to 730 days (azurerm log_analytics_workspace
+    // retention_in_days: IntBetween(30, 730)); the AWS-only values would leave the workspace uncreated.
+    rule: "self.provider != 'azure' || !has(self.monitoring) || !has(self.monitoring.logRetentionDays) || (self.monitoring.logRetentionDays >= 30 && self.monitoring.logRetentionDays <= 730)",
+    messageExpression: "'spec.monitoring.logRetentionDays: ' + string(self.monitoring.logRetentionDays) + ' is refused on azure; a Log Analytics workspace keeps data 30 to 730 days, so use 30, 60, 90, 120, 150, 180, 365, 400 or 545'",
+    fieldPath: ".monitoring.logRetentionDays",
   },
   {
     rule: "self.provider != 'azure' || !has(self.addonVersions)",
@@ -267,7 +275,7 @@ export const K8sClusterStatus = z.object({
   clusterId: z.string().optional().describe("EKS cluster ARN or AKS resource id."),
   endpoint: z.string().optional().describe("API server URL."),
   version: z.string().optional().describe("Kubernetes version the cloud reports (it may run ahead of spec.version after an automatic upgrade)."),
-  versionSupport: z.string().optional().describe("Support level of spec.version today: standard, extended or unsupported."),
+  versionSupport: z.string().optional().describe("Support level of spec.version today: standard, extended (EKS extended support, AKS long-term support with extendedSupport on) or unsupported."),
   oidcIssuerUrl: z.string().optional().describe("OIDC issuer of the cluster's service-account tokens (AKS workload identity federates to it)."),
   nodeResourceGroup: z.string().optional().describe("Azure: resource group AKS keeps the nodes in."),
   nodePools: z.array(poolStatus).optional(),

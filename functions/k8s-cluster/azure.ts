@@ -2,12 +2,17 @@
  * K8sCluster on Azure: an AKS cluster in the Network's resource group, nodes in its private subnet
  * (Azure CNI Overlay with Cilium, pods on podCidr), outbound through the Network's NAT gateway, a
  * user-assigned control-plane identity, OIDC issuer and workload identity, Entra RBAC, the autoscaler
- * profile, Container Insights and control-plane logs to a Log Analytics workspace. Staged:
+ * profile, the Standard tier (Premium with long-term support under spec.extendedSupport), Container
+ * Insights and control-plane logs to a Log Analytics workspace. Staged:
  *   1. identity and workspace;
- *   2. identity known: Network Contributor for it on the Network's resource group (AKS with a
- *      bring-your-own subnet and a user-assigned identity needs it to join nodes and load balancers);
+ *   2. identity and workspace known: Network Contributor for the identity on the Network's resource
+ *      group (AKS with a bring-your-own subnet and a user-assigned identity needs it to join nodes and
+ *      load balancers); the Container Insights data collection rule into the workspace;
  *   3. role Ready: the cluster, with the system pool as its default pool;
- *   4. cluster Ready: user pools, admin role assignments, diagnostic setting.
+ *   4. cluster Ready: user pools, admin role assignments, diagnostic setting, and (rule Ready too) the
+ *      rule's association with the cluster.
+ * No management lock: a CanNotDelete lock on the cluster is inherited by its node pools and extension
+ * resources and breaks pool rotation, admin removal and monitoring changes (README, K8sCluster).
  */
 import type { K8sClusterSpec, NodePool } from "../../apis/k8s-cluster/schema.ts";
 import { atProvider, str } from "../shared/observed.ts";
@@ -24,9 +29,9 @@ import type * as operationalinsights from "../crds/operationalinsights.azure.m.u
 import type * as insights from "../crds/insights.azure.m.upbound.io.ts";
 import { initialNodes, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
 import { connectionSecret, connectionSecretName, kubeconfigCluster } from "./connection.ts";
-import { adminKey, aksName, CLUSTER, CONNECTION_SECRET, dnsPrefix, poolKey, rotationName } from "./names.ts";
+import { adminKey, aksName, CLUSTER, CONNECTION_SECRET, dnsPrefix, INSIGHTS_ASSOCIATION, INSIGHTS_RULE, insightsRuleName, poolKey, rotationName } from "./names.ts";
 import { renderInCluster } from "./incluster.ts";
-import { AKS_LOG_CATEGORY, INSTANCE_TYPE } from "./tables.ts";
+import { AKS_LOG_CATEGORY, AKS_SUPPORT_PLAN, CONTAINER_INSIGHTS, INSTANCE_TYPE } from "./tables.ts";
 
 const CS = "containerservice.azure.m.upbound.io/v1beta1";
 const MI = "managedidentity.azure.m.upbound.io/v1beta1";
@@ -113,8 +118,32 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
     }),
   );
 
+  // The workspace's id, or while it is briefly unreadable the id its users already carry.
+  const workspaceId =
+    str(atProvider(observed["workspace"])["id"]) ??
+    (seen(observed[CLUSTER], "omsAgent", "logAnalyticsWorkspaceId") as string | undefined) ??
+    (seen(observed[INSIGHTS_RULE], "destinations", "logAnalytics", 0, "workspaceResourceId") as string | undefined) ??
+    (seen(observed["diagnostic-setting"], "logAnalyticsWorkspaceId") as string | undefined);
+
+  // Container Insights collects what this rule says, into the workspace (tables.ts CONTAINER_INSIGHTS).
+  const withInsights = spec.monitoring.containerInsights;
+  const ci = CONTAINER_INSIGHTS;
+  if (withInsights) {
+    s.gate(INSIGHTS_RULE, workspaceId !== undefined, () =>
+      managed<insights.MonitorDataCollectionRule>(INSIGHTS, "MonitorDataCollectionRule", INSIGHTS_RULE, {
+        location,
+        ...rg,
+        kind: ci.ruleKind,
+        description: `Container Insights of AKS ${name} (${xr.namespace}/${xr.name})`,
+        dataSources: { extension: [{ name: ci.dataSourceName, extensionName: ci.extensionName, streams: [...ci.streams], extensionJson: JSON.stringify(ci.settings) }] },
+        destinations: { logAnalytics: [{ name: ci.destination, workspaceResourceId: workspaceId }] },
+        dataFlow: [{ streams: [...ci.streams], destinations: [ci.destination] }],
+        tags,
+      }, { annotations: { "crossplane.io/external-name": insightsRuleName(xr, location) } }),
+    );
+  }
+
   // 3. The cluster, with the system pool as its default pool.
-  const workspaceId = str(atProvider(observed["workspace"])["id"]) ?? (seen(observed[CLUSTER], "omsAgent", "logAnalyticsWorkspaceId") as string | undefined);
   const system = spec.nodePools.find((p) => p.mode === "system")!;
   const a = spec.apiAccess;
   const profile = spec.autoscaler;
@@ -128,7 +157,8 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
       // avoids the patch-drift loop of Azure/terraform-azurerm-aks#335.
       automaticUpgradeChannel: "patch",
       nodeOsUpgradeChannel: "NodeImage",
-      skuTier: "Standard",
+      // Long-term support is the Premium tier with the AKSLongTermSupport plan; both change in place.
+      ...AKS_SUPPORT_PLAN[spec.extendedSupport ? "extended" : "standard"],
       identity: { type: "UserAssigned", identityIdsSelector: own("identity") },
       oidcIssuerEnabled: true,
       workloadIdentityEnabled: true,
@@ -168,7 +198,7 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
         // The only taint AKS lets the system pool carry, as its own switch.
         onlyCriticalAddonsEnabled: system.taints.some((t) => t.key === "CriticalAddonsOnly") || undefined,
       },
-      omsAgent: spec.monitoring.containerInsights ? { logAnalyticsWorkspaceId: workspaceId, msiAuthForMonitoringEnabled: true } : undefined,
+      omsAgent: withInsights ? { logAnalyticsWorkspaceId: workspaceId, msiAuthForMonitoringEnabled: true } : undefined,
       keyManagementService: spec.encryption.keyId ? { keyVaultKeyId: spec.encryption.keyId, keyVaultNetworkAccess: "Public" } : undefined,
       tags,
     }, {
@@ -235,6 +265,23 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
         enabledLog: logs.map((l): NonNullable<ForProvider<insights.MonitorDiagnosticSetting>["enabledLog"]>[number] => ({ category: AKS_LOG_CATEGORY[l] })),
       }),
     );
+  }
+
+  // The rule applies to the cluster through this association (an extension resource of the cluster);
+  // the Usage keeps the rule until the association is gone (the CLI notes that an association keeps
+  // the rule and the cluster from being deleted on their own).
+  const associated = clusterId ?? (seen(observed[INSIGHTS_ASSOCIATION], "targetResourceId") as string | undefined);
+  if (withInsights) {
+    s.gate(INSIGHTS_ASSOCIATION, clusterReady && s.ready(INSIGHTS_RULE) && associated !== undefined, () =>
+      managed<insights.MonitorDataCollectionRuleAssociation>(INSIGHTS, "MonitorDataCollectionRuleAssociation", INSIGHTS_ASSOCIATION, {
+        targetResourceId: associated,
+        dataCollectionRuleIdSelector: own(INSIGHTS_RULE),
+        description: "Container Insights: deleting this association stops data collection for this AKS cluster.",
+      }, { annotations: { "crossplane.io/external-name": ci.associationName } }),
+    );
+    if (s.resources[INSIGHTS_ASSOCIATION]) {
+      s.add(`usage-${INSIGHTS_RULE}`, usage<insights.MonitorDataCollectionRule, insights.MonitorDataCollectionRuleAssociation>(`usage-${INSIGHTS_RULE}`, { apiVersion: INSIGHTS, kind: "MonitorDataCollectionRule", key: INSIGHTS_RULE }, { apiVersion: INSIGHTS, kind: "MonitorDataCollectionRuleAssociation", key: INSIGHTS_ASSOCIATION }, "Container Insights associates this rule with the AKS cluster"));
+    }
   }
 
   // In the cluster: ProviderConfigs and namespaces (AKS runs its own autoscaler: autoScalerProfile).

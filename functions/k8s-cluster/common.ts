@@ -121,7 +121,7 @@ export function nodeVersion(version: string, observedVersion: string | undefined
 export const today = () => new Date().toISOString().slice(0, 10);
 
 export function versionStatus(provider: Provider, spec: K8sClusterSpec, observedVersion: string | undefined, day = today()) {
-  const support = supportOn(provider, spec.version, day);
+  const support = supportOn(provider, spec.version, day, spec.extendedSupport);
   return { version: observedVersion, versionSupport: support };
 }
 

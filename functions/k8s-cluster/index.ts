@@ -12,9 +12,10 @@ import type { KindModule, RenderContext } from "../shared/types.ts";
 import { connectionSecretName } from "./connection.ts";
 import { renderAws } from "./aws.ts";
 import { renderAzure } from "./azure.ts";
-import { networkOf } from "./common.ts";
-import { NETWORK, ROTATION_NAME } from "./names.ts";
-import { AKS_MAX_PODS, AKS_NODE_POD_PREFIX, AWS_RESERVED_PER_SUBNET, EKS_CONTROL_PLANE_IPS_PER_SUBNET, INSTANCE_TYPE, vpcCniMaxPods } from "./tables.ts";
+import { minor, networkOf, seen, today } from "./common.ts";
+import { CLUSTER, NETWORK, ROTATION_NAME } from "./names.ts";
+import { AKS_MAX_PODS, AKS_NODE_POD_PREFIX, AKS_SUPPORT_PLAN, AWS_RESERVED_PER_SUBNET, EKS_CONTROL_PLANE_IPS_PER_SUBNET, INSTANCE_TYPE, supportOn, VERSION_SUPPORT, vpcCniMaxPods } from "./tables.ts";
+import { atProvider, str } from "../shared/observed.ts";
 
 /** Rules of the clouds that need no other resource: instance types, names, CIDR shapes, zones. */
 function checkSpec(spec: K8sClusterSpec): K8sClusterSpec {
@@ -86,6 +87,30 @@ function checkSpec(spec: K8sClusterSpec): K8sClusterSpec {
   return spec;
 }
 
+/**
+ * AKS keeps long-term support on for a minor that has left community support: "once the community
+ * support period has ended, you can't disable LTS for that version" (MicrosoftDocs/azure-aks-docs
+ * articles/aks/long-term-support.md, FAQ and "Disable long-term support"). Turning extendedSupport off
+ * then would fail on every sync, so it is refused, naming the upgrade that allows it. The running
+ * minor decides (the cluster may not have reached spec.version yet); it depends on the date, which
+ * CEL cannot see.
+ */
+function checkLongTermSupport(ctx: RenderContext<K8sClusterSpec>, day = today()): void {
+  const { spec, observed } = ctx;
+  const cluster = atProvider(observed[CLUSTER]);
+  const plan = str(cluster["supportPlan"]) ?? (seen(observed[CLUSTER], "supportPlan") as string | undefined);
+  const running = minor(str(cluster["currentKubernetesVersion"]));
+  if (spec.extendedSupport || plan !== AKS_SUPPORT_PLAN.extended.supportPlan || running === undefined) return;
+  const version = `1.${running}`;
+  if (supportOn("azure", version, day, false) === "standard") return;
+  const next = Object.keys(VERSION_SUPPORT.azure).find((v) => minor(v)! > running && supportOn("azure", v, day, false) === "standard");
+  throw SpecError.field(
+    "spec.extendedSupport",
+    `got false, but the cluster runs ${version} under AKS long-term support and ${version} has left community support, so AKS keeps long-term support on`,
+    `keep extendedSupport: true, or first upgrade spec.version${next ? ` to ${next}` : ""} (one minor at a time) and turn it off once the cluster runs a minor in community support`,
+  );
+}
+
 /** Rules that need the Network: same cloud and region, CIDR overlaps, zones, and room for pod IPs on EKS. */
 function validate(ctx: RenderContext<K8sClusterSpec>): void {
   const { spec, xr, required } = ctx;
@@ -106,6 +131,7 @@ function validate(ctx: RenderContext<K8sClusterSpec>): void {
       throw SpecError.field(field, `got ${cidr}, overlapping Network ${JSON.stringify(net.name)}'s ${net.cidr}`, "pick a range outside the network, such as 172.20.0.0/16 for services or 10.244.0.0/16 for pods");
     }
   }
+  if (spec.provider === "azure") checkLongTermSupport(ctx);
   if (spec.provider !== "aws") return;
 
   const zones = net.private.map((s) => s.zone ?? "");
@@ -168,6 +194,8 @@ export const k8sCluster: KindModule<K8sClusterSpec> = {
     "roleassignments.authorization.azure.m.upbound.io",
     "workspaces.operationalinsights.azure.m.upbound.io",
     "monitordiagnosticsettings.insights.azure.m.upbound.io",
+    "monitordatacollectionrules.insights.azure.m.upbound.io",
+    "monitordatacollectionruleassociations.insights.azure.m.upbound.io",
     "rolepolicies.iam.aws.m.upbound.io",
     "podidentityassociations.eks.aws.m.upbound.io",
     // Installed into the new cluster: provider-helm and provider-kubernetes (crossplane-contrib).

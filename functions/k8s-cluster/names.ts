@@ -4,14 +4,19 @@
  *
  * Keys: `cluster`, `nodepool-<pool>` (AKS: user pools only; the system pool is the cluster's default
  * pool), `launch-template-<pool>` (AWS), `cluster-role`, `node-role`, `cluster-auth`, `addon-<name>`,
- * `admin-<hash>`, `log-group`, `identity`, `network-role`, `workspace`, `usage-*`, `connection-secret`.
+ * `admin-<hash>`, `log-group`, `identity`, `network-role`, `workspace`, `insights-rule`,
+ * `insights-association`, `usage-*`, `connection-secret`.
  */
 import { createHash } from "node:crypto";
 import type { XrMeta } from "../shared/types.ts";
+import { CONTAINER_INSIGHTS } from "./tables.ts";
 
 export const NETWORK = "network";
 export const CONNECTION_SECRET = "connection-secret";
 export const CLUSTER = "cluster";
+/** AKS Container Insights: the data collection rule and its association with the cluster. */
+export const INSIGHTS_RULE = "insights-rule";
+export const INSIGHTS_ASSOCIATION = "insights-association";
 export const poolKey = (pool: string) => `nodepool-${pool}`;
 export const launchTemplateKey = (pool: string) => `launch-template-${pool}`;
 
@@ -37,6 +42,17 @@ export function eksName(xr: XrMeta): string {
  * [A-Za-z0-9_-], alphanumeric at both ends (metadata.name is at most 63 and DNS-1123, so it fits).
  */
 export const aksName = (xr: XrMeta) => xr.name;
+
+/**
+ * The Container Insights data collection rule's name, MSCI-<region>-<cluster> as the az CLI names it.
+ * Rule names are unique per resource group and at most 64 characters; the CLI cuts longer ones, which
+ * could make two long cluster names sharing 60 characters collide in the Network's group, so a long
+ * name keeps its head and ends in a hash of the whole.
+ */
+export function insightsRuleName(xr: XrMeta, region: string): string {
+  const full = `${CONTAINER_INSIGHTS.ruleNamePrefix}-${region}-${aksName(xr)}`;
+  return full.length <= CONTAINER_INSIGHTS.ruleNameMax ? full : `${full.slice(0, CONTAINER_INSIGHTS.ruleNameMax - 9).replace(/[-_]+$/, "")}-${hash(full)}`;
+}
 
 /** AKS dnsPrefix: 1-54 alphanumerics and hyphens, alphanumeric at both ends. */
 export const dnsPrefix = (xr: XrMeta) => xr.name.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 54).replace(/-+$/, "");

@@ -8,8 +8,11 @@ export type Support = "standard" | "extended" | "unsupported";
  * December 2026 (research/next-apis.md §1.2):
  * - EKS: docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html (standard 14 months, then
  *   12 months of paid extended support); 1.34 left standard support on 2026-12-02.
- * - AKS: MicrosoftDocs/azure-aks-docs articles/aks/supported-kubernetes-versions.md (N-2 community
- *   support; "platform support" afterwards allows no new clusters, so Tessera counts it as unsupported).
+ * - AKS: MicrosoftDocs/azure-aks-docs articles/aks/supported-kubernetes-versions.md (2026-08): N-2
+ *   community support until "End of life" (a month means its last day); "platform support" afterwards
+ *   allows no new clusters, so Tessera counts it as unsupported. The extended window is the LTS table's
+ *   "LTS End of life" (a year past community support), which only clusters on the long-term support
+ *   plan get (articles/aks/long-term-support.md): see EXTENDED_NEEDS_OPT_IN.
  * A minor missing for a cloud is not offered there.
  */
 export const VERSION_SUPPORT: Record<Provider, Record<string, { standardUntil: string; extendedUntil?: string }>> = {
@@ -19,20 +22,73 @@ export const VERSION_SUPPORT: Record<Provider, Record<string, { standardUntil: s
     "1.36": { standardUntil: "2027-08-02", extendedUntil: "2028-08-02" },
   },
   azure: {
-    "1.35": { standardUntil: "2027-03-31" },
-    "1.36": { standardUntil: "2027-06-30" },
-    "1.37": { standardUntil: "2027-10-31" },
+    "1.34": { standardUntil: "2026-11-30", extendedUntil: "2027-11-30" },
+    "1.35": { standardUntil: "2027-03-31", extendedUntil: "2028-03-31" },
+    "1.36": { standardUntil: "2027-06-30", extendedUntil: "2028-06-30" },
+    "1.37": { standardUntil: "2027-10-31", extendedUntil: "2028-10-31" },
   },
 };
 
-/** The support level of `version` on `provider` on `day` (YYYY-MM-DD). */
-export function supportOn(provider: Provider, version: string, day: string): Support {
+/**
+ * Whether a cluster gets a minor's extended window only with spec.extendedSupport. AKS: yes, long-term
+ * support exists only under the AKSLongTermSupport plan; without it a minor past community support is
+ * in platform support (unsupported). EKS: status keeps showing the calendar's level either way (with
+ * extendedSupport off EKS upgrades the cluster when standard support ends, and status.warnings asks
+ * for the matching spec.version).
+ */
+export const EXTENDED_NEEDS_OPT_IN: Record<Provider, boolean> = { aws: false, azure: true };
+
+/** The support level of `version` on `provider` on `day` (YYYY-MM-DD), for a cluster with or without extendedSupport. */
+export function supportOn(provider: Provider, version: string, day: string, extendedSupport = false): Support {
   const v = VERSION_SUPPORT[provider][version];
   if (!v) return "unsupported";
   if (day <= v.standardUntil) return "standard";
-  if (v.extendedUntil && day <= v.extendedUntil) return "extended";
+  if (v.extendedUntil && day <= v.extendedUntil && (extendedSupport || !EXTENDED_NEEDS_OPT_IN[provider])) return "extended";
   return "unsupported";
 }
+
+/**
+ * AKS tier and support plan by spec.extendedSupport. Long-term support needs the Premium tier and the
+ * AKSLongTermSupport plan; turning it off is the Standard tier (Tessera never offers Free: no uptime
+ * SLA) with KubernetesOfficial (articles/aks/long-term-support.md, "Enable"/"Disable long-term
+ * support"). Premium adds nothing over Standard but LTS (articles/aks/free-standard-pricing-tiers.md),
+ * so the tier follows the plan rather than being a second field. Both are updated in place:
+ * azurerm's sku_tier and support_plan have no ForceNew and are sent in the cluster's update
+ * (internal/services/containers/kubernetes_cluster_resource.go), and both have provider defaults, not
+ * computed values, so neither late-initialises.
+ */
+export const AKS_SUPPORT_PLAN = {
+  standard: { skuTier: "Standard", supportPlan: "KubernetesOfficial" },
+  extended: { skuTier: "Premium", supportPlan: "AKSLongTermSupport" },
+} as const;
+
+/**
+ * Container Insights with managed-identity auth (omsAgent.msiAuthForMonitoringEnabled) collects what
+ * a data collection rule associated with the cluster says; `az aks enable-addons -a monitoring`
+ * creates the rule and association client-side, so an ARM/Terraform/Crossplane deployment composes
+ * them itself (azure-monitor-docs containers/kubernetes-monitoring-enable-terraform.md: "Copy the DCR
+ * and DCRA resources"; microsoft/Docker-Provider scripts/onboarding/aks/onboarding-msi-terraform;
+ * Azure/terraform-azurerm-avm-res-containerservice-managedcluster#22, Azure/terraform-azurerm-aks#623).
+ * The shape is the CLI's (azure-cli acs/addonconfiguration.py ensure_container_insights_for_monitoring):
+ * a Linux rule named MSCI-<region>-<cluster> (at most 64 characters), the group stream that stands for
+ * every Container Insights table (azure-monitor-docs containers/includes/data-collection-rule-streams.md)
+ * both from the ContainerInsights extension and to the workspace, and the association named
+ * ContainerInsightsExtension; the collection settings are Microsoft's Terraform template's defaults
+ * (every minute, no namespace filter, ContainerLogV2). Logs keep the workspace's retention
+ * (spec.monitoring.logRetentionDays).
+ */
+export const CONTAINER_INSIGHTS = {
+  ruleKind: "Linux",
+  ruleNamePrefix: "MSCI",
+  ruleNameMax: 64,
+  streams: ["Microsoft-ContainerInsights-Group-Default"],
+  extensionName: "ContainerInsights",
+  dataSourceName: "ContainerInsightsExtension",
+  destination: "la-workspace",
+  // azurerm compares extension_json as JSON (SuppressJsonDiff), so Azure's key order causes no diff.
+  settings: { dataCollectionSettings: { interval: "1m", namespaceFilteringMode: "Off", enableContainerLogV2: true } },
+  associationName: "ContainerInsightsExtension",
+} as const;
 
 export const INSTANCE_TYPE: Record<Provider, { pattern: RegExp; example: string; gpu: RegExp; arm: RegExp }> = {
   // EC2: family.size, e.g. m6i.xlarge, g4dn.xlarge. GPU families g and p (NVIDIA); Graviton families end in g (m7g, c6gn).

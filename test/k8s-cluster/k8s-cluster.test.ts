@@ -1,12 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { EKS_ADDON_VERSIONS, supportOn } from "../../functions/k8s-cluster/tables.ts";
 import { addonVersion } from "../../functions/k8s-cluster/aws.ts";
 import { dnsServiceIp } from "../../functions/k8s-cluster/azure.ts";
+import { insightsRuleName } from "../../functions/k8s-cluster/names.ts";
+import { validateComposed } from "../support/crds.ts";
 import { CONNECTION_DETAILS, example, NETWORKS, observe, requiredFor } from "../support/fixtures.ts";
 import { admission, expectRefused, withSpec, xrdSpecSchema } from "../support/refusals.ts";
-import { validateComposed } from "../support/crds.ts";
 
 const aws = example("examples/k8s-cluster/aws-minimal.yaml");
 const azure = example("examples/k8s-cluster/azure-minimal.yaml");
@@ -530,16 +531,147 @@ describe("K8sCluster on Azure", () => {
   });
 });
 
+describe("K8sCluster on Azure: Container Insights and long-term support", () => {
+  afterEach(() => vi.useRealTimers());
+  /** Pins the function's clock (the support calendar depends on the day). */
+  const on = (day: string) => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(`${day}T12:00:00Z`));
+  };
+  const invalid = (rs: K8sObject[]) => rs.flatMap((r) => validateComposed(r).map((e) => `${keyOf(r)}: ${e}`));
+
+  it("composes the data collection rule and its association as the az CLI does, valid against the CRDs", async () => {
+    const { out } = await settled(broxivaAzure);
+    const rs = out.resources;
+    expect(invalid(rs)).toEqual([]);
+    expect(byKey(rs, "insights-rule").metadata.annotations["crossplane.io/external-name"]).toBe("MSCI-eastus-broxiva-production-aks");
+    const rule = fp(rs, "insights-rule");
+    expect(rule).toMatchObject({
+      location: "eastus",
+      kind: "Linux",
+      resourceGroupNameSelector: { matchLabels: { "platform.tessera.io/network": "broxiva-eastus", "platform.tessera.io/resource": "resource-group" } },
+      destinations: { logAnalytics: [{ name: "la-workspace", workspaceResourceId: "workspace-workspace" }] },
+      dataFlow: [{ streams: ["Microsoft-ContainerInsights-Group-Default"], destinations: ["la-workspace"] }],
+      dataSources: { extension: [{ name: "ContainerInsightsExtension", extensionName: "ContainerInsights", streams: ["Microsoft-ContainerInsights-Group-Default"] }] },
+    });
+    expect(JSON.parse(rule.dataSources.extension[0].extensionJson)).toEqual({ dataCollectionSettings: { interval: "1m", namespaceFilteringMode: "Off", enableContainerLogV2: true } });
+    // The workspace the add-on and the rule send to is one and the same, with the spec's retention.
+    expect(fp(rs, "cluster").omsAgent).toEqual({ logAnalyticsWorkspaceId: "workspace-workspace", msiAuthForMonitoringEnabled: true });
+    expect(fp(rs, "workspace").retentionInDays).toBe(30);
+    const association = byKey(rs, "insights-association");
+    expect(association.metadata.annotations["crossplane.io/external-name"]).toBe("ContainerInsightsExtension");
+    expect(association.spec.forProvider).toMatchObject({ targetResourceId: "kubernetescluster-cluster", dataCollectionRuleIdSelector: { matchControllerRef: true, matchLabels: { "platform.tessera.io/resource": "insights-rule" } } });
+    expect(byKey(rs, "usage-insights-rule").spec).toMatchObject({ of: { kind: "MonitorDataCollectionRule" }, by: { kind: "MonitorDataCollectionRuleAssociation" }, replayDeletion: true });
+  });
+
+  it("stages the rule after the workspace and the association after the cluster and the rule", async () => {
+    const first = await render({ xr: azure, required: requiredFor(azure) });
+    expect(first.resources.map(keyOf)).not.toContain("insights-rule");
+    const second = await render({ xr: azure, required: requiredFor(azure), observed: observe(first.resources), connectionDetails: CONNECTION_DETAILS });
+    expect(second.resources.map(keyOf)).toEqual(expect.arrayContaining(["insights-rule", "network-role"]));
+    expect(second.resources.map(keyOf)).not.toContain("insights-association");
+    // The cluster Ready but the rule not yet: still no association (its rule id would not resolve).
+    const third = await render({ xr: azure, required: requiredFor(azure), observed: unready(observe(second.resources), "insights-rule"), connectionDetails: CONNECTION_DETAILS });
+    const fourth = await render({ xr: azure, required: requiredFor(azure), observed: unready(observe(third.resources), "insights-rule"), connectionDetails: CONNECTION_DETAILS });
+    expect(byKey(fourth.resources, "cluster")).toBeDefined();
+    expect(fourth.resources.map(keyOf)).not.toContain("insights-association");
+  });
+
+  // One test per new gate: the dependency stops being Ready, or is briefly unobserved; what it gates stays, unchanged.
+  it.each(["workspace", "insights-rule", "cluster"])("keeps the rule and association as they were when %s stops being Ready or is unobserved", async (dependency) => {
+    const { out: done, observed } = await settled(azure);
+    for (const view of [unready(observed, dependency), observed.filter((o) => keyOf(o) !== dependency)]) {
+      const out = await render({ xr: azure, required: requiredFor(azure), observed: view, connectionDetails: CONNECTION_DETAILS });
+      expect(out.fatal).toBeUndefined();
+      for (const key of ["insights-rule", "insights-association"].filter((k) => k !== dependency)) {
+        expect(byKey(out.resources, key)?.spec, key).toEqual(byKey(done.resources, key).spec);
+      }
+    }
+  });
+
+  it("leaves the rule and association out, and takes them down, when Container Insights is turned off", async () => {
+    const { observed } = await settled(azure);
+    const off = withSpec(azure, (s) => (s.monitoring = { containerInsights: false }));
+    const out = await render({ xr: off, required: requiredFor(off), observed, connectionDetails: CONNECTION_DETAILS });
+    expect(out.fatal).toBeUndefined();
+    for (const key of ["insights-rule", "insights-association", "usage-insights-rule"]) expect(byKey(out.resources, key), key).toBeUndefined();
+    expect(fp(out.resources, "cluster").omsAgent).toBeUndefined();
+    expect(fp(out.resources, "workspace")).toBeDefined();
+  });
+
+  it("names the rule MSCI-<region>-<cluster> within 64 characters, distinct for long names", () => {
+    const long = (n: string) => insightsRuleName({ name: n, namespace: "team-a" } as any, "australiasoutheast");
+    const a = long(`a${"x".repeat(60)}01`);
+    const b = long(`a${"x".repeat(60)}02`);
+    expect(a.length).toBeLessThanOrEqual(64);
+    expect(a).toMatch(/^MSCI-australiasoutheast-ax+-[0-9a-f]{8}$/);
+    expect(a).not.toBe(b);
+    expect(insightsRuleName({ name: "platform-azure", namespace: "team-a" } as any, "westeurope")).toBe("MSCI-westeurope-platform-azure");
+  });
+
+  it("renders the Standard tier with the Kubernetes support plan by default", async () => {
+    on("2026-12-02");
+    const { out } = await settled(azure);
+    expect(fp(out.resources, "cluster")).toMatchObject({ skuTier: "Standard", supportPlan: "KubernetesOfficial" });
+    expect(out.xr.status?.["versionSupport"]).toBe("standard");
+  });
+
+  it("renders long-term support as the Premium tier with AKSLongTermSupport, and 1.34 with it", async () => {
+    on("2026-12-02");
+    const xr = withSpec(azure, (s) => Object.assign(s, { version: "1.34", extendedSupport: true }));
+    const { out } = await settled(xr);
+    expect(invalid(out.resources)).toEqual([]);
+    expect(fp(out.resources, "cluster")).toMatchObject({ kubernetesVersion: "1.34", skuTier: "Premium", supportPlan: "AKSLongTermSupport", automaticUpgradeChannel: "patch" });
+    // 1.34 left community support on 2026-11-30; under LTS it is supported until 2027-11-30.
+    expect(out.xr.status?.["versionSupport"]).toBe("extended");
+  });
+
+  it("switches long-term support off in place while the minor is in community support", async () => {
+    on("2026-12-02");
+    const lts = withSpec(azure, (s) => (s.extendedSupport = true));
+    const { observed } = await settled(lts);
+    const out = await render({ xr: azure, required: requiredFor(azure), observed, connectionDetails: CONNECTION_DETAILS });
+    expect(out.fatal).toBeUndefined();
+    expect(fp(out.resources, "cluster")).toMatchObject({ skuTier: "Standard", supportPlan: "KubernetesOfficial" });
+  });
+
+  it("refuses to switch long-term support off once the running minor left community support, keeping the cluster", async () => {
+    on("2026-12-02");
+    const lts = withSpec(azure, (s) => (s.extendedSupport = true));
+    const { observed } = await settled(lts);
+    on("2027-05-01");
+    await expectRefused({ xr: azure, required: requiredFor(azure), observed }, "spec.extendedSupport: got false", "runs 1.35 under AKS long-term support", "upgrade spec.version to 1.36");
+    // The upgrade asked for at the same time does not help until the cluster runs it.
+    const both = withSpec(azure, (s) => (s.version = "1.36"));
+    await expectRefused({ xr: both, required: requiredFor(both), observed }, "spec.extendedSupport: got false");
+    // Kept on, the cluster renders as before, in long-term support.
+    const kept = await render({ xr: lts, required: requiredFor(lts), observed, connectionDetails: CONNECTION_DETAILS });
+    expect(kept.fatal).toBeUndefined();
+    expect(fp(kept.resources, "cluster")).toMatchObject({ skuTier: "Premium", supportPlan: "AKSLongTermSupport" });
+    expect(kept.xr.status?.["versionSupport"]).toBe("extended");
+  });
+});
+
 describe("K8sCluster refusals", () => {
   it("refuses Kubernetes 1.28, naming the oldest version offered", async () => {
     await expectRefused({ xr: withSpec(aws, (s) => (s.version = "1.28")), required: requiredFor(aws) }, "spec.version: 1.28", "oldest Tessera offers there is 1.34");
-    await expectRefused({ xr: withSpec(azure, (s) => (s.version = "1.28")), required: requiredFor(azure) }, "spec.version: 1.28", "oldest Tessera offers there is 1.35");
+    await expectRefused({ xr: withSpec(azure, (s) => (s.version = "1.28")), required: requiredFor(azure) }, "spec.version: 1.28", "oldest Tessera offers there is 1.34 (with extendedSupport: true)");
   });
 
-  it("refuses 1.34 on EKS without extended support, and 1.34 on AKS", async () => {
+  it("refuses 1.34 without extended support: EKS extended support, AKS long-term support", async () => {
     await expectRefused({ xr: withSpec(aws, (s) => (s.version = "1.34")), required: requiredFor(aws) }, "extendedSupport: true");
-    await expectRefused({ xr: withSpec(azure, (s) => (s.version = "1.34")), required: requiredFor(azure) }, "oldest Tessera offers there is 1.35");
-    await expectRefused({ xr: withSpec(azure, (s) => (s.extendedSupport = true)), required: requiredFor(azure) }, "spec.extendedSupport is AWS only");
+    const msg = await expectRefused({ xr: withSpec(azure, (s) => (s.version = "1.34")), required: requiredFor(azure) }, "spec.version: 1.34 left AKS community support", "set extendedSupport: true", "Premium tier");
+    expect(admission(schema, withSpec(azure, (s) => (s.version = "1.34")).spec).join()).toContain("1.34 left AKS community support");
+    expect(msg).toContain("spec.version");
+    expect(admission(schema, withSpec(azure, (s) => Object.assign(s, { version: "1.34", extendedSupport: true })).spec)).toEqual([]);
+  });
+
+  it("refuses a log retention a Log Analytics workspace cannot keep, on Azure only", async () => {
+    for (const days of [14, 731]) {
+      await expectRefused({ xr: withSpec(azure, (s) => (s.monitoring = { logRetentionDays: days })), required: requiredFor(azure) }, `spec.monitoring.logRetentionDays: ${days} is refused on azure`, "30 to 730 days");
+    }
+    expect(admission(schema, withSpec(aws, (s) => (s.monitoring = { logRetentionDays: 14 })).spec)).toEqual([]);
+    expect(admission(schema, withSpec(azure, (s) => (s.monitoring = { logRetentionDays: 545 })).spec)).toEqual([]);
   });
 
   it("admits upgrades one minor at a time, never a jump or a downgrade", () => {
@@ -616,6 +748,12 @@ describe("K8sCluster tables", () => {
     expect(supportOn("aws", "1.35", "2027-04-01")).toBe("extended");
     expect(supportOn("azure", "1.35", "2027-04-01")).toBe("unsupported");
     expect(supportOn("azure", "1.37", "2026-12-02")).toBe("standard");
+    // AKS: past community support, supported only under the long-term support plan.
+    expect(supportOn("azure", "1.34", "2026-12-02", true)).toBe("extended");
+    expect(supportOn("azure", "1.34", "2026-12-02", false)).toBe("unsupported");
+    expect(supportOn("azure", "1.35", "2028-04-01", true)).toBe("unsupported");
+    // EKS: the calendar's level either way (EKS upgrades a cluster without extended support itself).
+    expect(supportOn("aws", "1.34", "2026-12-02", false)).toBe("extended");
     expect(supportOn("aws", "1.28", "2026-12-02")).toBe("unsupported");
   });
 
