@@ -203,8 +203,11 @@ function cdnOutputs(o: K8sObject, key: string): Record<string, unknown> {
     case "BucketPolicy":
       // The policy as S3 holds it: the provider reads it back into atProvider.
       return { policy: (fp as { policy?: string }).policy };
-    case "FrontdoorEndpoint":
-      return { hostName: `${o.metadata?.annotations?.["crossplane.io/external-name"] ?? key}-abcdefgh.z01.azurefd.net` };
+    case "FrontdoorEndpoint": {
+      // An ARM id like the provider's: an Azure DNS alias record (CdnEdge's zone apex) targets it.
+      const name = o.metadata?.annotations?.["crossplane.io/external-name"] ?? key;
+      return { hostName: `${name}-abcdefgh.z01.azurefd.net`, id: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Cdn/profiles/profile/afdEndpoints/${name}` };
+    }
     case "FrontdoorCustomDomain":
       return { validationToken: `token-${key}`, hostName: fp.hostName };
     default:

@@ -158,14 +158,14 @@ export const Origin = cel(
 
 export const Domain = z
   .object({
-    host: hostName.describe("Viewer hostname, e.g. www.example.com or *.example.com. Point it (CNAME) at status.endpoint."),
+    host: hostName.describe("Viewer hostname, e.g. www.example.com, *.example.com or the zone apex example.com. Point it (CNAME) at status.endpoint; an apex, which cannot be a CNAME, through an alias (Route 53 alias, Azure DNS alias record or CNAME flattening)."),
     keyVaultCertificateId: z
       .string()
       .min(1)
       .max(2048)
       .regex(/^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/(secrets|certificates)\/[A-Za-z0-9-]+(\/[A-Za-z0-9]+)?$/, "must be a Key Vault certificate or secret id")
       .optional()
-      .describe("Azure only: a customer certificate from Key Vault (needed for wildcard hosts, which Front Door managed certificates do not cover). Front Door needs read access to the vault. AWS always uses one ACM certificate for every host."),
+      .describe("Azure only: a customer certificate from Key Vault. Needed for wildcard hosts, which Front Door managed certificates do not cover, and for the apex of spec.dnsZoneId, whose managed certificate Front Door would not renew without a manual revalidation (it renews only hosts that are a CNAME to the endpoint). Front Door needs read access to the vault. AWS always uses one ACM certificate for every host."),
   })
   .strict();
 
@@ -184,7 +184,7 @@ export const CdnEdgeSpec = cel(
         .max(512)
         .regex(new RegExp(`^(${ROUTE53_ZONE_ID.source.slice(1, -1)}|${AZURE_DNS_ZONE_ID.source.slice(1, -1)})$`), "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (AWS) or an Azure DNS zone id such as /subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Network/dnszones/example.com (Azure)")
         .optional()
-        .describe("The public DNS zone of the domains: a Route 53 hosted zone id (AWS) or an Azure DNS zone's resource id (Azure; /subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Network/dnszones/<zone>). Every host must lie in the zone. AWS: Tessera creates the ACM validation records and alias A/AAAA records to the distribution, and waits for validation itself. Azure: Tessera creates each host's _dnsauth TXT record (Front Door domain validation) and its CNAME to the endpoint; an apex host is refused (it needs an alias record to Front Door). The provider's identity needs write access to the zone. Without a zone, status.dnsRecords lists the records to create."),
+        .describe("The public DNS zone of the domains: a Route 53 hosted zone id (AWS) or an Azure DNS zone's resource id (Azure; /subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Network/dnszones/<zone>). Every host must lie in the zone. AWS: Tessera creates the ACM validation records and alias A/AAAA records to the distribution, and waits for validation itself. Azure: Tessera creates each host's _dnsauth TXT record (Front Door domain validation) and its CNAME to the endpoint, or for the zone apex an Azure DNS alias A record to the endpoint (the apex needs a Key Vault certificate). The provider's identity needs write access to the zone. Without a zone, status.dnsRecords lists the records to create."),
       origins: z.array(Origin).min(1).max(MAX_ORIGINS).describe("Where content comes from."),
       defaultBehavior: Behavior.describe("What every request not matched by spec.behaviors gets."),
       behaviors: z.array(PathBehavior).max(MAX_BEHAVIORS).default([]).describe("Path behaviours, first match wins. CloudFront takes 25 by default."),
@@ -232,6 +232,12 @@ export const CdnEdgeSpec = cel(
   { rule: "self.provider != 'azure' || !has(self.tier) || self.tier == 'premium' || (has(self.waf) && has(self.waf.enabled) && !self.waf.enabled)", message: "spec.tier: the Front Door WAF's managed rule set needs Premium; use tier premium, or waf.enabled false", fieldPath: ".tier" },
   { rule: `!has(self.dnsZoneId) || self.provider != 'aws' || self.dnsZoneId.matches('${celPattern(ROUTE53_ZONE_ID)}')`, message: "spec.dnsZoneId on AWS is a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ", fieldPath: ".dnsZoneId" },
   { rule: `!has(self.dnsZoneId) || self.provider != 'azure' || self.dnsZoneId.matches('${celPattern(AZURE_DNS_ZONE_ID)}')`, message: "spec.dnsZoneId on Azure is an Azure DNS zone's resource id: /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.Network/dnszones/<zone>", fieldPath: ".dnsZoneId" },
+  {
+    // The renderer's refusal, in the XRD: a host equal to the zone's name is its apex (hosts and zone names are lowercase).
+    rule: "self.provider != 'azure' || !has(self.dnsZoneId) || !has(self.domains) || self.domains.all(d, has(d.keyVaultCertificateId) || !self.dnsZoneId.endsWith('/' + d.host))",
+    message: "spec.domains[].keyVaultCertificateId: the apex of spec.dnsZoneId needs a Key Vault certificate on Azure, since Front Door renews a managed certificate only for a host that is a CNAME to the endpoint; give one, or use a subdomain such as www",
+    fieldPath: ".domains",
+  },
   { rule: "!has(self.dnsZoneId) || (has(self.domains) && size(self.domains) > 0)", message: "spec.dnsZoneId needs spec.domains (the hosts whose records go in the zone)", fieldPath: ".dnsZoneId" },
   { rule: "self.provider != 'aws' || !has(self.waf) || !has(self.waf.botProtection) || !self.waf.botProtection", message: "spec.waf.botProtection is Azure only (Microsoft bot manager rule set); AWS Bot Control is not offered", fieldPath: ".waf.botProtection" },
   { rule: "self.provider != 'azure' || !has(self.logging) || !has(self.logging.prefix)", message: "spec.logging.prefix is AWS only: Azure Monitor writes Front Door logs into its own insights-logs-* containers", fieldPath: ".logging.prefix" },

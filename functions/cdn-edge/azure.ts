@@ -12,13 +12,17 @@
  * it cannot answer a CORS preflight; it has no HTTP/3, origin shield or price classes (refused by the XRD).
  *
  * With spec.dnsZoneId (an Azure DNS zone), each custom domain names the zone and each host gets its
- * _dnsauth TXT record (the domain's validation token) and a CNAME to the endpoint in that zone.
+ * _dnsauth TXT record (the domain's validation token) and a CNAME to the endpoint in that zone; the
+ * zone's apex, which cannot hold a CNAME, gets an Azure DNS alias A record to the endpoint resource.
  *
  * Staging: the Private Link origin waits for the ObjectStore's account id; each route waits for its
  * origin (Front Door refuses a route to an origin group without origins); a TXT record waits for its
- * domain's validation token, a CNAME for the endpoint's hostname and the domain's association with the
- * routes and security policy; each keeps its value once composed. References between the
- * resources are selectors, which Crossplane resolves once the referenced resource exists.
+ * domain's validation token, a CNAME or alias record for the endpoint's hostname or id and the domain's
+ * association with the routes and security policy; each keeps its value once composed. References
+ * between the resources are selectors, which Crossplane resolves once the referenced resource exists.
+ *
+ * Certificates: the provider's FrontdoorCustomDomain reports only the validation token and the token's
+ * expiry, not Front Door's domainValidationState, so status never says a managed certificate is issued.
  */
 import { AZURE_DNS_ZONE_ID, type CdnEdgeSpec, type Origin } from "../../apis/cdn-edge/schema.ts";
 import { accountName, containerName } from "../object-store/names.ts";
@@ -34,7 +38,7 @@ import type * as network from "../crds/network.azure.m.upbound.io.ts";
 import { finish, type DnsRecord } from "./connection.ts";
 import { azureAlnum, hash8, storeRequirement, wafPolicyName } from "./names.ts";
 import { caches, compresses, keyed, planBehaviors, verifyValue, type PlannedBehavior } from "./plan.ts";
-import { AZURE_BOT_RULE_SET, AZURE_COMPRESS_TYPES, AZURE_DEFAULT_RULE_SET, AZURE_RESPONSE_HEADERS, AZURE_SKU, azureDuration } from "./tables.ts";
+import { AZURE_BOT_RULE_SET, AZURE_COMPRESS_TYPES, AZURE_DEFAULT_RULE_SET, AZURE_RESPONSE_HEADERS, AZURE_SKU, azureCertificateStatus, azureDuration } from "./tables.ts";
 
 const CDN = "cdn.azure.m.upbound.io/v1beta1";
 const RG = "azure.m.upbound.io/v1beta1";
@@ -63,6 +67,26 @@ type SecurityPolicyDomain = cdn.FrontdoorSecurityPolicySpecForProviderSecurityPo
 
 const ext = (name: string) => ({ "crossplane.io/external-name": name });
 const domainKey = (host: string) => hash8(host);
+
+/**
+ * The record that routes a host's viewers to the endpoint, by where the host sits in its zone: a CNAME
+ * to the endpoint's hostname, or at the apex, which cannot hold a CNAME (RFC 1034 §3.6.2), an Azure DNS
+ * alias A record whose target is the endpoint resource (learn.microsoft.com/azure/frontdoor/apex-domain).
+ * The endpoint's id, not the profile's: Azure DNS refuses a profile as an alias target ("Reference records
+ * are not supported", MicrosoftDocs/azure-docs#90819, hashicorp/terraform-provider-azurerm#8191).
+ * `field` is where the composed record holds its value (kept from there while the endpoint's status is empty).
+ */
+const ROUTE_RECORDS = {
+  cname: { key: "dns-cname", type: "CNAME", field: "record", purpose: "route viewers to the edge" },
+  alias: { key: "dns-alias", type: "A", field: "targetResourceId", purpose: "route viewers to the edge: an Azure DNS alias record to the endpoint resource (a zone apex cannot be a CNAME)" },
+} as const;
+/**
+ * Without spec.dnsZoneId Tessera cannot tell which host is a zone apex. Microsoft supports an apex on a
+ * DNS provider with CNAME flattening (learn.microsoft.com/azure/frontdoor/apex-domain-onboard), so the
+ * apex is not refused; the record line says what an apex needs instead of the CNAME.
+ */
+const OWN_DNS_ROUTE_PURPOSE =
+  "route viewers to the edge; a zone apex cannot be a CNAME: point it at the same hostname with your DNS provider's CNAME flattening (ALIAS/ANAME) or an Azure DNS alias record to the endpoint resource, and give it a Key Vault certificate (Front Door does not renew a managed one without a CNAME)";
 /** Custom domain names: letters, digits and '-', starting and ending with a letter or digit. */
 const domainName = (host: string) => host.replace(/^\*\./, "wildcard.").replace(/[^a-z0-9]+/g, "-");
 
@@ -81,22 +105,19 @@ function azureZone(id: string): Zone {
 }
 
 /**
- * A host's record names relative to its zone, after refusing a host outside the zone or at its apex.
- * Front Door validates <host> (a wildcard: the name under it) by a TXT record _dnsauth.<that name>
- * (learn.microsoft.com/azure/frontdoor/domain#domain-validation).
+ * A host's record names relative to its zone, after refusing a host outside the zone. Front Door
+ * validates <host> (a wildcard: the name under it) by a TXT record _dnsauth.<that name>, "_dnsauth" at
+ * the apex (learn.microsoft.com/azure/frontdoor/domain#domain-validation, .../apex-domain#txt-record-validation).
+ * The apex itself is "@", Azure DNS's name for it.
  */
-function relativeNames(zone: Zone, host: string, field: string): { cname: string; txt: string } {
+interface HostNames { apex: boolean; name: string; txt: string }
+function relativeNames(zone: Zone, host: string, field: string): HostNames {
   const base = host.replace(/^\*\./, "");
   if (base !== zone.zoneName && !base.endsWith(`.${zone.zoneName}`)) {
     throw SpecError.field(field, `got ${host}, which is not in DNS zone ${zone.zoneName} (spec.dnsZoneId)`, `use hosts in ${zone.zoneName}, or remove spec.dnsZoneId and create the records listed in status.dnsRecords yourself`);
   }
-  if (host === zone.zoneName) {
-    // A CNAME cannot sit at a zone's apex (RFC 1034 §3.6.2); Azure DNS points an apex at Front Door with
-    // an alias A record set (targetResourceId), which is another record kind than the CNAME composed here.
-    throw SpecError.field(field, `got the zone apex ${host}`, "an apex cannot be a CNAME, and Azure DNS alias records to Front Door are not composed yet; use a subdomain such as www, or remove spec.dnsZoneId and point the apex at the endpoint with an Azure DNS alias record yourself");
-  }
-  const rel = (name: string) => name.slice(0, -(zone.zoneName.length + 1));
-  return { cname: rel(host), txt: base === zone.zoneName ? "_dnsauth" : `_dnsauth.${rel(base)}` };
+  const rel = (name: string) => (name === zone.zoneName ? "@" : name.slice(0, -(zone.zoneName.length + 1)));
+  return { apex: host === zone.zoneName, name: rel(host), txt: base === zone.zoneName ? "_dnsauth" : `_dnsauth.${rel(base)}` };
 }
 
 /** Refusals of what Front Door cannot do for a behaviour, each with the reason. */
@@ -128,7 +149,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
     throw SpecError.field("spec.tier", `got "standard" with ObjectStore origin ${stores[0]!.name}`, "Front Door reaches a private storage account only through Private Link, which needs Premium; use tier premium or a host origin");
   }
   const zone = spec.dnsZoneId ? azureZone(spec.dnsZoneId) : undefined;
-  const names = new Map<string, { cname: string; txt: string }>();
+  const names = new Map<string, HostNames>();
   const txtNames = new Map<string, string>();
   spec.domains.forEach((d, i) => {
     if (d.host.startsWith("*.") && !d.keyVaultCertificateId) {
@@ -136,6 +157,18 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
     }
     if (!zone) return;
     const n = relativeNames(zone, d.host, `spec.domains[${i}].host`);
+    // Front Door issues managed certificates for an apex, but renews one only after checking that the
+    // host is a CNAME to the endpoint; an apex is an alias record, so each renewal waits for someone to
+    // regenerate the validation token by hand, which no provider resource can do or even observe
+    // (learn.microsoft.com/azure/frontdoor/apex-domain#azure-front-door-managed-tls-certificate-rotation,
+    // apex-domain-onboard: "Managed certificate autorotation always fails unless domain validation is
+    // finished between rotations"; MicrosoftDocs/azure-docs#96572: a renewal failed without asking).
+    // A certificate that silently expires is an outage, so the apex takes a Key Vault certificate, which
+    // Key Vault can renew and Front Door follows when the id has no version (azurerm cdn_frontdoor_secret:
+    // a versionless id uses the latest version). The XRD refuses the same (schema.ts).
+    if (n.apex && !d.keyVaultCertificateId) {
+      throw SpecError.field(`spec.domains[${i}].keyVaultCertificateId`, `missing for apex host ${d.host}`, "Front Door renews a managed certificate only for a host that is a CNAME to the endpoint, and an apex cannot be one, so every renewal would need a manual revalidation; give a Key Vault certificate id for the apex (without a version, Front Door follows Key Vault's renewals), or use a subdomain such as www");
+    }
     // *.a.example.com and a.example.com validate through the same _dnsauth.a name: one record set cannot hold both tokens.
     const other = txtNames.get(n.txt);
     if (other) throw SpecError.field(`spec.domains[${i}].host`, `got ${d.host} beside ${other}, which Front Door validates through the same TXT record ${n.txt}.${zone.zoneName}`, "keep one of the two hosts with spec.dnsZoneId, or remove spec.dnsZoneId and validate them one after the other");
@@ -191,6 +224,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
   // Domains: a custom domain each, with a managed certificate or a Key Vault one.
   const dnsRecords: DnsRecord[] = [];
   const endpointHost = str(atProvider(observed["endpoint"])["hostName"]);
+  const endpointId = str(atProvider(observed["endpoint"])["id"]);
   const domains: Obj[] = [];
   for (const d of spec.domains) {
     const h = domainKey(d.host);
@@ -218,30 +252,53 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
     });
     const at = atProvider(observed[`custom-domain-${h}`]);
     // With a zone, each record waits for its value (the token Front Door issues for the domain, the
-    // endpoint's hostname) and, once composed, keeps the value it was composed with while the source's
-    // status is briefly empty: dropping it would delete the record and fail validation or traffic.
+    // endpoint's hostname or id) and, once composed, keeps the value it was composed with while the
+    // source's status is briefly empty: dropping it would delete the record and fail validation or traffic.
     const n = names.get(d.host);
     const txtKey = `dns-txt-${h}`;
-    const cnameKey = `dns-cname-${h}`;
+    const route = n?.apex ? ROUTE_RECORDS.alias : ROUTE_RECORDS.cname;
+    const routeKey = `${route.key}-${h}`;
     const seenTxt = (observed[txtKey]?.resource.spec?.["forProvider"] as Obj | undefined)?.["record"] as Obj[] | undefined;
+    const seenRoute = str((observed[routeKey]?.resource.spec?.["forProvider"] as Obj | undefined)?.[route.field]);
     const token = str(at["validationToken"]) ?? (n ? str(seenTxt?.[0]?.["value"]) : undefined);
-    const cnameTarget = endpointHost ?? (n ? str((observed[cnameKey]?.resource.spec?.["forProvider"] as Obj | undefined)?.["record"]) : undefined);
+    const routeTarget = (n?.apex ? endpointId : endpointHost) ?? (n ? seenRoute : undefined);
+    // The CNAME or alias goes in only once the domain is associated with the routes and the security policy:
+    // Front Door checks the record when it appears and does not enable traffic to a domain it found
+    // unassociated (registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/cdn_frontdoor_custom_domain,
+    // "Example CNAME Record Usage": depends_on the route and the security policy; apex-domain-onboard
+    // adds the alias record after associating the domain with the route).
+    const associated = isReady(observed[`custom-domain-association-${h}`]) && (!firewall || isReady(observed["security-policy"]));
     const inZone = zone && n ? { resourceGroupName: zone.resourceGroupName, zoneName: zone.zoneName, ttl: DNS_TTL, tags } : undefined;
     if (inZone) {
       if (token) r[txtKey] = managed<network.DNSTXTRecord>(NETWORK, "DNSTXTRecord", txtKey, { ...inZone, record: [{ value: token }] }, { annotations: ext(n!.txt), managementPolicies: retain });
       else pending.push(`${txtKey}: Front Door has not issued the validation token of ${d.host} yet`);
-      // The CNAME goes in only once the domain is associated with the routes and the security policy: Front
-      // Door checks the CNAME when it appears and does not enable traffic to a domain it found unassociated
-      // (registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/cdn_frontdoor_custom_domain,
-      // "Example CNAME Record Usage": depends_on the route and the security policy).
-      const associated = isReady(observed[`custom-domain-association-${h}`]) && (!firewall || isReady(observed["security-policy"]));
-      if (cnameTarget && (associated || observed[cnameKey])) r[cnameKey] = managed<network.DNSCNAMERecord>(NETWORK, "DNSCNAMERecord", cnameKey, { ...inZone, record: cnameTarget }, { annotations: ext(n!.cname), managementPolicies: retain });
-      else pending.push(`${cnameKey}: waits for the endpoint's hostname and the domain's association with the routes and security policy`);
+      const meta = { annotations: ext(n!.name), managementPolicies: retain };
+      if (!routeTarget || !(associated || observed[routeKey])) {
+        pending.push(`${routeKey}: waits for the endpoint's ${n!.apex ? "resource id" : "hostname"} and the domain's association with the routes and security policy`);
+      } else if (n!.apex) {
+        // targetResourceId, never records: the provider takes one or the other (the CRD: "Conflicts with records").
+        r[routeKey] = managed<network.DNSARecord>(NETWORK, "DNSARecord", routeKey, { ...inZone, targetResourceId: routeTarget }, meta);
+      } else {
+        r[routeKey] = managed<network.DNSCNAMERecord>(NETWORK, "DNSCNAMERecord", routeKey, { ...inZone, record: routeTarget }, meta);
+      }
     }
     const composed = inZone ? { composed: true } : {};
-    if (token) dnsRecords.push({ name: `_dnsauth.${d.host.replace(/^\*\./, "")}`, type: "TXT", value: token, purpose: `Front Door domain validation of ${d.host}`, ...composed });
-    if (cnameTarget) dnsRecords.push({ name: d.host, type: "CNAME", value: cnameTarget, purpose: inZone ? "route viewers to the edge" : "route viewers to the edge (an apex host needs an Azure DNS alias record instead)", ...composed });
-    domains.push({ host: d.host, cnameTarget: endpointHost, certificateStatus: d.keyVaultCertificateId ? "CustomerCertificate (from Key Vault)" : observed[`custom-domain-${h}`] ? "ManagedCertificate (issued once the _dnsauth TXT record validates the domain; the provider reports no validation state)" : undefined });
+    const txtName = `_dnsauth.${d.host.replace(/^\*\./, "")}`;
+    if (token) dnsRecords.push({ name: txtName, type: "TXT", value: token, purpose: `Front Door domain validation of ${d.host}`, ...composed });
+    if (routeTarget) dnsRecords.push({ name: d.host, type: route.type, value: routeTarget, purpose: inZone ? route.purpose : OWN_DNS_ROUTE_PURPOSE, ...composed });
+    // What is known of the certificate: never "issued", which the provider cannot tell (see the header).
+    const check = `\`az afd custom-domain show ${str(at["id"]) ? `--ids ${str(at["id"])}` : `--resource-group <group> --profile-name <profile> --custom-domain-name ${domainName(d.host)}`} --query domainValidationState\``;
+    const certificateStatus = azureCertificateStatus({
+      customer: !!d.keyVaultCertificateId,
+      domain: !!observed[`custom-domain-${h}`],
+      token: !!token,
+      ownDns: !inZone,
+      record: isReady(observed[txtKey]),
+      associated,
+      txtName,
+      check,
+    });
+    domains.push({ host: d.host, cnameTarget: endpointHost, certificateStatus });
   }
 
   // Routes in order (Front Door matches the most specific pattern; paths are unique), each with its rule set.

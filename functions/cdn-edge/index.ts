@@ -111,6 +111,7 @@ export const cdnEdge: KindModule<CdnEdgeSpec> = {
     "monitordiagnosticsettings.insights.azure.m.upbound.io",
     "dnstxtrecords.network.azure.m.upbound.io",
     "dnscnamerecords.network.azure.m.upbound.io",
+    "dnsarecords.network.azure.m.upbound.io",
   ],
   // An edge holds no data. The distribution and the Front Door profile and endpoint carry the hostname
   // DNS points at (dXXXX.cloudfront.net, <name>-<hash>.z01.azurefd.net), which a re-created one would

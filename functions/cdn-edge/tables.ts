@@ -109,6 +109,44 @@ export const AZURE_COMPRESS_TYPES = [
   "text/xml",
 ];
 
+/** What Tessera knows of a Front Door custom domain's certificate (see azureCertificateStatus). */
+export interface AzureCertificateFacts {
+  /** A Key Vault certificate (customer certificate), not a managed one. */
+  customer: boolean;
+  /** The custom domain exists. */
+  domain: boolean;
+  /** Front Door has issued its validation token. */
+  token: boolean;
+  /** No spec.dnsZoneId: the user creates the TXT record, and Tessera cannot see it. */
+  ownDns: boolean;
+  /** The composed _dnsauth TXT record is Ready. */
+  record: boolean;
+  /** The domain's association with the routes (and the security policy) is Ready. */
+  associated: boolean;
+  txtName: string;
+  /** The command that shows the domain's validation state. */
+  check: string;
+}
+
+/**
+ * status.domains[].certificateStatus on Azure: only what is known. The provider's FrontdoorCustomDomain
+ * reports validationToken and expirationDate, both read from Front Door's validationProperties, where
+ * expirationDate is the token's expiry (hashicorp/terraform-provider-azurerm, internal/services/cdn/
+ * cdn_frontdoor_custom_domain_resource.go; docs: "The date time that the token expires"), and nothing of
+ * domainValidationState or the certificate. So a managed certificate is pending until its TXT record is
+ * in place and the domain associated, and after that "validating or issued" with the command that tells.
+ */
+export function azureCertificateStatus(f: AzureCertificateFacts): string {
+  const unreported = `Front Door does not report it through the provider; check with ${f.check}`;
+  if (f.customer) return "customer certificate from Key Vault";
+  if (!f.domain) return "pending: the Front Door custom domain is not created yet";
+  if (!f.token) return "pending validation: Front Door has not issued the domain's validation token yet";
+  if (f.ownDns) return `pending validation until the TXT record ${f.txtName} in status.dnsRecords exists, then validating or issued: ${unreported}`;
+  if (!f.record) return `pending validation: the TXT record ${f.txtName} is not in the zone yet`;
+  if (!f.associated) return "pending validation: the domain is not associated with the routes and security policy yet";
+  return `validating or issued: ${unreported}`;
+}
+
 /** Front Door cache durations are written d.HH:MM:SS (at most 366 days). */
 export function azureDuration(seconds: number): string {
   const d = Math.floor(seconds / 86400);

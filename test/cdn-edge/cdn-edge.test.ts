@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { bucketName, accountName, containerName } from "../../functions/object-store/names.ts";
 import { hash8 } from "../../functions/cdn-edge/names.ts";
+import { renderAzure } from "../../functions/cdn-edge/azure.ts";
+import { CdnEdgeSpec } from "../../apis/cdn-edge/schema.ts";
 import { MANAGED_CACHE_POLICY, MANAGED_ORIGIN_REQUEST_POLICY, MANAGED_RESPONSE_HEADERS_POLICY } from "../../functions/cdn-edge/tables.ts";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
@@ -13,6 +15,8 @@ const azure = example("examples/cdn-edge/azure-minimal.yaml");
 const broxiva = example("examples/cdn-edge/aws-broxiva.yaml");
 const broxivaAzure = example("examples/cdn-edge/azure-broxiva.yaml");
 const vivr = example("examples/cdn-edge/aws-vivr.yaml");
+/** The zone apex example.com (a Key Vault certificate) and www.example.com, in the Azure DNS zone example.com. */
+const apex = example("examples/cdn-edge/azure-apex.yaml");
 
 /** An Azure DNS zone id, and the Azure minimal example with two hosts in it (one a wildcard from Key Vault). */
 const ZONE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dns-rg/providers/Microsoft.Network/dnszones/example.com";
@@ -336,6 +340,89 @@ describe("CdnEdge on Azure", () => {
     expect(fp(renewed.resources, `dns-txt-${www}`).record).toEqual([{ value: "token-2" }]);
   });
 
+  it("the zone apex: a _dnsauth TXT record and an Azure DNS alias A record \"@\" whose target is the endpoint resource, never a CNAME", async () => {
+    const { resources, xr } = await settled(apex);
+    const [root, www] = ["example.com", "www.example.com"].map(hash8);
+    const endpointId = (observe(resources).find((o) => keyOf(o) === "endpoint")!.status as any).atProvider.id;
+    // The endpoint's id, not the profile's (Azure DNS refuses a profile as an alias target).
+    expect(endpointId).toMatch(/\/providers\/Microsoft\.Cdn\/profiles\/[^/]+\/afdEndpoints\/[^/]+$/);
+    // targetResourceId alone: the provider refuses records beside it.
+    expect(fp(resources, `dns-alias-${root}`)).toEqual({ resourceGroupName: "dns-rg", zoneName: "example.com", ttl: 3600, tags: expect.any(Object), targetResourceId: endpointId });
+    expect(fp(resources, `dns-txt-${root}`)).toMatchObject({ resourceGroupName: "dns-rg", zoneName: "example.com", record: [{ value: `token-custom-domain-${root}` }] });
+    const name = (key: string) => byKey(resources, key).metadata.annotations["crossplane.io/external-name"];
+    expect([name(`dns-alias-${root}`), name(`dns-txt-${root}`), name(`dns-cname-${www}`), name(`dns-txt-${www}`)]).toEqual(["@", "_dnsauth", "www", "_dnsauth.www"]);
+    expect(byKey(resources, `dns-cname-${root}`)).toBeUndefined();
+    expect(ofKind(resources, "DNSARecord")).toHaveLength(1);
+    expect(ofKind(resources, "DNSCNAMERecord")).toHaveLength(1);
+    expect(byKey(resources, `dns-alias-${root}`).spec.managementPolicies).toEqual(["Observe", "Create", "Update", "LateInitialize"]);
+    expect(fp(resources, `custom-domain-${root}`)).toMatchObject({ hostName: "example.com", dnsZoneId: apex.spec!["dnsZoneId"], tls: { certificateType: "CustomerCertificate" } });
+    expect((xr.status as any).dnsRecords).toEqual([
+      { name: "_dnsauth.example.com", type: "TXT", value: `token-custom-domain-${root}`, purpose: "Front Door domain validation of example.com", composed: true },
+      { name: "example.com", type: "A", value: endpointId, purpose: expect.stringContaining("Azure DNS alias record to the endpoint resource"), composed: true },
+      { name: "_dnsauth.www.example.com", type: "TXT", value: `token-custom-domain-${www}`, purpose: "Front Door domain validation of www.example.com", composed: true },
+      { name: "www.example.com", type: "CNAME", value: xr.status?.["endpoint"], purpose: "route viewers to the edge", composed: true },
+    ]);
+  });
+
+  it("staging: the apex's alias record waits for the endpoint's id and the domain's association; once composed it stays while those are briefly unknown", async () => {
+    const required = requiredFor(apex);
+    const root = hash8("example.com");
+    const first = await render({ xr: apex, required });
+    expect(ofKind(first.resources, "DNSARecord")).toEqual([]);
+    const unassociated = (observed: K8sObject[]) => observed.map((o) => (keyOf(o) === `custom-domain-association-${root}` ? { ...o, status: { ...(o.status as object), conditions: [] } } : o));
+    const waiting = await render({ xr: apex, required, observed: unassociated(observe(first.resources)) });
+    expect(byKey(waiting.resources, `dns-alias-${root}`)).toBeUndefined();
+    expect((waiting.xr.status?.["conditions"] as Array<{ type: string; message?: string }>).find((c) => c.type === "ResourcesReady")?.message).toContain(`dns-alias-${root}: waits for the endpoint's resource id and the domain's association`);
+    const noId = await render({ xr: apex, required, observed: withAt(observe(first.resources), "endpoint", { id: undefined }) });
+    expect(byKey(noId.resources, `dns-alias-${root}`)).toBeUndefined();
+    const both = await render({ xr: apex, required, observed: observe(first.resources) });
+    expect(fp(both.resources, `dns-alias-${root}`).targetResourceId).toMatch(/\/afdEndpoints\//);
+    const { resources } = await settled(apex, required);
+    const blip = unassociated(withAt(observe(resources), "endpoint", { id: undefined, hostName: undefined }));
+    const out = await render({ xr: apex, required, observed: blip });
+    expect(out.fatal).toBeUndefined();
+    expect(fp(out.resources, `dns-alias-${root}`)).toEqual(fp(resources, `dns-alias-${root}`));
+  });
+
+  it("certificate status says only what is known: pending until the TXT record is in the zone and the domain associated, then validating or issued with the command that tells, never issued", async () => {
+    const required = requiredFor(azureZoned);
+    const www = hash8("www.example.com");
+    const status = async (observed: K8sObject[]) => {
+      const out = await render({ xr: azureZoned, required, observed });
+      return Object.fromEntries(((out.xr.status as any).domains as Array<{ host: string; certificateStatus: string }>).map((d) => [d.host, d.certificateStatus]));
+    };
+    const first = await render({ xr: azureZoned, required });
+    expect((await status([]))["www.example.com"]).toBe("pending: the Front Door custom domain is not created yet");
+    const created = observe(first.resources);
+    expect((await status(withAt(created, `custom-domain-${www}`, { validationToken: undefined })))["www.example.com"]).toBe("pending validation: Front Door has not issued the domain's validation token yet");
+    // The token is known, the TXT record not composed yet.
+    expect((await status(created))["www.example.com"]).toBe("pending validation: the TXT record _dnsauth.www.example.com is not in the zone yet");
+    const { resources } = await settled(azureZoned, required);
+    const live = observe(resources);
+    const unassociated = live.map((o) => (keyOf(o) === "security-policy" ? { ...o, status: { ...(o.status as object), conditions: [] } } : o));
+    expect((await status(unassociated))["www.example.com"]).toBe("pending validation: the domain is not associated with the routes and security policy yet");
+    const done = await status(live);
+    const id = (live.find((o) => keyOf(o) === `custom-domain-${www}`)!.status as any).atProvider.id;
+    expect(done["www.example.com"]).toBe(`validating or issued: Front Door does not report it through the provider; check with \`az afd custom-domain show --ids ${id} --query domainValidationState\``);
+    expect(done["*.shop.example.com"]).toBe("customer certificate from Key Vault");
+    // Without a zone Tessera cannot see the user's TXT record.
+    const own = withSpec(azure, (s) => (s.domains = [{ host: "www.example.com" }]));
+    const ownOut = (await settled(own)).xr.status as any;
+    expect(ownOut.domains[0].certificateStatus).toMatch(/^pending validation until the TXT record _dnsauth\.www\.example\.com in status\.dnsRecords exists, then validating or issued: Front Door does not report it through the provider; check with `az afd custom-domain show --ids \S+ --query domainValidationState`$/);
+    for (const d of [...Object.values(done), ownOut.domains[0].certificateStatus]) expect(d).not.toMatch(/^issued|ISSUED|Approved/);
+  });
+
+  it("without a zone an apex is not refused (Tessera cannot tell it from a subdomain): each host's record line says what an apex needs instead of a CNAME", async () => {
+    const xr = withSpec(azure, (s) => (s.domains = [{ host: "example.com" }]));
+    const { xr: done } = await settled(xr);
+    const line = (done.status as any).dnsRecords.find((r: any) => r.name === "example.com");
+    expect(line).toMatchObject({ type: "CNAME", value: done.status?.["endpoint"] });
+    expect(line.composed).toBeUndefined();
+    expect(line.purpose).toContain("a zone apex cannot be a CNAME");
+    expect(line.purpose).toContain("CNAME flattening");
+    expect(line.purpose).toContain("Key Vault certificate");
+  });
+
   it("staging: a route waits for its origin; the Private Link origin waits for the account id", async () => {
     const required = requiredFor(broxivaAzure).map((o) => (o.kind === "ObjectStore" ? { ...o, status: {} } : o));
     const first = await render({ xr: broxivaAzure, required });
@@ -410,7 +497,7 @@ describe("CdnEdge refusals", () => {
     for (const [patch, fragment] of cases) await expectRefused({ xr: withSpec(azure, patch), required: requiredFor(azure) }, fragment);
   });
 
-  it("an Azure DNS zone: a well-formed zone id, hosts in the zone, no apex, one TXT name per host", async () => {
+  it("an Azure DNS zone: a well-formed zone id, hosts in the zone, the apex with a Key Vault certificate, one TXT name per host", async () => {
     const zoned = (patch: (s: any) => void) => ({ xr: withSpec(azureZoned, patch), required: requiredFor(azureZoned) });
     for (const bad of [
       "/subscriptions/0000/resourceGroups/dns-rg/providers/Microsoft.Network/dnszones/example.com",
@@ -420,7 +507,14 @@ describe("CdnEdge refusals", () => {
     ]) await expectRefused(zoned((s) => (s.dnsZoneId = bad)), "spec.dnsZoneId");
     await expectRefused(zoned((s) => (s.domains = [{ host: "www.example.org" }])), "spec.domains[0].host", "not in DNS zone example.com");
     await expectRefused(zoned((s) => (s.domains = [{ host: "notexample.com" }])), "spec.domains[0].host", "not in DNS zone example.com");
-    await expectRefused(zoned((s) => (s.domains = [{ host: "www.example.com" }, { host: "example.com" }])), "spec.domains[1].host", "apex cannot be a CNAME", "alias");
+    // The apex's managed certificate would not be renewed without a manual revalidation: the XRD refuses it, and so does the renderer.
+    const managedApex = withSpec(azureZoned, (s) => (s.domains = [{ host: "www.example.com" }, { host: "example.com" }]));
+    await expectRefused({ xr: managedApex, required: requiredFor(managedApex) }, "spec.domains[].keyVaultCertificateId", "apex of spec.dnsZoneId needs a Key Vault certificate");
+    expect(admission(xrdSpecSchema("cdn-edge"), managedApex.spec)).toContainEqual(expect.stringContaining("apex of spec.dnsZoneId needs a Key Vault certificate"));
+    const bypassed = { xr: { name: "web", namespace: "team-a" }, spec: CdnEdgeSpec.parse(managedApex.spec), observed: {}, required: {} };
+    expect(() => renderAzure(bypassed)).toThrow("spec.domains[1].keyVaultCertificateId: missing for apex host example.com");
+    // A wildcard beside the apex is validated through the same _dnsauth record at the apex.
+    await expectRefused(zoned((s) => (s.domains = [{ host: "example.com", keyVaultCertificateId: "https://kv.vault.azure.net/certificates/apex" }, { host: "*.example.com", keyVaultCertificateId: "https://kv.vault.azure.net/certificates/star" }])), "spec.domains[1].host", "beside example.com", "same TXT record _dnsauth.example.com");
     await expectRefused(zoned((s) => s.domains.push({ host: "shop.example.com" })), "spec.domains[2].host", "same TXT record _dnsauth.shop.example.com");
     // Each cloud takes only its own kind of zone id.
     await expectRefused({ xr: withSpec(broxiva, (s) => (s.dnsZoneId = ZONE)), required: requiredFor(broxiva) }, "spec.dnsZoneId on AWS is a Route 53 hosted zone id");
