@@ -244,6 +244,7 @@ export const NetworkStatus = z.object({
     .optional()
     .describe("Security group (AWS) / network security group (Azure) ids per tier, once observed."),
   natGatewayIds: ids.optional().describe("NAT gateway ids, once observed."),
+  natPublicIps: z.array(z.string().max(45).describe("An IP address.")).max(16).optional().describe("Azure: public IP addresses the NAT gateway sends the application tier's egress from, once observed (an AKS cluster with authorized IP ranges must allow them, or its nodes cannot reach its API server)."),
   privateDnsZoneIds: z
     .object({
       postgres: z.string().optional().describe("Zone Flexible Servers in this network register in."),

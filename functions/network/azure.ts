@@ -324,6 +324,7 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
   }
 
   const id = (key: string) => str(atProvider(observed[key])["id"]);
+  const natIp = str(atProvider(observed["nat-public-ip"])["ipAddress"]);
   return {
     resources: r,
     status: {
@@ -337,6 +338,9 @@ export const renderAzure: Renderer<NetworkSpec> = ({ xr, spec, observed, require
         cache: id("security-group-cache"),
       },
       natGatewayIds: id("nat-gateway") ? [id("nat-gateway")] : undefined,
+      // What the application tier's egress comes from: AKS adds a Standard Load Balancer's outbound IP
+      // to its authorized IP ranges by itself, but not a NAT gateway's, so K8sCluster reads this.
+      natPublicIps: natIp ? [natIp] : undefined,
       privateDnsZoneIds: { postgres: id("private-dns-zone-postgres"), redis: id("private-dns-zone-redis"), managedRedis: id("private-dns-zone-managed-redis"), servicebus: id("private-dns-zone-servicebus") },
       usableAddresses: Object.fromEntries(tiers.map((t) => [t, 2 ** (32 - block(cidrOf(t)).prefix) - RESERVED_PER_SUBNET])),
     },
