@@ -305,7 +305,8 @@ function apply(rsp: RunFunctionResponse, oxr: K8sObject, spec: { provider: strin
 
   // The MESSAGE printer column: short enough for `kubectl get` (a count and the first item); the
   // full lists are in the ResourcesSynced and ResourcesReady conditions (`kubectl describe`).
-  const waiting = [...unready, ...out.pending.map((p) => `${p} (after its dependencies)`), ...(out.awaiting ?? [])];
+  // What the XR awaits from outside comes first: it says why the pending resources still wait.
+  const waiting = [...(out.awaiting ?? []), ...unready, ...out.pending.map((p) => `${p} (after its dependencies)`)];
   const short = (verb: string, items: string[]) =>
     items.length === 1 ? `${verb} ${clip(items[0]!, 80)}` : `${verb} ${items.length} resources: ${clip(items[0]!, 60)} and ${items.length - 1} more`;
   const message = unsynced.length ? short("Failing:", unsynced) : waiting.length ? short("Waiting for", waiting) : "Available";

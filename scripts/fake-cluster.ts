@@ -29,8 +29,68 @@ export const KUBECONFIG = [
   "",
 ].join("\n");
 
-/** Connection details providers report, by composed-resource key (Azure Managed Redis and legacy Azure Cache for Redis access keys, K8sCluster kubeconfigs). */
-export const CONNECTION_DETAILS: Record<string, Record<string, string>> = { cache: { "attribute.primary_access_key": "p@ss:w/rd" }, "managed-redis": { "attribute.default_database.0.primary_access_key": "p@ss:w/rd" }, "cluster-auth": { kubeconfig: KUBECONFIG }, cluster: { kubeconfig: KUBECONFIG } };
+const AKS_SERVER = "https://platform-1a2b3c4d.hcp.westeurope.azmk8s.io:443";
+const AKS_CA = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIAKS\n-----END CERTIFICATE-----\n").toString("base64");
+const aksKubeconfig = (user: string, credentials: string[]) => [
+  "apiVersion: v1",
+  "kind: Config",
+  "clusters:",
+  "- name: platform",
+  "  cluster:",
+  `    server: ${AKS_SERVER}`,
+  `    certificate-authority-data: ${AKS_CA}`,
+  "users:",
+  `- name: ${user}`,
+  "  user:",
+  ...credentials,
+  "contexts:",
+  "- name: platform",
+  `  context: { cluster: platform, user: ${user} }`,
+  "current-context: platform",
+  "",
+].join("\n");
+
+/**
+ * AKS with Entra ID (azureActiveDirectoryRoleBasedAccessControl): the clusterUser kubeconfig
+ * (azurerm kube_config_raw) authenticates through kubelogin, an exec plugin that provider-kubernetes
+ * and provider-helm cannot run without an identity of their own.
+ */
+export const AKS_USER_KUBECONFIG = aksKubeconfig("clusterUser_rg_platform", [
+  "    exec:",
+  "      apiVersion: client.authentication.k8s.io/v1beta1",
+  "      command: kubelogin",
+  "      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630, --environment, AzurePublicCloud]",
+  "      interactiveMode: IfAvailable",
+  "      provideClusterInfo: false",
+]);
+
+/** The clusterAdmin kubeconfig (azurerm kube_admin_config_raw, local accounts on): a client certificate. */
+export const AKS_ADMIN_KUBECONFIG = aksKubeconfig("clusterAdmin_rg_platform", [
+  `    client-certificate-data: ${Buffer.from("-----BEGIN CERTIFICATE-----\nMIIADMIN\n-----END CERTIFICATE-----\n").toString("base64")}`,
+  `    client-key-data: ${Buffer.from("-----BEGIN RSA PRIVATE KEY-----\nMIIKEY\n-----END RSA PRIVATE KEY-----\n").toString("base64")}`,
+  "    token: offline-admin-token",
+]);
+
+/**
+ * The connection details provider-upjet-azure writes for a KubernetesCluster: upjet publishes every
+ * sensitive Terraform attribute as `attribute.<path>` (crossplane/upjet pkg/resource/sensitive.go,
+ * prefixAttribute and fieldPathToSecretKey), and the provider adds `kubeconfig` (and its pieces) from
+ * kube_config_raw, the clusterUser credential (config/namespaced/containerservice/config.go,
+ * AdditionalConnectionDetailsFn).
+ */
+export const AKS_CONNECTION_DETAILS: Record<string, string> = {
+  kubeconfig: AKS_USER_KUBECONFIG,
+  "kubeconfig.clustercacertificate": Buffer.from(AKS_CA, "base64").toString(),
+  "attribute.kube_config_raw": AKS_USER_KUBECONFIG,
+  "attribute.kube_admin_config_raw": AKS_ADMIN_KUBECONFIG,
+  "attribute.kube_admin_config.0.cluster_ca_certificate": AKS_CA,
+};
+
+/** Connection details providers report, by composed-resource key (Azure Managed Redis and legacy Azure Cache for Redis access keys, K8sCluster kubeconfigs: EKS ClusterAuth's, AKS KubernetesCluster's). */
+export const CONNECTION_DETAILS: Record<string, Record<string, string>> = { cache: { "attribute.primary_access_key": "p@ss:w/rd" }, "managed-redis": { "attribute.default_database.0.primary_access_key": "p@ss:w/rd" }, "cluster-auth": { kubeconfig: KUBECONFIG }, cluster: AKS_CONNECTION_DETAILS };
+
+/** The public IP the fake cluster gives an Azure PublicIP (a Network's NAT gateway address). */
+export const FAKE_PUBLIC_IP = "20.61.15.7";
 
 /** What a cluster holds once the provider created a resource: Ready, Synced, and outputs in atProvider. */
 export function observe(resources: K8sObject[], opts: { ready?: boolean; synced?: { key: string; message: string } } = {}): K8sObject[] {
@@ -166,6 +226,9 @@ function k8sOutputs(o: K8sObject): Record<string, unknown> {
     case "UserAssignedIdentity":
       // Azure ids carry the resource group (K8sCluster scopes its network role from it).
       return { id: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${fp["name"]}` };
+    case "PublicIP":
+      // Network on Azure: its NAT gateway's address (K8sCluster allows it to the AKS API server).
+      return { ipAddress: FAKE_PUBLIC_IP };
     case "LaunchTemplate":
       return { latestVersion: 1 };
     case "Addon":

@@ -5,10 +5,12 @@
  * profile, the Standard tier (Premium with long-term support under spec.extendedSupport), Container
  * Insights and control-plane logs to a Log Analytics workspace. Staged:
  *   1. identity and workspace;
- *   2. identity and workspace known: Network Contributor for the identity on the Network's resource
- *      group (AKS with a bring-your-own subnet and a user-assigned identity needs it to join nodes and
- *      load balancers); the Container Insights data collection rule into the workspace;
- *   3. role Ready: the cluster, with the system pool as its default pool;
+ *   2. identity and workspace known: Network Contributor for the identity on the Network's VNet, NAT
+ *      gateway and application-tier NSG (tables.ts AKS_NETWORK_ROLES: AKS with a bring-your-own subnet
+ *      and a user-assigned identity needs it to join nodes and load balancers); the Container Insights
+ *      data collection rule into the workspace;
+ *   3. roles Ready (and, when spec.apiAccess.allowedCidrs limits the endpoint, the Network's NAT IPs
+ *      known): the cluster, with the system pool as its default pool;
  *   4. cluster Ready: user pools, admin role assignments, diagnostic setting, and (rule Ready too) the
  *      rule's association with the cluster.
  * No management lock: a CanNotDelete lock on the cluster is inherited by its node pools and extension
@@ -29,9 +31,9 @@ import type * as operationalinsights from "../crds/operationalinsights.azure.m.u
 import type * as insights from "../crds/insights.azure.m.upbound.io.ts";
 import { initialNodes, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
 import { connectionSecret, connectionSecretName, kubeconfigCluster } from "./connection.ts";
-import { adminKey, aksName, CLUSTER, CONNECTION_SECRET, dnsPrefix, INSIGHTS_ASSOCIATION, INSIGHTS_RULE, insightsRuleName, poolKey, rotationName } from "./names.ts";
+import { adminKey, aksName, CLUSTER, CONNECTION_SECRET, dnsPrefix, INSIGHTS_ASSOCIATION, INSIGHTS_RULE, insightsRuleName, LEGACY_NETWORK_ROLE, poolKey, rotationName } from "./names.ts";
 import { renderInCluster } from "./incluster.ts";
-import { AKS_LOG_CATEGORY, AKS_SUPPORT_PLAN, CONTAINER_INSIGHTS, INSTANCE_TYPE } from "./tables.ts";
+import { AKS_LOG_CATEGORY, AKS_NETWORK_ROLES, AKS_SUPPORT_PLAN, CONTAINER_INSIGHTS, INSTANCE_TYPE } from "./tables.ts";
 
 const CS = "containerservice.azure.m.upbound.io/v1beta1";
 const MI = "managedidentity.azure.m.upbound.io/v1beta1";
@@ -39,11 +41,30 @@ const AUTH = "authorization.azure.m.upbound.io/v1beta1";
 const OI = "operationalinsights.azure.m.upbound.io/v1beta1";
 const INSIGHTS = "insights.azure.m.upbound.io/v1beta1";
 
+/** On the cluster: the NAT ranges its authorizedIpRanges got from the Network, kept while the Network's status is unreadable. */
+const NAT_RANGES_ANNOTATION = "platform.tessera.io/nat-ranges";
+
+const nonEmpty = <T>(xs: T[] | undefined): T[] | undefined => (xs?.length ? xs : undefined);
+
 /** AKS adds this taint to spot pools itself; unless it is declared too, the provider sees drift on every sync. */
 const SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule";
 
-/** The Secret the provider writes the cluster's admin kubeconfig to (its connection details). */
+/** The Secret the provider writes the cluster's connection details to (both kubeconfigs among them). */
 const adminSecretName = (xr: { name: string }) => `${xr.name}-aks-admin`;
+
+/**
+ * The connection-detail key of the clusterAdmin kubeconfig. provider-upjet-azure's own `kubeconfig`
+ * key is kube_config_raw, the clusterUser credential (config/namespaced/containerservice/config.go,
+ * AdditionalConnectionDetailsFn); with Entra ID on (azureActiveDirectoryRoleBasedAccessControl) that
+ * is an exec/kubelogin kubeconfig, which provider-kubernetes and provider-helm cannot use without an
+ * identity of their own (crossplane-contrib/provider-helm#180, provider-kubernetes#105). The admin
+ * kubeconfig (a client certificate of the local admin account) is the sensitive attribute
+ * kube_admin_config_raw, which azurerm reads only while Entra ID is on and local accounts are
+ * enabled (internal/services/containers/kubernetes_cluster_resource.go, ListClusterAdminCredentials)
+ * and upjet publishes as `attribute.<attribute>` (crossplane/upjet pkg/resource/sensitive.go,
+ * prefixAttribute; the key is visible in crossplane-contrib/provider-jet-azure#112's Secret).
+ */
+export const AKS_ADMIN_KUBECONFIG_KEY = "attribute.kube_admin_config_raw";
 
 /** The tenth address of the service CIDR for cluster DNS (AKS refuses the first; .10 is its convention). */
 export function dnsServiceIp(serviceCidr: string): string {
@@ -81,7 +102,8 @@ function poolCommon(p: NodePool, version: string, net: string, region: string): 
 export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
   const { xr, spec, observed } = ctx;
   const location = spec.region;
-  const net = networkOf(ctx).name;
+  const network = networkOf(ctx);
+  const net = network.name;
   // Typed, so the spreads below are checked (a spread of an untyped object would hide its fields).
   const rg: Pick<ForProvider<containerservice.KubernetesCluster>, "resourceGroupNameSelector"> = { resourceGroupNameSelector: ofNetwork(net, { resource: "resource-group" }) };
   const tags = tagsFor("K8sCluster", xr, spec.tags);
@@ -101,22 +123,34 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
     reason: `AKS cluster ${name} (${xr.namespace}/${xr.name}) runs in this network's private subnet`,
   }));
 
-  // 2. The identity's role on the Network's resource group (the scope is read from the identity's own
-  // id, which lies in that group: a selector cannot fill a role assignment's scope).
+  // 2. The identity's roles on the Network's VNet, NAT gateway and application NSG (tables.ts
+  // AKS_NETWORK_ROLES). The scopes are ids the Network publishes in its status (a selector cannot fill
+  // a role assignment's scope); while one is briefly unreadable, the assignment keeps the scope it has.
   const identity = atProvider(observed["identity"]);
-  const identityId = str(identity["id"]);
-  const scope = identityId?.includes("/providers/") ? identityId.slice(0, identityId.indexOf("/providers/")) : (seen(observed["network-role"], "scope") as string | undefined);
-  const principal = str(identity["principalId"]) ?? (seen(observed["network-role"], "principalId") as string | undefined);
-  s.gate("network-role", scope !== undefined && principal !== undefined, () =>
-    managed<authorization.RoleAssignment>(AUTH, "RoleAssignment", "network-role", {
+  const roleKeys = [...AKS_NETWORK_ROLES.map((r) => r.key), LEGACY_NETWORK_ROLE];
+  const principal = str(identity["principalId"]) ?? roleKeys.map((k) => seen(observed[k], "principalId") as string | undefined).find((p) => p !== undefined);
+  const networkRole = (key: string, scope: string | undefined, what: string) =>
+    managed<authorization.RoleAssignment>(AUTH, "RoleAssignment", key, {
       scope,
       principalId: principal,
       principalType: "ServicePrincipal",
       roleDefinitionName: "Network Contributor",
       skipServicePrincipalAadCheck: true,
-      description: `AKS ${name} joins nodes and load balancers to the Network's subnets`,
-    }),
-  );
+      description: `AKS ${name}: ${what}`,
+    });
+  for (const r of AKS_NETWORK_ROLES) {
+    const scope = network[r.scope] ?? (seen(observed[r.key], "scope") as string | undefined);
+    s.gate(r.key, scope !== undefined && principal !== undefined, () => networkRole(r.key, scope, r.what));
+  }
+  // Clusters created before the roles were narrowed hold Network Contributor on the whole resource
+  // group. A role assignment's scope cannot change in place (azurerm scope is ForceNew), so the narrow
+  // ones are new assignments under new keys, and the old one is removed only once all of them are
+  // Ready: the cluster never runs without the permissions it needs.
+  const narrowed = AKS_NETWORK_ROLES.every((r) => s.ready(r.key));
+  const legacyScope = seen(observed[LEGACY_NETWORK_ROLE], "scope") as string | undefined;
+  if (observed[LEGACY_NETWORK_ROLE] && !narrowed && legacyScope !== undefined) {
+    s.add(LEGACY_NETWORK_ROLE, networkRole(LEGACY_NETWORK_ROLE, legacyScope, "joins nodes and load balancers to the Network's subnets"));
+  }
 
   // The workspace's id, or while it is briefly unreadable the id its users already carry.
   const workspaceId =
@@ -147,7 +181,23 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
   const system = spec.nodePools.find((p) => p.mode === "system")!;
   const a = spec.apiAccess;
   const profile = spec.autoscaler;
-  s.gate(CLUSTER, s.ready("network-role") && workspaceId !== undefined, () =>
+  // Authorized IP ranges: AKS adds a Standard Load Balancer's outbound IP by itself, but not a NAT
+  // gateway's (articles/aks/api-server-authorized-ip-ranges.md: "The cluster egress IP address
+  // (firewall, NAT gateway, ...)" is to be included; MicrosoftDocs/azure-docs#111834: node pools fail
+  // to provision without it, #97437: "we need to add the NAT Gateway's IP into the authorized IP
+  // ranges list"), so the Network's NAT IPs go in beside allowedCidrs. Until they are known a new
+  // cluster waits; an existing one keeps the NAT ranges it was given (recorded on it, so a change of
+  // allowedCidrs meanwhile neither keeps a removed range nor drops the NAT's), or, if it has none
+  // recorded, its access profile as it is.
+  const limited = a.public && a.allowedCidrs.length > 0;
+  const seenProfile = seen(observed[CLUSTER], "apiServerAccessProfile") as { authorizedIpRanges?: string[] } | undefined;
+  const recorded = observed[CLUSTER]?.resource.metadata?.annotations?.[NAT_RANGES_ANNOTATION];
+  const natRanges = network.natPublicIps?.map((ip) => `${ip}/32`) ?? nonEmpty(recorded?.split(",").filter(Boolean));
+  // The field is a set (x-kubernetes-list-type: set): no duplicates, even if allowedCidrs names a NAT IP.
+  const accessProfile = !limited ? undefined : natRanges ? { authorizedIpRanges: [...new Set([...a.allowedCidrs, ...natRanges])] } : seenProfile;
+  // Said first in MESSAGE, whose first item is cut at 60 characters: the point comes first.
+  const awaiting = limited && !natRanges ? [`Network ${network.name}'s NAT IP (status.natPublicIps): AKS must allow it in authorizedIpRanges beside allowedCidrs, or the nodes cannot reach the API server`] : [];
+  s.gate(CLUSTER, narrowed && workspaceId !== undefined && (!limited || natRanges !== undefined), () =>
     managed<containerservice.KubernetesCluster>(CS, "KubernetesCluster", CLUSTER, {
       location,
       ...rg,
@@ -162,13 +212,14 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
       identity: { type: "UserAssigned", identityIdsSelector: own("identity") },
       oidcIssuerEnabled: true,
       workloadIdentityEnabled: true,
-      // Local accounts stay on in v1alpha1 so the composed kubeconfig works for provider-kubernetes and
-      // provider-helm as it does on EKS (research/next-apis.md §1.8).
+      // Local accounts stay on in v1alpha1: provider-kubernetes and provider-helm use the admin
+      // kubeconfig (AKS_ADMIN_KUBECONFIG_KEY), which exists only while they are (research/next-apis.md
+      // §1.8; README, K8sCluster, for the identity-based alternative).
       localAccountDisabled: false,
       roleBasedAccessControlEnabled: true,
       azureActiveDirectoryRoleBasedAccessControl: { azureRbacEnabled: true },
       privateClusterEnabled: !a.public,
-      apiServerAccessProfile: a.public && a.allowedCidrs.length ? { authorizedIpRanges: a.allowedCidrs } : undefined,
+      apiServerAccessProfile: accessProfile,
       azurePolicyEnabled: true,
       runCommandEnabled: false,
       networkProfile: {
@@ -202,7 +253,7 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
       keyManagementService: spec.encryption.keyId ? { keyVaultKeyId: spec.encryption.keyId, keyVaultNetworkAccess: "Public" } : undefined,
       tags,
     }, {
-      annotations: { "crossplane.io/external-name": name },
+      annotations: { "crossplane.io/external-name": name, ...(natRanges ? { [NAT_RANGES_ANNOTATION]: natRanges.join(",") } : {}) },
       connectionSecret: adminSecretName(xr),
       initProvider: { defaultNodePool: { nodeCount: initialNodes(system) } },
       // The default pool's count is the autoscaler's too: no LateInitialize (provider-upjet-azure#636).
@@ -286,14 +337,14 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
 
   // In the cluster: ProviderConfigs and namespaces (AKS runs its own autoscaler: autoScalerProfile).
   renderInCluster(s, xr, spec, {
-    kubeconfig: { name: adminSecretName(xr), key: "kubeconfig" },
+    kubeconfig: { name: adminSecretName(xr), key: AKS_ADMIN_KUBECONFIG_KEY },
     cluster: { apiVersion: CS, kind: "KubernetesCluster" },
     // The system pool is the default pool: Ready with the cluster.
     ready: clusterReady,
   });
 
   // Connection Secret and status.
-  const kubeconfig = observed[CLUSTER]?.connectionDetails["kubeconfig"];
+  const kubeconfig = observed[CLUSTER]?.connectionDetails[AKS_ADMIN_KUBECONFIG_KEY] || undefined;
   const fromKubeconfig = kubeconfigCluster(kubeconfig);
   const fqdn = str(cluster["fqdn"]) ?? str(cluster["privateFqdn"]);
   const endpoint = fromKubeconfig.server ?? (fqdn ? `https://${fqdn}:443` : undefined);
@@ -304,6 +355,7 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
   return {
     resources: s.resources,
     pending: s.pending,
+    awaiting,
     // A pool taken out of spec.nodePools is deliberately removed (orphaned while deletionProtection is on).
     released: Object.keys(observed).filter((k) => k.startsWith("nodepool-") && !s.resources[k]),
     status: {

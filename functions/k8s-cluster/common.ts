@@ -131,6 +131,12 @@ export function warnings(spec: K8sClusterSpec, versionWarning: string | undefine
   if (spec.apiAccess.public && spec.apiAccess.allowedCidrs.length === 0) {
     out.push("the API endpoint is public and open to any address; set spec.apiAccess.allowedCidrs (including Crossplane's egress address) or public: false");
   }
+  // The nodes reach the API server on their own (EKS: the private endpoint; AKS: the NAT gateway's
+  // address, which Tessera adds), but provider-kubernetes and provider-helm connect from wherever
+  // Crossplane runs, through the public endpoint: nothing can tell from here whether that is allowed.
+  if (spec.apiAccess.public && spec.apiAccess.allowedCidrs.length > 0) {
+    out.push("the API endpoint admits only spec.apiAccess.allowedCidrs (and the cluster's own nodes): unless Crossplane's egress address is among them, provider-kubernetes and provider-helm cannot reach the cluster and its namespaces and Helm releases never become Ready");
+  }
   return out.length ? out : undefined;
 }
 
@@ -140,14 +146,32 @@ export function poolStatus(spec: K8sClusterSpec, observed: Record<string, Observ
 
 export const initialNodes = (p: NodePool) => p.initialNodes ?? Math.max(p.minNodes, p.mode === "system" ? 1 : 0);
 
-/** The Network as served (a required resource): its spec is all the function reads of it. */
+/**
+ * The Network as served (a required resource): its spec, and on Azure what its status publishes (the
+ * ids the cluster identity's roles are scoped to, the NAT gateway's public IPs), each undefined until
+ * the Network observed it.
+ */
 export interface NetworkFacts {
   name: string;
   cidr: string;
   private: Array<{ zone?: string; cidr: string }>;
+  networkId?: string | undefined;
+  natGatewayId?: string | undefined;
+  appSecurityGroupId?: string | undefined;
+  natPublicIps?: string[] | undefined;
 }
 
 export function networkOf(ctx: RenderContext<K8sClusterSpec>): NetworkFacts {
-  const s = (ctx.required[NETWORK]?.[0]?.spec ?? {}) as { cidr?: string; subnets?: { private?: Array<{ zone?: string; cidr: string }> } };
-  return { name: ctx.spec.networkRef.name, cidr: s.cidr ?? "", private: s.subnets?.private ?? [] };
+  const net = ctx.required[NETWORK]?.[0];
+  const s = (net?.spec ?? {}) as { cidr?: string; subnets?: { private?: Array<{ zone?: string; cidr: string }> } };
+  const st = (net?.status ?? {}) as { networkId?: string; natGatewayIds?: string[]; securityGroupIds?: { app?: string }; natPublicIps?: string[] };
+  return {
+    name: ctx.spec.networkRef.name,
+    cidr: s.cidr ?? "",
+    private: s.subnets?.private ?? [],
+    networkId: st.networkId,
+    natGatewayId: st.natGatewayIds?.[0],
+    appSecurityGroupId: st.securityGroupIds?.app,
+    natPublicIps: st.natPublicIps?.length ? st.natPublicIps : undefined,
+  };
 }

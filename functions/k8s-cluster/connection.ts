@@ -10,8 +10,12 @@
  * lives 15 minutes; the provider refreshes it every 10 (refreshPeriod), and every function call
  * (watch events, and at least every TTL_SECONDS) copies the fresh one here, so consumers must re-read
  * the Secret rather than cache the kubeconfig (a mounted Secret volume follows by itself).
- * AKS: the `kubeconfig` connection detail of the KubernetesCluster (local admin account, a client
- * certificate), which does not expire until the cluster's certificates rotate.
+ * AKS: the KubernetesCluster's `attribute.kube_admin_config_raw` connection detail (azure.ts
+ * AKS_ADMIN_KUBECONFIG_KEY): the clusterAdmin kubeconfig of the local admin account, a client
+ * certificate with cluster-admin rights that bypasses Entra ID and Azure RBAC, valid until the
+ * cluster's certificates rotate (az aks rotate-certs), and present only while local accounts are on.
+ * Not the provider's own `kubeconfig` key: that is the clusterUser kubeconfig, which with Entra ID
+ * runs kubelogin (an exec plugin) and works only where kubelogin and a signed-in Entra identity exist.
  *
  * Until the kubeconfig exists the Secret is pending; once it exists it is never dropped, because
  * dropping it would delete it.

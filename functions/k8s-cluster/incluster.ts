@@ -1,7 +1,8 @@
 /**
  * What Tessera installs into the new cluster, on both clouds, once the system pool is Ready: a
  * provider-kubernetes and a provider-helm ProviderConfig reading the cluster's admin kubeconfig
- * Secret (EKS: ClusterAuth's, whose token the provider refreshes; AKS: the cluster's own), the
+ * Secret (EKS: ClusterAuth's, whose token the provider refreshes; AKS: the cluster's admin kubeconfig,
+ * azure.ts AKS_ADMIN_KUBECONFIG_KEY), the
  * namespaces of spec.namespaces as provider-kubernetes Objects, and Usages that keep the cluster
  * until each of them is gone (upbound/platform-ref-aws does the same with replayDeletion).
  *

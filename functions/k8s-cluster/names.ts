@@ -4,7 +4,9 @@
  *
  * Keys: `cluster`, `nodepool-<pool>` (AKS: user pools only; the system pool is the cluster's default
  * pool), `launch-template-<pool>` (AWS), `cluster-role`, `node-role`, `cluster-auth`, `addon-<name>`,
- * `admin-<hash>`, `log-group`, `identity`, `network-role`, `workspace`, `insights-rule`,
+ * `admin-<hash>`, `log-group`, `identity`, `network-role-vnet`, `network-role-nat-gateway`,
+ * `network-role-app-nsg` (tables.ts AKS_NETWORK_ROLES), `network-role` (retired: the resource-group
+ * scope, kept only until the narrower ones are Ready), `workspace`, `insights-rule`,
  * `insights-association`, `usage-*`, `connection-secret`.
  */
 import { createHash } from "node:crypto";
@@ -17,6 +19,8 @@ export const CLUSTER = "cluster";
 /** AKS Container Insights: the data collection rule and its association with the cluster. */
 export const INSIGHTS_RULE = "insights-rule";
 export const INSIGHTS_ASSOCIATION = "insights-association";
+/** The cluster identity's Network Contributor on the Network's whole resource group, before it was narrowed (AKS_NETWORK_ROLES). */
+export const LEGACY_NETWORK_ROLE = "network-role";
 export const poolKey = (pool: string) => `nodepool-${pool}`;
 export const launchTemplateKey = (pool: string) => `launch-template-${pool}`;
 

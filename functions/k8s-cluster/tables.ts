@@ -90,6 +90,30 @@ export const CONTAINER_INSIGHTS = {
   associationName: "ContainerInsightsExtension",
 } as const;
 
+/**
+ * Where the AKS cluster identity (user-assigned, bring-your-own VNet) holds Network Contributor, by
+ * composed-resource key, and which id of the Network's status is the scope. Narrower than the
+ * Network's resource group, which also holds its private DNS zones, peerings and other XRs' private
+ * endpoints:
+ * - the VNet: Microsoft documents "at least Network Contributor on the subnet" for nodes
+ *   (MicrosoftDocs/azure-aks-docs articles/aks/concepts-network-cni-overview.md, subnets/join and
+ *   subnets/read for a custom role), but "on the virtual network resource" for internal
+ *   LoadBalancer Services (articles/aks/internal-lb.md), which may go to any of the Network's subnets,
+ *   and subnet scope alone has failed on virtualNetworks/join/action (MicrosoftDocs/azure-aks-docs#110);
+ * - the NAT gateway and the application tier's NSG: a write to the node subnet (cloud-provider-azure
+ *   turns off privateLinkServiceNetworkPolicies for a Private Link Service, for one) passes ARM's
+ *   linked authorization only with join on everything the subnet references (LinkedAuthorizationFailed
+ *   on routeTables/join/action in microsoft/tyger#320), and the AKS add-ons act on the user-assigned NAT
+ *   gateway (Azure/terraform-azurerm-avm-ptn-aks-production#103). The Network composes no route table.
+ * A Service's public IP or load balancer in another resource group needs a role there (articles/aks/
+ * static-ip.md); Tessera grants none, so such IPs go in the node resource group.
+ */
+export const AKS_NETWORK_ROLES = [
+  { key: "network-role-vnet", scope: "networkId", what: "the Network's VNet (node subnet join and read, internal load balancers)" },
+  { key: "network-role-nat-gateway", scope: "natGatewayId", what: "the Network's NAT gateway (outbound type userAssignedNATGateway)" },
+  { key: "network-role-app-nsg", scope: "appSecurityGroupId", what: "the application tier's network security group (linked authorization on node-subnet writes)" },
+] as const;
+
 export const INSTANCE_TYPE: Record<Provider, { pattern: RegExp; example: string; gpu: RegExp; arm: RegExp }> = {
   // EC2: family.size, e.g. m6i.xlarge, g4dn.xlarge. GPU families g and p (NVIDIA); Graviton families end in g (m7g, c6gn).
   aws: { pattern: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, example: "m6i.xlarge", gpu: /^(g|p)\d/, arm: /^[a-z]+\d+g[a-z]*\./ },

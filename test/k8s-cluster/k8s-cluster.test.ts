@@ -6,7 +6,8 @@ import { addonVersion } from "../../functions/k8s-cluster/aws.ts";
 import { dnsServiceIp } from "../../functions/k8s-cluster/azure.ts";
 import { insightsRuleName } from "../../functions/k8s-cluster/names.ts";
 import { validateComposed } from "../support/crds.ts";
-import { CONNECTION_DETAILS, example, NETWORKS, observe, requiredFor } from "../support/fixtures.ts";
+import { AKS_ADMIN_KUBECONFIG, AKS_USER_KUBECONFIG, AZURE_NETWORK_STATUS, CONNECTION_DETAILS, example, NETWORKS, observe, requiredFor } from "../support/fixtures.ts";
+import { FAKE_PUBLIC_IP } from "../../scripts/fake-cluster.ts";
 import { admission, expectRefused, withSpec, xrdSpecSchema } from "../support/refusals.ts";
 
 const aws = example("examples/k8s-cluster/aws-minimal.yaml");
@@ -428,7 +429,8 @@ describe("K8sCluster on Azure", () => {
       identity: { type: "UserAssigned" },
       azureActiveDirectoryRoleBasedAccessControl: { azureRbacEnabled: true },
       privateClusterEnabled: false,
-      apiServerAccessProfile: { authorizedIpRanges: ["203.0.113.0/24"] },
+      // The user's ranges and the Network's NAT gateway address (AKS adds only a load balancer's by itself).
+      apiServerAccessProfile: { authorizedIpRanges: ["203.0.113.0/24", `${FAKE_PUBLIC_IP}/32`] },
       networkProfile: {
         networkPlugin: "azure", networkPluginMode: "overlay", networkDataPlane: "cilium",
         serviceCidr: "172.20.0.0/16", dnsServiceIp: "172.20.0.10", podCidr: "10.244.0.0/16", outboundType: "userAssignedNATGateway",
@@ -445,7 +447,13 @@ describe("K8sCluster on Azure", () => {
     expect(byKey(rs, "nodepool-ai").metadata.annotations["crossplane.io/external-name"]).toBe("ai");
     expect(byKey(rs, "nodepool-application").spec.initProvider).toEqual({ nodeCount: 3 });
     expect(byKey(rs, "nodepool-application").spec.managementPolicies).not.toContain("LateInitialize");
-    expect(fp(rs, "network-role")).toMatchObject({ roleDefinitionName: "Network Contributor", scope: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg", principalId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/) });
+    // Network Contributor on the VNet, the NAT gateway and the application NSG, never the whole resource group.
+    const principalId = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(fp(rs, "network-role-vnet")).toMatchObject({ roleDefinitionName: "Network Contributor", scope: AZURE_NETWORK_STATUS.networkId, principalId, principalType: "ServicePrincipal" });
+    expect(fp(rs, "network-role-nat-gateway")).toMatchObject({ roleDefinitionName: "Network Contributor", scope: AZURE_NETWORK_STATUS.natGatewayIds[0], principalId });
+    expect(fp(rs, "network-role-app-nsg")).toMatchObject({ roleDefinitionName: "Network Contributor", scope: AZURE_NETWORK_STATUS.securityGroupIds.app, principalId });
+    expect(byKey(rs, "network-role")).toBeUndefined();
+    expect(rs.filter((r) => r.kind === "RoleAssignment" && /resourceGroups\/[^/]+$/.test((r.spec as any).forProvider.scope))).toEqual([]);
     expect(fp(rs, "diagnostic-setting").enabledLog).toEqual([{ category: "kube-apiserver" }, { category: "kube-audit" }, { category: "guard" }]);
     const admins = rs.filter((r) => r.kind === "RoleAssignment" && keyOf(r).startsWith("admin-"));
     expect(admins.map((r) => (r.spec as any).forProvider)).toEqual([expect.objectContaining({ principalId: "33333333-3333-3333-3333-333333333333", roleDefinitionName: "Azure Kubernetes Service RBAC Cluster Admin" })]);
@@ -476,8 +484,10 @@ describe("K8sCluster on Azure", () => {
   });
 
   const azureGates: Array<[string, string[]]> = [
-    ["identity", ["network-role"]],
-    ["network-role", ["cluster"]],
+    ["identity", ["network-role-vnet", "network-role-nat-gateway", "network-role-app-nsg"]],
+    ["network-role-vnet", ["cluster"]],
+    ["network-role-nat-gateway", ["cluster"]],
+    ["network-role-app-nsg", ["cluster"]],
     ["workspace", ["cluster"]],
     ["cluster", ["nodepool-application", "diagnostic-setting"]],
   ];
@@ -488,9 +498,12 @@ describe("K8sCluster on Azure", () => {
     for (const key of gated) expect(byKey(out.resources, key), key).toBeDefined();
   });
 
-  it("creates the namespaces through the cluster's own kubeconfig Secret", async () => {
+  it("creates the namespaces through the admin kubeconfig the cluster's connection details hold", async () => {
     const { out } = await settled(broxivaAzure);
-    expect(byKey(out.resources, "kubernetes-provider-config").spec.credentials.secretRef).toEqual({ name: "broxiva-production-aks-aks-admin", namespace: "broxiva-production", key: "kubeconfig" });
+    // Not `kubeconfig`: provider-upjet-azure writes the clusterUser (kubelogin) kubeconfig there.
+    for (const key of ["kubernetes-provider-config", "helm-provider-config"]) {
+      expect(byKey(out.resources, key).spec.credentials.secretRef).toEqual({ name: "broxiva-production-aks-aks-admin", namespace: "broxiva-production", key: "attribute.kube_admin_config_raw" });
+    }
     expect(out.resources.filter((r) => r.kind === "Object")).toHaveLength(8);
     expect(out.resources.filter((r) => r.kind === "Release")).toEqual([]);
   });
@@ -526,8 +539,121 @@ describe("K8sCluster on Azure", () => {
     const first = await render({ xr: azure, required: requiredFor(azure) });
     expect(first.resources.map(keyOf).sort()).toEqual(["identity", "usage-network", "workspace"]);
     const second = await render({ xr: azure, required: requiredFor(azure), observed: observe(first.resources) });
-    expect(second.resources.map(keyOf)).toContain("network-role");
+    expect(second.resources.map(keyOf)).toEqual(expect.arrayContaining(["network-role-vnet", "network-role-nat-gateway", "network-role-app-nsg"]));
     expect(second.resources.map(keyOf)).not.toContain("cluster");
+  });
+});
+
+describe("K8sCluster on Azure: credentials, authorized IP ranges and network roles", () => {
+  const invalid = (rs: K8sObject[]) => rs.flatMap((r) => validateComposed(r).map((e) => `${keyOf(r)}: ${e}`));
+  const secretData = (r: any) => Object.fromEntries(Object.entries(r.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+  /** The required resources with the XR's Network as served before its function published `status` (or with this status). */
+  const withNetworkStatus = (xr: K8sObject, status?: Record<string, unknown>): K8sObject[] =>
+    requiredFor(xr).map((o) => {
+      if (o.kind !== "Network" || o.metadata?.name !== (xr.spec as any).networkRef.name) return o;
+      const { status: _published, ...rest } = o;
+      return status ? { ...rest, status } : rest;
+    });
+
+  it("publishes what K8sCluster reads from an Azure Network, as the fixtures serve it", async () => {
+    const net = example("examples/network/azure-broxiva.yaml");
+    let out = await render({ xr: net, required: requiredFor(net) });
+    for (let pass = 0; pass < 4; pass++) out = await render({ xr: net, required: requiredFor(net), observed: observe(out.resources) });
+    expect(out.xr.status).toMatchObject(AZURE_NETWORK_STATUS);
+  });
+
+  it("puts the admin kubeconfig, not the provider's kubelogin one, into the connection Secret", async () => {
+    const { out } = await settled(broxivaAzure);
+    const data = secretData(byKey(out.resources, "connection-secret"));
+    expect(data["kubeconfig"]).toBe(AKS_ADMIN_KUBECONFIG);
+    expect(data["kubeconfig"]).toContain("client-certificate-data");
+    expect(data["kubeconfig"]).not.toContain("exec:");
+    expect(data["endpoint"]).toBe("https://platform-1a2b3c4d.hcp.westeurope.azmk8s.io:443");
+    expect(data["clusterCA"]).toContain("BEGIN CERTIFICATE");
+    expect(invalid(out.resources)).toEqual([]);
+  });
+
+  it("writes no connection Secret from the clusterUser kubeconfig alone (local accounts off, or not yet read)", async () => {
+    const { observed } = await settled(azure);
+    const userOnly = { ...CONNECTION_DETAILS, cluster: { kubeconfig: AKS_USER_KUBECONFIG, "attribute.kube_config_raw": AKS_USER_KUBECONFIG } };
+    const out = await render({ xr: azure, required: requiredFor(azure), observed: observed.filter((o) => keyOf(o) !== "connection-secret"), connectionDetails: userOnly });
+    expect(byKey(out.resources, "connection-secret")).toBeUndefined();
+    expect(out.xr.status?.["connectionSecretName"]).toBeUndefined();
+  });
+
+  it("waits for the Network's NAT IP before creating a cluster whose allowedCidrs would lock its nodes out, and says so", async () => {
+    const required = withNetworkStatus(broxivaAzure, { ...AZURE_NETWORK_STATUS, natPublicIps: undefined });
+    let out = await render({ xr: broxivaAzure, required });
+    for (let pass = 0; pass < 4; pass++) out = await render({ xr: broxivaAzure, required, observed: observe(out.resources), connectionDetails: CONNECTION_DETAILS });
+    expect(out.fatal).toBeUndefined();
+    expect(out.resources.map(keyOf)).toEqual(expect.arrayContaining(["network-role-vnet", "network-role-nat-gateway", "network-role-app-nsg", "workspace"]));
+    expect(byKey(out.resources, "cluster")).toBeUndefined();
+    expect(out.xr.status?.["message"]).toMatch(/^Waiting for \d+ resources: Network broxiva-eastus's NAT IP/);
+    expect((out.xr.status?.["conditions"] as any[]).find((c) => c.type === "ResourcesReady")?.message).toContain("AKS must allow it in authorizedIpRanges beside allowedCidrs, or the nodes cannot reach the API server");
+    // The Network publishes it: the cluster comes, with that address allowed.
+    const next = await render({ xr: broxivaAzure, required: requiredFor(broxivaAzure), observed: observe(out.resources), connectionDetails: CONNECTION_DETAILS });
+    expect(fp(next.resources, "cluster").apiServerAccessProfile).toEqual({ authorizedIpRanges: ["203.0.113.0/24", `${FAKE_PUBLIC_IP}/32`] });
+    expect(invalid(next.resources)).toEqual([]);
+  });
+
+  it("needs no NAT IP for an endpoint without authorized ranges (open or private)", async () => {
+    for (const xr of [azure, withSpec(azure, (s) => (s.apiAccess = { public: false }))]) {
+      const required = withNetworkStatus(xr, { ...AZURE_NETWORK_STATUS, natPublicIps: undefined });
+      let out = await render({ xr, required });
+      for (let pass = 0; pass < 3; pass++) out = await render({ xr, required, observed: observe(out.resources), connectionDetails: CONNECTION_DETAILS });
+      expect(fp(out.resources, "cluster").apiServerAccessProfile).toBeUndefined();
+    }
+  });
+
+  it("keeps an existing cluster and its NAT ranges while the Network's status is unreadable, and follows a new NAT IP", async () => {
+    const { out: done, observed } = await settled(broxivaAzure);
+    for (const status of [undefined, { ...AZURE_NETWORK_STATUS, natPublicIps: undefined }]) {
+      const out = await render({ xr: broxivaAzure, required: withNetworkStatus(broxivaAzure, status), observed, connectionDetails: CONNECTION_DETAILS });
+      expect(out.fatal).toBeUndefined();
+      expect(fp(out.resources, "cluster")).toEqual(fp(done.resources, "cluster"));
+      for (const key of ["network-role-vnet", "network-role-nat-gateway", "network-role-app-nsg"]) expect(fp(out.resources, key), key).toEqual(fp(done.resources, key));
+    }
+    // A changed allowedCidrs while the Network is unreadable: the new ranges, and the NAT range it had.
+    const widened = withSpec(broxivaAzure, (s) => (s.apiAccess.allowedCidrs = ["198.51.100.0/24"]));
+    const kept = await render({ xr: widened, required: withNetworkStatus(widened, undefined), observed, connectionDetails: CONNECTION_DETAILS });
+    expect(fp(kept.resources, "cluster").apiServerAccessProfile.authorizedIpRanges).toEqual(["198.51.100.0/24", `${FAKE_PUBLIC_IP}/32`]);
+    const moved = await render({ xr: broxivaAzure, required: withNetworkStatus(broxivaAzure, { ...AZURE_NETWORK_STATUS, natPublicIps: ["20.61.15.9", "203.0.113.7"] }), observed, connectionDetails: CONNECTION_DETAILS });
+    // Each address once (the set the CRD declares), even where allowedCidrs already covers one.
+    expect(fp(moved.resources, "cluster").apiServerAccessProfile.authorizedIpRanges).toEqual(["203.0.113.0/24", "20.61.15.9/32", "203.0.113.7/32"]);
+  });
+
+  it("warns on both clouds that allowedCidrs must admit Crossplane's own egress", async () => {
+    for (const xr of [broxivaAzure, broxiva]) {
+      const { out } = await settled(xr);
+      expect(out.xr.status?.["warnings"]).toContainEqual(expect.stringContaining("unless Crossplane's egress address is among them, provider-kubernetes and provider-helm cannot reach the cluster"));
+    }
+    const { out } = await settled(azure);
+    expect(out.xr.status?.["warnings"]).not.toContainEqual(expect.stringContaining("unless Crossplane's egress"));
+  });
+
+  it("moves a cluster off the resource-group-wide role only once the narrower roles are Ready", async () => {
+    const { observed } = await settled(broxivaAzure);
+    // A cluster created before the roles were narrowed: Network Contributor on the resource group.
+    const rgScope = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/broxiva-eastus";
+    const legacy = structuredClone(observed.find((o) => keyOf(o) === "network-role-vnet")!) as any;
+    legacy.metadata.annotations["crossplane.io/composition-resource-name"] = "network-role";
+    legacy.spec.forProvider.scope = rgScope;
+    const before = [...observed.filter((o) => !keyOf(o).startsWith("network-role-")), legacy];
+    const first = await render({ xr: broxivaAzure, required: requiredFor(broxivaAzure), observed: before, connectionDetails: CONNECTION_DETAILS });
+    expect(first.fatal).toBeUndefined();
+    expect(byKey(first.resources, "cluster")).toBeDefined();
+    expect(fp(first.resources, "network-role")).toMatchObject({ scope: rgScope, roleDefinitionName: "Network Contributor" });
+    expect(fp(first.resources, "network-role-vnet").scope).toBe(AZURE_NETWORK_STATUS.networkId);
+    expect(invalid(first.resources)).toEqual([]);
+    // Two of three Ready: the old one stays.
+    const partly = [...before, ...observe(first.resources.filter((r) => ["network-role-vnet", "network-role-nat-gateway"].includes(keyOf(r)))), ...unready(observe(first.resources.filter((r) => keyOf(r) === "network-role-app-nsg")), "network-role-app-nsg")];
+    const second = await render({ xr: broxivaAzure, required: requiredFor(broxivaAzure), observed: partly, connectionDetails: CONNECTION_DETAILS });
+    expect(fp(second.resources, "network-role")?.scope).toBe(rgScope);
+    // All three Ready: the resource-group assignment leaves desired state (Crossplane deletes it).
+    const all = [...before, ...observe(first.resources.filter((r) => keyOf(r).startsWith("network-role-")))];
+    const third = await render({ xr: broxivaAzure, required: requiredFor(broxivaAzure), observed: all, connectionDetails: CONNECTION_DETAILS });
+    expect(byKey(third.resources, "network-role")).toBeUndefined();
+    expect(byKey(third.resources, "cluster")).toBeDefined();
   });
 });
 
@@ -568,7 +694,7 @@ describe("K8sCluster on Azure: Container Insights and long-term support", () => 
     const first = await render({ xr: azure, required: requiredFor(azure) });
     expect(first.resources.map(keyOf)).not.toContain("insights-rule");
     const second = await render({ xr: azure, required: requiredFor(azure), observed: observe(first.resources), connectionDetails: CONNECTION_DETAILS });
-    expect(second.resources.map(keyOf)).toEqual(expect.arrayContaining(["insights-rule", "network-role"]));
+    expect(second.resources.map(keyOf)).toEqual(expect.arrayContaining(["insights-rule", "network-role-vnet"]));
     expect(second.resources.map(keyOf)).not.toContain("insights-association");
     // The cluster Ready but the rule not yet: still no association (its rule id would not resolve).
     const third = await render({ xr: azure, required: requiredFor(azure), observed: unready(observe(second.resources), "insights-rule"), connectionDetails: CONNECTION_DETAILS });

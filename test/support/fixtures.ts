@@ -5,7 +5,7 @@ import type { K8sObject } from "../../functions/shared/types.ts";
 import { ROOT } from "../../scripts/generate.ts";
 import { loadObjects, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 import { accountName, bucketName, containerName } from "../../functions/object-store/names.ts";
-import { fakeDistributionArn } from "../../scripts/fake-cluster.ts";
+import { FAKE_PUBLIC_IP, fakeDistributionArn } from "../../scripts/fake-cluster.ts";
 
 /** Every example XR: the folders named after a kind (examples/provider-configs holds no XR). */
 export const EXAMPLES = readdirSync(join(ROOT, "examples")).filter((d) => statSync(join(ROOT, "examples", d)).isDirectory() && existsSync(join(ROOT, "apis", d))).flatMap((kind) =>
@@ -13,7 +13,22 @@ export const EXAMPLES = readdirSync(join(ROOT, "examples")).filter((d) => statSy
 );
 
 export const example = (path: string): K8sObject => loadObjects(join(ROOT, path))[0] as K8sObject;
-export const NETWORKS = loadObjects(join(ROOT, "examples", "network"));
+/**
+ * What an Azure Network publishes once its resources exist (functions/network/azure.ts, ids and the NAT
+ * address as the fake cluster reports them): a K8sCluster reads its VNet, NAT gateway and application
+ * NSG ids and its NAT gateway's public IP from there. test/k8s-cluster checks this against a real render.
+ */
+export const AZURE_NETWORK_STATUS = {
+  networkId: "virtualnetwork-virtual-network",
+  natGatewayIds: ["natgateway-nat-gateway"],
+  securityGroupIds: { app: "securitygroup-security-group-app" },
+  natPublicIps: [FAKE_PUBLIC_IP],
+};
+
+/** The example Networks as a cluster serves them to the XRs standing on them (Azure ones with their status). */
+export const NETWORKS = loadObjects(join(ROOT, "examples", "network")).map((n) =>
+  (n.spec as { provider?: string } | undefined)?.provider === "azure" ? { ...n, status: AZURE_NETWORK_STATUS } : n,
+);
 
 /** The Secret the provider writes when autoGeneratePassword is on. */
 export function passwordSecret(xr: K8sObject, password = "p@ss:w/rd"): K8sObject {
@@ -78,4 +93,4 @@ export const requiredFor = (xr: K8sObject): K8sObject[] => [
 
 // The fake cluster (what providers do to what a render asked for) lives in scripts, so that
 // `npm run render -- --until-ready` and the tests share it.
-export { CONNECTION_DETAILS, KUBECONFIG, observe } from "../../scripts/fake-cluster.ts";
+export { AKS_ADMIN_KUBECONFIG, AKS_USER_KUBECONFIG, CONNECTION_DETAILS, KUBECONFIG, observe } from "../../scripts/fake-cluster.ts";
