@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { cel, commonRules, localRef, providerField, regionField, secretNameField, tagsField, type Rule } from "../shared/common.ts";
+import { INSTANCE_TYPE } from "../../functions/k8s-cluster/tables.ts";
 
 /**
  * Kubernetes minors each cloud creates new clusters at, as of 2026-12-02 (research/next-apis.md §1.2):
@@ -29,6 +30,39 @@ const upgradeRule: Rule = {
   rule: `self == oldSelf || ${ALL_VERSIONS.slice(0, -1).map((v, i) => `(oldSelf == '${v}' && self == '${ALL_VERSIONS[i + 1]}')`).join(" || ")}`,
   messageExpression: "'spec.version: ' + oldSelf + ' -> ' + self + ' is refused; Kubernetes upgrades one minor at a time and never downgrades, so set the next minor after ' + oldSelf",
 };
+
+/**
+ * What a live EKS node group cannot change (EKS has no update for it; the provider would replace the
+ * group, an outage of the pool under its fixed name: hashicorp/terraform-provider-aws#22499 and
+ * internal/service/eks/node_group.go, ami_type, capacity_type and subnet_ids ForceNew). Pools are
+ * matched to their old selves by name, at the spec level, where oldSelf is defined for lists of any
+ * kind. The function refuses the same against the node groups it composed (aws.ts refuseNodeGroupReplacement).
+ */
+const samePool = (what: string) => `self.provider != 'aws' || self.nodePools.all(p, oldSelf.nodePools.all(o, o.name != p.name || (${what})))`;
+const capacityOf = (v: string) => `(has(${v}.capacity) ? ${v}.capacity : 'onDemand')`;
+// The subnets a pool's nodes use: one zone's, or all private subnets (a pool has one zone or all).
+const zoneOf = (v: string) => `(has(${v}.zones) && size(${v}.zones) > 0 && ${v}.zones.all(z, z == ${v}.zones[0]) ? ${v}.zones[0] : '')`;
+// The EKS AMI type follows the instance family (tables.ts amiType): GPU families and Graviton ones.
+const celRegex = (r: RegExp) => r.source.replace(/\\/g, "\\\\");
+const amiOf = (v: string) => `[${v}.instanceType.matches('${celRegex(INSTANCE_TYPE.aws.gpu)}'), ${v}.instanceType.matches('${celRegex(INSTANCE_TYPE.aws.arm)}')]`;
+const replacementFix = "add a pool under a new name with the new value, move the workloads to it, then remove the old pool";
+export const nodeGroupRules: Rule[] = [
+  {
+    rule: samePool(`${capacityOf("p")} == ${capacityOf("o")}`),
+    message: `spec.nodePools[].capacity: EKS cannot change a live node pool's capacity type (it would replace the node group and all its nodes); set it back, or ${replacementFix}`,
+    fieldPath: ".nodePools",
+  },
+  {
+    rule: samePool(`${zoneOf("p")} == ${zoneOf("o")}`),
+    message: `spec.nodePools[].zones: EKS cannot move a live node pool to other subnets (it would replace the node group and all its nodes); set zones back, or ${replacementFix}`,
+    fieldPath: ".nodePools",
+  },
+  {
+    rule: samePool(`${amiOf("p")} == ${amiOf("o")}`),
+    message: `spec.nodePools[].instanceType: a live EKS node pool can change its instance type only within the same architecture and GPU kind (its AMI type cannot change; the node group would be replaced with all its nodes); pick such a type, or ${replacementFix}`,
+    fieldPath: ".nodePools",
+  },
+];
 
 const k8sLabelKey = z
   .string()
@@ -57,24 +91,24 @@ export const nodePool = cel(
         .regex(/^[a-z][a-z0-9]{0,11}$/, "must be 1-12 lowercase letters and digits, starting with a letter (AKS's limit for pool names; e.g. the seed's ai-workloads is written ai)")
         .describe("The pool's identity: renaming a pool replaces it. 1-12 lowercase letters and digits, starting with a letter (AKS's limit, applied on both clouds)."),
       mode: z.enum(["system", "user"]).default("user").describe("Exactly one pool is the system pool (AKS's default pool; on EKS a node-role label only). It runs cluster add-ons and needs minNodes of 1 or more."),
-      instanceType: z.string().min(1).max(64).describe("EC2 instance type (m6i.xlarge) on AWS, VM size (Standard_D4s_v5) on Azure. GPU families (g*, p* / Standard_N*) get the NVIDIA AMI (EKS) or GPU driver (AKS)."),
+      instanceType: z.string().min(1).max(64).describe("EC2 instance type (m6i.xlarge) on AWS, VM size (Standard_D4s_v5) on Azure. GPU families (g*, p* / Standard_N*) get the NVIDIA AMI (EKS) or GPU driver (AKS). On AWS a change rolls the pool's nodes; it must keep the architecture and GPU kind."),
       minNodes: z.int().min(0).max(1000).describe("Fewest nodes the cluster autoscaler keeps."),
       maxNodes: z.int().min(1).max(1000).describe("Most nodes the cluster autoscaler adds. EKS allows 450 per node group, AKS 1000 per pool."),
       initialNodes: z.int().min(0).max(1000).optional().describe("Nodes at creation (default minNodes, at least 1 for the system pool). Set only at creation: afterwards the autoscaler owns the count."),
-      maxPods: z.int().min(10).max(250).optional().describe("Pods per node. AWS default: the VPC CNI's limit for the instance type (every pod takes a private-subnet IP, so Tessera refuses pools whose maxNodes x maxPods cannot fit the private subnets). Azure default: 250 (pods use the overlay podCidr)."),
+      maxPods: z.int().min(10).max(250).optional().describe("Pods per node. AWS default: the VPC CNI's limit for the instance type (every pod takes a private-subnet IP; a node holds about maxPods addresses plus one per network interface, and Tessera refuses pools whose maxNodes nodes cannot fit the private subnets). Azure default: 250 (pods use the overlay podCidr)."),
       labels: z
         .record(k8sLabelKey, z.string().max(63).regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/))
         .default({})
         .describe("Kubernetes labels on every node of the pool. Keys under kubernetes.io and k8s.io are reserved by the clouds.")
         .meta({ maxProperties: 20 }),
       taints: z.array(taint).max(10).default([]).describe("Taints on every node. The AKS system pool accepts only CriticalAddonsOnly=true:NoSchedule."),
-      capacity: z.enum(["onDemand", "spot"]).default("onDemand").describe("Spot nodes are cheaper and can be reclaimed at any time. Not for the AKS system pool."),
+      capacity: z.enum(["onDemand", "spot"]).default("onDemand").describe("Spot nodes are cheaper and can be reclaimed at any time. Not for the AKS system pool. On AWS fixed once the pool exists (add a new pool to change it)."),
       diskSizeGB: z.int().min(30).max(2048).default(100).describe("OS disk size per node, GiB (encrypted gp3 on AWS)."),
       zones: z
         .array(z.string().regex(/^([a-f]|[1-3])$/, "must be an AWS zone letter a-f or an Azure zone 1-3"))
         .max(6)
         .optional()
-        .describe("Zones the pool's nodes run in: AWS zone letters of the Network's private subnets (default: all of them), Azure zones 1-3 (default: every zone of the region)."),
+        .describe("Zones the pool's nodes run in: AWS zone letters of the Network's private subnets, one or all (default: all of them; fixed once the pool exists), Azure zones 1-3 (default: every zone of the region)."),
     })
     .strict(),
   { rule: "self.minNodes <= self.maxNodes", message: "spec.nodePools[]: minNodes must not exceed maxNodes", fieldPath: ".minNodes" },
@@ -127,8 +161,18 @@ export const K8sClusterSpec = cel(
         .prefault({}),
       networking: z
         .object({
-          serviceCidr: ipv4Cidr.default("172.20.0.0/16").describe("Cluster-IP range for Services; must not overlap the Network or podCidr (AKS's own default, 10.0.0.0/16, overlaps many VNets). The DNS service gets its tenth address."),
-          podCidr: ipv4Cidr.default("10.244.0.0/16").describe("Azure only (Azure CNI Overlay): pod range, each node taking a /24. On AWS pods take private-subnet IPs (VPC CNI) and this is unused."),
+          // Neither cloud changes these after creation: EKS takes serviceIpv4Cidr only in CreateCluster
+          // (terraform-provider-aws aws_eks_cluster kubernetes_network_config.service_ipv4_cidr ForceNew),
+          // AKS's network_profile service_cidr and pod_cidr are ForceNew too
+          // (terraform-provider-azurerm internal/services/containers/kubernetes_cluster_resource.go).
+          serviceCidr: cel(
+            ipv4Cidr.default("172.20.0.0/16").describe("Cluster-IP range for Services; must not overlap the Network or podCidr (AKS's own default, 10.0.0.0/16, overlaps many VNets). The DNS service gets its tenth address. Immutable."),
+            { rule: "self == oldSelf", message: "spec.networking.serviceCidr is immutable: EKS and AKS set the service range only when the cluster is created; set it back, or create a new cluster with the new range and move the workloads" },
+          ),
+          podCidr: cel(
+            ipv4Cidr.default("10.244.0.0/16").describe("Azure only (Azure CNI Overlay): pod range, each node taking a /24. On AWS pods take private-subnet IPs (VPC CNI) and this is unused. Immutable."),
+            { rule: "self == oldSelf", message: "spec.networking.podCidr is immutable: AKS sets the pod range only when the cluster is created; set it back, or create a new cluster with the new range and move the workloads" },
+          ),
         })
         .strict()
         .prefault({}),
@@ -241,6 +285,7 @@ export const K8sClusterSpec = cel(
     message: "spec.apiAccess.allowedCidrs limits the public endpoint; with public: false there is none, so remove allowedCidrs",
     fieldPath: ".apiAccess.allowedCidrs",
   },
+  ...nodeGroupRules,
   {
     rule: "self.provider != 'aws' || self.nodePools.all(p, p.maxNodes <= 450)",
     message: "spec.nodePools[].maxNodes: an EKS managed node group holds at most 450 nodes",

@@ -3,17 +3,19 @@
  * Pod Identity for workloads, secrets envelope-encrypted with a customer key when given), and per
  * pool a launch template (IMDSv2 only, encrypted gp3) and a managed node group, staged:
  *   1. IAM roles, the log group (with its retention, before EKS creates one without), the cluster;
- *   2. cluster Ready: ClusterAuth (kubeconfig), access entries, add-ons vpc-cni, kube-proxy and the
- *      Pod Identity agent (DaemonSets, ACTIVE without nodes);
- *   3. vpc-cni Ready: launch templates; each node group once its launch template is Ready;
+ *   2. cluster Ready: ClusterAuth (kubeconfig), access entries, add-ons vpc-cni (with its own Pod
+ *      Identity role, a small address warm pool and NetworkPolicy enforcement), kube-proxy and the Pod
+ *      Identity agent (DaemonSets, ACTIVE without nodes);
+ *   3. vpc-cni and the Pod Identity agent Ready: launch templates (instance type, IMDSv2 with hop
+ *      limit 1); each node group once its launch template is Ready;
  *   4. system pool Ready: coredns and the EBS CSI driver (Deployments, DEGRADED without nodes).
  */
 import type { K8sClusterSpec, NodePool } from "../../apis/k8s-cluster/schema.ts";
 import { atProvider, str } from "../shared/observed.ts";
-import { managed, ofNetwork, own, RETAIN, type ResourceSelector } from "../shared/resources.ts";
+import { LABELS, managed, ofNetwork, own, RETAIN, type ResourceSelector } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
 import { networkUsage } from "../shared/usage.ts";
-import type { ForProvider, Renderer } from "../shared/types.ts";
+import type { ForProvider, ObservedResource, Renderer } from "../shared/types.ts";
 import type * as eks from "../crds/eks.aws.m.upbound.io.ts";
 import type * as iam from "../crds/iam.aws.m.upbound.io.ts";
 import type * as ec2 from "../crds/ec2.aws.m.upbound.io.ts";
@@ -23,7 +25,8 @@ import { initialNodes, minor, networkOf, nodePolicies, nodeVersion, poolStatus, 
 import { connectionSecret, connectionSecretName } from "./connection.ts";
 import { adminKey, CLUSTER, CONNECTION_SECRET, eksName, launchTemplateKey, poolKey } from "./names.ts";
 import { HELM, inCluster, keepCluster, renderInCluster, type InCluster } from "./incluster.ts";
-import { ADDON_VERSION_FIELD, ADDONS, amiType, EKS_ADDON_VERSIONS, EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, TAINT_EFFECT_AWS } from "./tables.ts";
+import { ADDON_VERSION_FIELD, ADDONS, amiType, EKS_ADDON_VERSIONS, EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, MINOR_TIED_ADDONS, TAINT_EFFECT_AWS, VPC_CNI_CONFIGURATION } from "./tables.ts";
+import { SpecError } from "../shared/errors.ts";
 
 const EKS = "eks.aws.m.upbound.io/v1beta1";
 const IAM = "iam.aws.m.upbound.io/v1beta1";
@@ -105,12 +108,12 @@ function nodeConfigUserData(maxPods: number): string {
 export type EksAddon = keyof typeof ADDON_VERSION_FIELD;
 
 /** vX.Y.Z-eksbuild.N as numbers, to order builds; undefined for anything else. */
-function buildOf(v: string | undefined): number[] | undefined {
+export function buildOf(v: string | undefined): number[] | undefined {
   const m = v ? /^v(\d+)\.(\d+)\.(\d+)-eksbuild\.(\d+)$/.exec(v) : null;
   return m ? m.slice(1).map(Number) : undefined;
 }
 
-function newer(a: number[], b: number[]): boolean {
+export function newer(a: number[], b: number[]): boolean {
   const i = a.findIndex((x, j) => x !== b[j]);
   return i >= 0 && a[i]! > b[i]!;
 }
@@ -146,6 +149,49 @@ function poolSubnets(net: string, p: NodePool, allZones: readonly string[]): Res
   return zones.length === allZones.length ? ofNetwork(net, { tier: "private" }) : ofNetwork(net, { resource: `subnet-private-${zones[0]}` });
 }
 
+/** Where a pool's subnet selector puts its nodes: one zone's letter, or "all" for every private subnet. */
+function zoneOf(selector: unknown): string {
+  const resource = (selector as ResourceSelector | undefined)?.matchLabels?.[LABELS.resource];
+  return resource?.startsWith("subnet-private-") ? resource.slice("subnet-private-".length) : "all";
+}
+
+/**
+ * A live node group's AMI type, capacity type and subnets cannot change: EKS has no update for them and
+ * the provider replaces the group (terraform-provider-aws internal/service/eks/node_group.go: ami_type,
+ * capacity_type and subnet_ids are ForceNew; hashicorp/terraform-provider-aws#22499), which under the
+ * pool's fixed name is an outage of the pool or a "NodeGroup already exists" failure
+ * (terraform-aws-modules/terraform-aws-eks#1415). The XRD refuses such edits with CEL (oldSelf); this is
+ * the same rule where no API server judges the edit (offline render, a relaxed XRD), read from the
+ * node group as last composed. The instance type may change within its AMI type: it is in the launch
+ * template, whose new version rolls the nodes in place.
+ */
+export function refuseNodeGroupReplacement(spec: K8sClusterSpec, observed: Record<string, ObservedResource>, net: string, allZones: readonly string[]): void {
+  spec.nodePools.forEach((p, i) => {
+    const o = observed[poolKey(p.name)];
+    if (!o) return;
+    const f = `spec.nodePools[${i}]`;
+    const fix = `or add a pool under a new name with the new value, move the workloads to it, then remove pool ${p.name}`;
+    const capacity = seen(o, "capacityType");
+    if (typeof capacity === "string" && capacity !== (p.capacity === "spot" ? "SPOT" : "ON_DEMAND")) {
+      const was = capacity === "SPOT" ? "spot" : "onDemand";
+      throw SpecError.field(`${f}.capacity`, `got ${p.capacity}, but node pool ${p.name} runs ${was} nodes, and EKS cannot change a node group's capacity type (it would replace the group and its nodes at once)`, `set capacity back to ${was}, ${fix}`);
+    }
+    const ami = seen(o, "amiType");
+    if (typeof ami === "string" && ami !== amiType(p.instanceType)) {
+      throw SpecError.field(
+        `${f}.instanceType`,
+        `got ${p.instanceType}, which needs the ${amiType(p.instanceType)} AMI, but node pool ${p.name} runs ${ami}, and EKS cannot change a node group's AMI type (it would replace the group and its nodes at once)`,
+        `pick an instance type of the same architecture and GPU kind, ${fix}`,
+      );
+    }
+    const selector = seen(o, "subnetIdSelector");
+    if (selector !== undefined && zoneOf(selector) !== zoneOf(poolSubnets(net, p, allZones))) {
+      const was = zoneOf(selector) === "all" ? "all of the Network's zones" : `zone ${zoneOf(selector)}`;
+      throw SpecError.field(`${f}.zones`, `got ${p.zones ? p.zones.join(", ") : "all zones"}, but node pool ${p.name} runs in ${was}, and EKS cannot move a node group to other subnets (it would replace the group and its nodes at once)`, `set zones back, ${fix}`);
+    }
+  });
+}
+
 export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   const { xr, spec, observed } = ctx;
   const region = spec.region;
@@ -156,6 +202,8 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   const s = new Stages(observed);
   const cluster = atProvider(observed[CLUSTER]);
   const { version, warning } = renderVersion(spec, str(cluster["version"]));
+  const allZones = network.private.map((x) => x.zone ?? "");
+  refuseNodeGroupReplacement(spec, observed, net, allZones);
 
   // 1. Identities, logs, the cluster.
   s.add("cluster-role", managed<iam.Role>(IAM, "Role", "cluster-role", { assumeRolePolicy: trust("eks.amazonaws.com", true), description: `EKS control plane of ${xr.namespace}/${xr.name}`, tags }));
@@ -218,10 +266,11 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   const controlPlane = `1.${minor(str(cluster["version"]) ?? version)}`;
   const untracked: EksAddon[] = [];
   const addons: Record<string, EksAddon> = {};
-  const addon = (key: string, addonName: EksAddon, extra: Pick<ForProvider<eks.Addon>, "podIdentityAssociation"> = {}) => {
+  const addon = (key: string, addonName: EksAddon, extra: Pick<ForProvider<eks.Addon>, "podIdentityAssociation" | "configurationValues"> = {}) => {
     addons[key] = addonName;
     const pinned = addonVersion(addonName, spec.addonVersions?.[ADDON_VERSION_FIELD[addonName]], controlPlane, str(atProvider(observed[key])["addonVersion"]));
-    if (!pinned.tracked) untracked.push(addonName);
+    // Only add-ons tied to the Kubernetes minor are worth a warning when they keep their build.
+    if (!pinned.tracked && MINOR_TIED_ADDONS.has(addonName)) untracked.push(addonName);
     return managed<eks.Addon>(EKS, "Addon", key, {
       region,
       addonName,
@@ -240,7 +289,32 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
       tags,
     });
   };
-  for (const [key, addonName] of Object.entries(ADDONS.beforeNodes)) s.gate(key, clusterReady, () => addon(key, addonName));
+  // The VPC CNI's own role, taken through a Pod Identity association instead of the node role, so
+  // pods (which cannot reach the node role's credentials at hop limit 1 anyway) and the node carry no
+  // ENI permissions. vpc-cni supports Pod Identity from v1.15.5-eksbuild.1 (EKS user guide add-ons-iam,
+  // "Pod Identity Support Reference"); an add-on created with an association gets it at creation
+  // (same page), so aws-node's first pod already has it; and the node role needs the CNI policy only
+  // "if you don't use IRSA or EKS Pod Identity to give permissions to the VPC CNI pods" (EKS user
+  // guide create-node-role). AWS's docs name no ordering problem. The chicken-and-egg users raise
+  // (aws-node needs the agent's credentials before the node's pod network exists) is answered by
+  // the agent itself: it runs with hostNetwork and tolerates every taint (aws/eks-pod-identity-agent
+  // chart: daemonset.yaml hostNetwork: true, values.yaml tolerations operator Exists), so it starts
+  // on a NotReady node without any CNI. Without an agent at all aws-node crash-loops
+  // (aws/amazon-vpc-cni-k8s#3840), so Tessera starts nodes only once both add-ons are Ready; on a new
+  // node aws-node may restart until the agent beside it answers. eksctl creates vpc-cni with a Pod
+  // Identity association before its node groups the same way (eksctl-io/eksctl#7925).
+  s.add("vpc-cni-role", managed<iam.Role>(IAM, "Role", "vpc-cni-role", { assumeRolePolicy: trust("pods.eks.amazonaws.com", true), description: `VPC CNI (aws-node) of ${xr.namespace}/${xr.name} (Pod Identity)`, tags }));
+  s.add("vpc-cni-role-policy", managed<iam.RolePolicyAttachment>(IAM, "RolePolicyAttachment", "vpc-cni-role-policy", { policyArn: "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy", roleSelector: own("vpc-cni-role") }));
+  const cniRole = str(atProvider(observed["vpc-cni-role"])["arn"]) ?? (seen(observed["addon-vpc-cni"], "podIdentityAssociation", 0, "roleArn") as string | undefined);
+  s.gate("addon-vpc-cni", clusterReady && cniRole !== undefined && s.ready("vpc-cni-role-policy"), () =>
+    addon("addon-vpc-cni", ADDONS.beforeNodes["addon-vpc-cni"], {
+      // A string compared as such with what DescribeAddon returns (terraform-provider-aws
+      // internal/service/eks/addon.go): one fixed JSON text, so it never loops.
+      configurationValues: VPC_CNI_CONFIGURATION,
+      podIdentityAssociation: [{ roleArn: cniRole, serviceAccount: "aws-node" }],
+    }),
+  );
+  for (const key of ["addon-kube-proxy", "addon-pod-identity"] as const) s.gate(key, clusterReady, () => addon(key, ADDONS.beforeNodes[key]));
   for (const principal of spec.admins) {
     const key = adminKey(principal);
     s.gate(key, clusterReady, () => managed<eks.AccessEntry>(EKS, "AccessEntry", key, { region, clusterNameSelector: own(CLUSTER), principalArn: principal, type: "STANDARD", tags }));
@@ -255,25 +329,43 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
     );
   }
 
-  // 3. Node pools, once pod networking (vpc-cni) is Ready.
+  // 3. Node pools, once pod networking (vpc-cni) and the Pod Identity agent it takes credentials from are Ready.
   const vpc = cluster["vpcConfig"] as { clusterSecurityGroupId?: string; securityGroupIds?: string[] } | undefined;
-  const allZones = network.private.map((x) => x.zone ?? "");
   const nodeGroupPolicies = nodePolicies(spec.deletionProtection);
   for (const p of spec.nodePools) {
     const ltKey = launchTemplateKey(p.name);
     const groups = vpc?.clusterSecurityGroupId ? [vpc.clusterSecurityGroupId, ...(vpc.securityGroupIds ?? [])] : (seen(observed[ltKey], "vpcSecurityGroupIds") as string[] | undefined);
-    s.gate(ltKey, s.ready("addon-vpc-cni") && groups !== undefined, () =>
+    s.gate(ltKey, s.ready("addon-vpc-cni") && s.ready("addon-pod-identity") && groups !== undefined, () =>
       managed<ec2.LaunchTemplate>(EC2, "LaunchTemplate", ltKey, {
         region,
         name: `${name}-${p.name}`,
         description: `Nodes of pool ${p.name} of ${xr.namespace}/${xr.name}`,
         updateDefaultVersion: true,
+        // The instance type lives here, not in the node group's instanceTypes (which EKS then requires
+        // empty: docs.aws.amazon.com/eks/latest/userguide/launch-templates.html, "specify zero or one
+        // Instance type ... If you specify an instance type in a launch template ... you can't specify
+        // any instance types" in the API). A new launch-template version rolls the group's nodes in
+        // place (UpdateNodegroupVersion), where a change of instanceTypes forces a new node group
+        // (terraform-provider-aws node_group.go: instance_types ForceNew; hashicorp/terraform-provider-aws#22499),
+        // which under its fixed name fails with "NodeGroup already exists"
+        // (terraform-aws-modules/terraform-aws-eks#1415). EKS's own answer: aws/containers-roadmap#746.
+        // Spot pools take one type this way; AWS prefers several per Spot group
+        // (managed-node-groups.html), which Tessera offers as several pools.
+        instanceType: p.instanceType,
         // The cluster's own group (control plane <-> nodes) and the Network's application-tier group.
         vpcSecurityGroupIds: groups,
-        // IMDSv2 only. Hop limit 1 keeps pods (one network hop further) from the node role's credentials;
-        // the CloudWatch agent of Container Insights reads instance metadata from a pod and needs 2
-        // (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-setup-EKS-addon.html).
-        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: spec.monitoring.containerInsights ? 2 : 1 },
+        // IMDSv2 only, hop limit 1: pods (one network hop further) cannot read instance metadata or the
+        // node role's credentials (EKS user guide al2023.html: managed node groups default to 1).
+        // Nothing Tessera installs needs 2: add-ons get credentials through Pod Identity, and the pods
+        // that read instance metadata run in the host network, one hop from IMDS: aws-node and
+        // kube-proxy (EKS user guide, "Host networking"), the Pod Identity agent (its chart's
+        // daemonset.yaml), and Container Insights' CloudWatch agent and Fluent Bit
+        // (aws-observability/helm-charts charts/amazon-cloudwatch-observability: the agent's
+        // AmazonCloudWatchAgent has hostNetwork: true since chart 2.0.1, PR #82, and
+        // fluent-bit-daemonset.yaml has it; a cloudwatchObservability pin older than 3.1.0, the first
+        // with Pod Identity, is refused). The EBS CSI node plugin falls back to the Kubernetes API for
+        // its metadata (kubernetes-sigs/aws-ebs-csi-driver docs/install.md, "Metadata").
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
         blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: p.diskSizeGB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
         userData: p.maxPods ? nodeConfigUserData(p.maxPods) : undefined,
         tagSpecifications: [
@@ -295,8 +387,8 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
         // Node groups do not follow the control plane by themselves (provider-upjet-aws#14): they get
         // its minor once the control plane runs it.
         version: nodeVersion(version, str(cluster["version"])),
+        // AMI type, capacity type and subnets cannot change on a node group (refuseNodeGroupReplacement).
         amiType: amiType(p.instanceType),
-        instanceTypes: [p.instanceType],
         capacityType: p.capacity === "spot" ? "SPOT" : "ON_DEMAND",
         launchTemplate: { id: ltId, version: ltVersion },
         scalingConfig: { minSize: p.minNodes, maxSize: p.maxNodes },
@@ -411,8 +503,9 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
 };
 
 /**
- * Warnings about EKS add-ons: those Tessera lists no build of for the control plane's minor (they keep
- * the build they run), and a kube-proxy whose minor differs from the control plane's (kube-proxy must
+ * Warnings about EKS add-ons: those tied to the Kubernetes minor (MINOR_TIED_ADDONS) that Tessera lists
+ * no build of for the control plane's minor (they keep the build they run; the caller filters), and a
+ * kube-proxy whose minor differs from the control plane's (kube-proxy must
  * not be newer than the API server, and lags it only until its update; kubernetes.io/releases/version-skew-policy).
  */
 export function addonWarnings(untracked: readonly EksAddon[], controlPlane: string, observedVersion: string | undefined, kubeProxy: string | undefined, kubeProxyPin: string | undefined): string[] {

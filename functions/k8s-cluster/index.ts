@@ -10,11 +10,11 @@ import { parseSpec } from "../shared/parse.ts";
 import { azureZones } from "../shared/zones.ts";
 import type { KindModule, RenderContext } from "../shared/types.ts";
 import { connectionSecretName } from "./connection.ts";
-import { renderAws } from "./aws.ts";
+import { buildOf, newer, renderAws } from "./aws.ts";
 import { renderAzure } from "./azure.ts";
 import { minor, networkOf, seen, today } from "./common.ts";
 import { CLUSTER, NETWORK, ROTATION_NAME } from "./names.ts";
-import { AKS_MAX_PODS, AKS_NODE_POD_PREFIX, AKS_SUPPORT_PLAN, AWS_RESERVED_PER_SUBNET, EKS_CONTROL_PLANE_IPS_PER_SUBNET, INSTANCE_TYPE, supportOn, VERSION_SUPPORT, vpcCniMaxPods } from "./tables.ts";
+import { ADDON_MIN_BUILD, AKS_MAX_PODS, AKS_NODE_POD_PREFIX, AKS_SUPPORT_PLAN, AWS_RESERVED_PER_SUBNET, EKS_CONTROL_PLANE_IPS_PER_SUBNET, eniLimits, HOST_NETWORK_PODS, INSTANCE_TYPE, nodeAddresses, supportOn, VERSION_SUPPORT, vpcCniMaxPods } from "./tables.ts";
 import { atProvider, str } from "../shared/observed.ts";
 
 /** Rules of the clouds that need no other resource: instance types, names, CIDR shapes, zones. */
@@ -43,6 +43,14 @@ function checkSpec(spec: K8sClusterSpec): K8sClusterSpec {
     if (spec.provider === "azure" && p.mode === "system" && INSTANCE_TYPE.azure.gpu.test(p.instanceType)) {
       throw SpecError.field(`${f}.instanceType`, `got ${p.instanceType} (GPU) for the system pool`, "run GPUs in a user pool; the AKS system pool runs cluster add-ons");
     }
+    // Past the addresses its ENIs carry, the VPC CNI cannot give a pod an address and it stays in
+    // ContainerCreating ("failed to assign an IP address to container"): refused for the types listed.
+    // (ENIs x (addresses per ENI - 1) + 2, AWS's formula, awslabs/amazon-eks-ami eni-max-pods.txt.)
+    const l = spec.provider === "aws" ? eniLimits(p.instanceType) : undefined;
+    if (l && p.maxPods !== undefined && p.maxPods > l.enis * (l.ipsPerEni - 1) + 2) {
+      const most = l.enis * (l.ipsPerEni - 1) + 2;
+      throw SpecError.field(`${f}.maxPods`, `got ${p.maxPods}, but a ${p.instanceType} node has addresses for ${most} pods with the VPC CNI (${l.enis} ENIs x ${l.ipsPerEni - 1} pod addresses, plus the host-network pods)`, `use at most ${most}, or a larger instance type`);
+    }
     if (spec.provider === "azure" && p.maxPods !== undefined && p.maxPods > AKS_MAX_PODS) {
       throw SpecError.field(`${f}.maxPods`, `got ${p.maxPods}`, `AKS runs at most ${AKS_MAX_PODS} pods per node`);
     }
@@ -52,6 +60,13 @@ function checkSpec(spec: K8sClusterSpec): K8sClusterSpec {
   const proxy = spec.addonVersions?.kubeProxy && /^v1\.(\d+)\./.exec(spec.addonVersions.kubeProxy);
   if (proxy && Number(proxy[1]) > Number(spec.version.split(".")[1])) {
     throw SpecError.field("spec.addonVersions.kubeProxy", `got ${spec.addonVersions!.kubeProxy}, newer than spec.version ${spec.version}`, `pin a 1.${spec.version.split(".")[1]} build (aws eks describe-addon-versions --addon-name kube-proxy --kubernetes-version ${spec.version}), or remove the pin`);
+  }
+  for (const [field, min] of Object.entries(ADDON_MIN_BUILD)) {
+    const pin = spec.addonVersions?.[field as keyof typeof ADDON_MIN_BUILD];
+    const have = buildOf(pin);
+    if (have && newer(buildOf(min.build)!, have)) {
+      throw SpecError.field(`spec.addonVersions.${field}`, `got ${pin}, older than ${min.build}, ${min.why}`, `pin ${min.build} or later (aws eks describe-addon-versions), or remove the pin`);
+    }
   }
   // Admins: IAM role or user ARNs on AWS (access entries take no other principal), Entra object ids on Azure.
   const admin = spec.provider === "aws" ? /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/ : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -151,18 +166,22 @@ function validate(ctx: RenderContext<K8sClusterSpec>): void {
 
   // The VPC CNI gives every pod an address of the node's subnet, so the worst case (every pool at
   // maxNodes, every node full) must fit the private subnets, less AWS's reserved addresses and the
-  // control plane's interfaces. Prefix delegation would not help: it hands out the same addresses in
-  // /28 blocks (research/next-apis.md §1.6).
+  // control plane's interfaces. A node holds its pods' addresses, the vpc-cni warm pool and one primary
+  // address per ENI (tables.ts nodeAddresses, with the warm pool Tessera configures). Prefix
+  // delegation would not help: it hands out the same addresses in /28 blocks (research/next-apis.md §1.6).
   const free = net.private.reduce((n, s) => n + 2 ** (32 - block(s.cidr).prefix) - AWS_RESERVED_PER_SUBNET - EKS_CONTROL_PLANE_IPS_PER_SUBNET, 0);
-  const need = spec.nodePools.map((p) => ({ p, ips: p.maxNodes * ((p.maxPods ?? vpcCniMaxPods(p.instanceType)) + 1) }));
+  const need = spec.nodePools.map((p) => ({ p, node: nodeAddresses(p.instanceType, p.maxPods), ips: p.maxNodes * nodeAddresses(p.instanceType, p.maxPods).total }));
   const total = need.reduce((n, x) => n + x.ips, 0);
   if (total > free) {
     const biggest = need.reduce((a, b) => (b.ips > a.ips ? b : a));
     const i = spec.nodePools.indexOf(biggest.p);
+    const { node } = biggest;
     throw SpecError.field(
       `spec.nodePools[${i}].maxNodes`,
-      `got ${biggest.p.maxNodes}; at full size the pools need ${total} pod and node addresses (pool ${biggest.p.name}: ${biggest.p.maxNodes} nodes x ${(biggest.p.maxPods ?? vpcCniMaxPods(biggest.p.instanceType)) + 1}), but Network ${JSON.stringify(net.name)}'s private subnets have ${free} free`,
-      "lower maxNodes, set maxPods on the pools (pods per node), or widen the Network's private subnets (a /20 per zone holds about 4,000)",
+      `got ${biggest.p.maxNodes}; at full size the pools need ${total} private-subnet addresses (pool ${biggest.p.name}: ${biggest.p.maxNodes} nodes x ${node.total}, ` +
+        `each ${node.secondary} for up to ${node.maxPods} pods (${HOST_NETWORK_PODS} of them on the host network) and the VPC CNI's warm pool, plus ${node.enis} for its network interface${node.enis > 1 ? "s" : ""}), ` +
+        `but Network ${JSON.stringify(net.name)}'s private subnets have ${free} free`,
+      `lower maxNodes, ${biggest.p.maxPods === undefined ? "set" : "lower"} maxPods (a node holds about maxPods addresses plus one per network interface), or widen the Network's private subnets (a /20 per zone holds about 4,000)`,
     );
   }
 }

@@ -129,24 +129,119 @@ export function amiType(instanceType: string): string {
 }
 
 /**
- * Pods per node the VPC CNI allows (ENIs x (IPv4 addresses per ENI - 1) + 2, capped by EKS at 110
- * below 30 vCPUs and 250 above), by instance size for the general-purpose, compute and memory
- * families (m5 and later, c5 and later, r5 and later), and for the GPU types the seeds use.
- * Source: amazon-eks-ami templates/shared/runtime/eni-max-pods.txt. An instance missing here counts
- * as 250, the most any node runs, unless the pool sets maxPods.
+ * Network interfaces (ENIs) per instance, IPv4 addresses per ENI and vCPUs, from EC2's per-type limits
+ * (docs.aws.amazon.com/AWSEC2/latest/UserGuide/AvailableIpPerENI.html, as the VPC CNI carries them in
+ * aws/amazon-vpc-cni-k8s pkg/vpc/vpc_ip_resource_limit.go, generated from DescribeInstanceTypes).
+ * By size for the families where every type of a size has the same limits: the 5th to 7th generation
+ * general-purpose, compute and memory families (m5 to r7, any suffix) and the 8th generation Graviton
+ * ones (m8g, c8g, r8g and their d variants); checked against that file, where the one exception is
+ * m5zn.12xlarge (listed by type). The 8th generation x86 families (m8i, c8a, ...) and the Graviton
+ * network variants (c8gn, ...) have other limits per size and are not listed. By type: the burstable
+ * and GPU types the seeds use. An instance missing here is counted as UNKNOWN_ENI (below).
  */
-const BY_SIZE: Record<string, number> = { medium: 8, large: 29, xlarge: 58, "2xlarge": 58, "4xlarge": 110, "8xlarge": 234, "12xlarge": 234, "16xlarge": 250, "24xlarge": 250 };
-const BY_TYPE: Record<string, number> = {
-  "t3.medium": 17, "t3.large": 35, "t3.xlarge": 58, "t3.2xlarge": 58,
-  "g4dn.xlarge": 29, "g4dn.2xlarge": 29, "g4dn.4xlarge": 29, "g4dn.8xlarge": 58, "g4dn.12xlarge": 234,
-  "g5.xlarge": 58, "g5.2xlarge": 58, "g5.4xlarge": 110, "g6.xlarge": 58, "g6.2xlarge": 58,
+export interface EniLimits {
+  enis: number;
+  ipsPerEni: number;
+  vcpus: number;
+}
+const eni = (enis: number, ipsPerEni: number, vcpus: number): EniLimits => ({ enis, ipsPerEni, vcpus });
+const ENI_BY_SIZE: Record<string, EniLimits> = {
+  medium: eni(2, 4, 1), large: eni(3, 10, 2), xlarge: eni(4, 15, 4), "2xlarge": eni(4, 15, 8), "4xlarge": eni(8, 30, 16),
+  "8xlarge": eni(8, 30, 32), "9xlarge": eni(8, 30, 36), "12xlarge": eni(8, 30, 48), "16xlarge": eni(15, 50, 64),
+  "18xlarge": eni(15, 50, 72), "24xlarge": eni(15, 50, 96), "48xlarge": eni(15, 50, 192),
 };
+const ENI_BY_SIZE_FAMILIES = /^(?:[mcr][5-7][a-z]*|[mcr]8gd?)\.([a-z0-9]+)$/;
+const ENI_BY_TYPE: Record<string, EniLimits> = {
+  "m5zn.12xlarge": eni(15, 50, 48),
+  "t3.medium": eni(3, 6, 2), "t3.large": eni(3, 12, 2), "t3.xlarge": eni(4, 15, 4), "t3.2xlarge": eni(4, 15, 8),
+  "g4dn.xlarge": eni(3, 10, 4), "g4dn.2xlarge": eni(3, 10, 8), "g4dn.4xlarge": eni(3, 10, 16), "g4dn.8xlarge": eni(4, 15, 32), "g4dn.12xlarge": eni(8, 30, 48),
+  "g5.xlarge": eni(4, 15, 4), "g5.2xlarge": eni(4, 15, 8), "g5.4xlarge": eni(8, 30, 16),
+  "g6.xlarge": eni(4, 15, 4), "g6.2xlarge": eni(4, 15, 8),
+};
+/**
+ * What an instance Tessera lists no limits for is counted as: as many ENIs as it needs, each with 4
+ * addresses (3 for pods), the fewest of any size above. That overcounts the interfaces of most types,
+ * so the budget stays a bound; listing the type makes it exact.
+ */
+export const UNKNOWN_IPS_PER_ENI = 4;
 export const MOST_PODS = 250;
 
+export function eniLimits(instanceType: string): EniLimits | undefined {
+  const size = ENI_BY_SIZE_FAMILIES.exec(instanceType)?.[1];
+  return ENI_BY_TYPE[instanceType] ?? (size !== undefined ? ENI_BY_SIZE[size] : undefined);
+}
+
+/**
+ * Pods per node the VPC CNI allows, as EKS's AMIs set it: ENIs x (addresses per ENI - 1) + 2 (the
+ * first address of each ENI is not for pods; +2 for aws-node and kube-proxy, which use the host
+ * network), capped at 110 below 30 vCPUs and 250 above (awslabs/amazon-eks-ami
+ * templates/shared/runtime/eni-max-pods.txt and max-pods-calculator.sh). An instance missing from the
+ * table counts as 250, the most any node runs, unless the pool sets maxPods.
+ */
 export function vpcCniMaxPods(instanceType: string): number {
-  if (BY_TYPE[instanceType] !== undefined) return BY_TYPE[instanceType]!;
-  const m = /^([mcr])([5-8])[a-z]*\.([a-z0-9]+)$/.exec(instanceType);
-  return (m && BY_SIZE[m[3]!]) || MOST_PODS;
+  const l = eniLimits(instanceType);
+  return l ? Math.min(l.enis * (l.ipsPerEni - 1) + 2, l.vcpus < 30 ? 110 : MOST_PODS) : MOST_PODS;
+}
+
+/**
+ * How Tessera configures the vpc-cni add-on (its configurationValues, checked against the add-on's
+ * schema, `aws eks describe-addon-configuration --addon-name vpc-cni`: env values are strings).
+ * - Address warm pool. By default (WARM_ENI_TARGET=1) ipamd keeps a whole spare ENI of addresses on
+ *   every node, so a node holds up to two ENIs' worth more than its pods use. For subnets with few
+ *   addresses AWS's advice is WARM_IP_TARGET with MINIMUM_IP_TARGET (aws/amazon-vpc-cni-k8s
+ *   docs/eni-and-ip-target.md: "If the worker nodes are running in small subnets ... MINIMUM_IP_TARGET
+ *   ... like 12, and have WARM_IP_TARGET=2"). ipamd then holds max(MINIMUM_IP_TARGET, assigned +
+ *   WARM_IP_TARGET) secondary addresses and fills an ENI before it attaches the next
+ *   (pkg/ipamd/ipamd.go datastoreTargetState, tryAssignIPs), and stops growing at the node's max pods
+ *   (isDatastorePoolTooLow). The price is EC2 API calls: ipamd assigns and releases addresses as pods
+ *   come and go instead of once per ENI, and AWS warns that very many such calls are throttled
+ *   account-wide, so it advises the setting for small clusters or low pod churn (same doc; AWS
+ *   Knowledge Center "eks-configure-cni-plugin-use-ip-address"). Tessera's clusters draw pods from the
+ *   Network's private subnets, which are small (Broxiva: 3 x /24), so it takes the warm pool:
+ *   WARM_IP_TARGET 3 and MINIMUM_IP_TARGET 10. With the three host-network pods every node runs, a node
+ *   never holds more secondary addresses than its maxPods (see nodeAddresses). Prefix delegation would
+ *   cut the calls but hands out /28 blocks, which small subnets fragment.
+ * - NetworkPolicy. The add-on enforces Kubernetes NetworkPolicies with its node agent only when
+ *   enableNetworkPolicy is "true" (docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html):
+ *   it needs VPC CNI 1.14 or later (an older spec.addonVersions.vpcCni pin is refused), a cluster at platform version
+ *   eks.5 of 1.27 or later (every minor Tessera offers), and nodes with Linux 5.10 or later (the AL2023
+ *   AMIs run 6.1) with the BPF file system mounted, which the EKS AMIs do. Standard mode (the default)
+ *   lets a new pod talk until its policies are applied, as Cilium does on AKS.
+ */
+export const VPC_CNI_IP_TARGETS = { warm: 3, minimum: 10 } as const;
+export const VPC_CNI_CONFIGURATION = JSON.stringify({
+  env: { WARM_IP_TARGET: String(VPC_CNI_IP_TARGETS.warm), MINIMUM_IP_TARGET: String(VPC_CNI_IP_TARGETS.minimum) },
+  enableNetworkPolicy: "true",
+});
+/** The oldest vpc-cni with the network policy agent (v1.14.0, aws/amazon-vpc-cni-k8s release notes). */
+export const VPC_CNI_NETWORK_POLICY_SINCE = [1, 14, 0] as const;
+
+/**
+ * Pods on every node that use the host network and so take no pod address but count against
+ * maxPods: aws-node and kube-proxy (EKS user guide, "Host networking") and the Pod Identity agent
+ * (hostNetwork: true in aws/eks-pod-identity-agent charts/eks-pod-identity-agent/templates/daemonset.yaml).
+ * All three tolerate every taint, so they run on every node.
+ */
+export const HOST_NETWORK_PODS = 3;
+
+/**
+ * The private-subnet addresses one node of `instanceType` holds at most, with the vpc-cni settings
+ * above: secondary addresses for its pods plus the warm pool, max(MINIMUM_IP_TARGET, pods that take
+ * an address + WARM_IP_TARGET), no more than its ENIs carry; and the primary address of every ENI
+ * those need (the first is the node's own address).
+ * Worked example, m6i.xlarge (4 ENIs x 15 addresses) at maxPods 14: 14 - 3 host-network pods = 11
+ * pod addresses, + 3 warm = 14 secondary, which one ENI carries (14 secondary + 1 primary): 15
+ * addresses. At maxPods 16: 16 secondary need a second ENI: 16 + 2 = 18. At the default (58 pods):
+ * all 4 ENIs, 56 + 4 = 60.
+ */
+export function nodeAddresses(instanceType: string, maxPods?: number): { maxPods: number; secondary: number; enis: number; total: number } {
+  const pods = maxPods ?? vpcCniMaxPods(instanceType);
+  const l = eniLimits(instanceType);
+  const perEni = (l?.ipsPerEni ?? UNKNOWN_IPS_PER_ENI) - 1;
+  const wanted = Math.max(VPC_CNI_IP_TARGETS.minimum, Math.max(0, pods - HOST_NETWORK_PODS) + VPC_CNI_IP_TARGETS.warm);
+  const secondary = l ? Math.min(wanted, l.enis * perEni) : wanted;
+  const enis = Math.max(1, Math.ceil(secondary / perEni));
+  return { maxPods: pods, secondary, enis, total: secondary + enis };
 }
 
 /** AWS reserves 5 addresses of every subnet; EKS asks for free addresses per subnet for its control-plane ENIs (up to 4 per subnet, during upgrades more). */
@@ -168,9 +263,15 @@ export const AKS_LOG_CATEGORY: Record<string, string> = {
 
 export const TAINT_EFFECT_AWS: Record<string, string> = { NoSchedule: "NO_SCHEDULE", PreferNoSchedule: "PREFER_NO_SCHEDULE", NoExecute: "NO_EXECUTE" };
 
-/** IAM policies the EKS service roles need (AWS managed). */
+/**
+ * IAM policies the EKS service roles need (AWS managed). The node role has no AmazonEKS_CNI_Policy:
+ * the VPC CNI gets it from its own role through a Pod Identity association on the vpc-cni add-on
+ * (aws.ts), as AWS recommends ("attach the policy to a separate role used specifically for the Amazon
+ * VPC CNI add-on", EKS user guide create-node-role; the node role needs it only "if you don't use IRSA
+ * or EKS Pod Identity to give permissions to the VPC CNI pods").
+ */
 export const EKS_CLUSTER_POLICIES = ["AmazonEKSClusterPolicy"];
-export const EKS_NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy"];
+export const EKS_NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"];
 
 /** EKS add-ons Tessera installs, by composed-resource key, in their stage. */
 export const ADDONS = {
@@ -198,12 +299,36 @@ export const ADDONS = {
  * - eks-pod-identity-agent, aws-ebs-csi-driver, amazon-cloudwatch-observability: AWS publishes no
  *   per-minor table (only `aws eks describe-addon-versions`), so none here.
  * A minor or add-on missing here is not guessed: the add-on keeps the build it runs (EKS's default at
- * creation), status.warnings names it, and spec.addonVersions pins it.
+ * creation) and spec.addonVersions pins it; status.warnings names it only if it is in MINOR_TIED_ADDONS.
  */
 export const EKS_ADDON_VERSIONS: Record<string, Partial<Record<string, string>>> = {
   "kube-proxy": { "1.34": "v1.34.6-eksbuild.13", "1.35": "v1.35.3-eksbuild.13", "1.36": "v1.36.0-eksbuild.14" },
   coredns: { "1.34": "v1.13.2-eksbuild.11", "1.35": "v1.14.3-eksbuild.3", "1.36": "v1.14.3-eksbuild.3" },
   "vpc-cni": { "1.34": "v1.20.4-eksbuild.1" },
+};
+
+/**
+ * Add-ons whose builds belong to a Kubernetes minor: kube-proxy must match the API server's minor
+ * (kubernetes.io/releases/version-skew-policy), and AWS publishes a build per minor for kube-proxy,
+ * coredns and vpc-cni (the tables cited above). When Tessera lists none for the control plane's
+ * minor, status.warnings says so. The Pod Identity agent, the EBS CSI driver and the CloudWatch
+ * observability add-on are versioned on their own and run across minors (AWS lists their builds only
+ * through describe-addon-versions, by compatibility range), so keeping the build they run is no
+ * finding; the README says how to move them.
+ */
+export const MINOR_TIED_ADDONS: ReadonlySet<string> = new Set(["kube-proxy", "coredns", "vpc-cni"]);
+
+/**
+ * The oldest build of an add-on that does what Tessera configures it for; an older pin is refused.
+ * Pod Identity: vpc-cni v1.15.5-eksbuild.1, aws-ebs-csi-driver v1.26.0-eksbuild.1 (EKS user guide
+ * add-ons-iam, "Pod Identity Support Reference"), amazon-cloudwatch-observability 3.1.0
+ * (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-setup-EKS-addon.html).
+ * vpc-cni's network policy agent came with v1.14.0, before that.
+ */
+export const ADDON_MIN_BUILD: Partial<Record<(typeof ADDON_VERSION_FIELD)[keyof typeof ADDON_VERSION_FIELD], { build: string; why: string }>> = {
+  vpcCni: { build: "v1.15.5-eksbuild.1", why: "the first that takes its role through Pod Identity (and enforces NetworkPolicies)" },
+  ebsCsiDriver: { build: "v1.26.0-eksbuild.1", why: "the first that takes its role through Pod Identity" },
+  cloudwatchObservability: { build: "v3.1.0-eksbuild.1", why: "the first that takes its role through Pod Identity (its agents then need no instance-metadata hop)" },
 };
 
 /** The spec.addonVersions field that pins each EKS add-on. */

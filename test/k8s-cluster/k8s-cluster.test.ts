@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 import type { K8sObject } from "../../functions/shared/types.ts";
-import { EKS_ADDON_VERSIONS, supportOn } from "../../functions/k8s-cluster/tables.ts";
+import { EKS_ADDON_VERSIONS, eniLimits, nodeAddresses, supportOn, vpcCniMaxPods } from "../../functions/k8s-cluster/tables.ts";
 import { addonVersion } from "../../functions/k8s-cluster/aws.ts";
 import { dnsServiceIp } from "../../functions/k8s-cluster/azure.ts";
 import { insightsRuleName } from "../../functions/k8s-cluster/names.ts";
@@ -9,6 +9,7 @@ import { validateComposed } from "../support/crds.ts";
 import { AKS_ADMIN_KUBECONFIG, AKS_USER_KUBECONFIG, AZURE_NETWORK_STATUS, CONNECTION_DETAILS, example, NETWORKS, observe, requiredFor } from "../support/fixtures.ts";
 import { FAKE_PUBLIC_IP } from "../../scripts/fake-cluster.ts";
 import { admission, expectRefused, withSpec, xrdSpecSchema } from "../support/refusals.ts";
+import { checkRules as checkSubset } from "../../functions/shared/cel.ts";
 
 const aws = example("examples/k8s-cluster/aws-minimal.yaml");
 const azure = example("examples/k8s-cluster/azure-minimal.yaml");
@@ -62,14 +63,17 @@ describe("K8sCluster on AWS", () => {
     expect(fp(rs, "cluster").vpcConfig.subnetIdSelector.matchLabels).toEqual({ "platform.tessera.io/network": "broxiva-use1", "platform.tessera.io/tier": "private" });
     expect(byKey(rs, "cluster").spec.managementPolicies).not.toContain("Delete");
     expect(fp(rs, "nodepool-system")).toMatchObject({
-      version: "1.35", amiType: "AL2023_x86_64_STANDARD", instanceTypes: ["m6i.large"], capacityType: "ON_DEMAND",
+      version: "1.35", amiType: "AL2023_x86_64_STANDARD", capacityType: "ON_DEMAND",
       scalingConfig: { minSize: 2, maxSize: 4 }, labels: { "node-role": "system" },
       taint: [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }],
       launchTemplate: { id: "launchtemplate-launch-template-system", version: "1" },
     });
     expect(fp(rs, "nodepool-ai")).toMatchObject({ amiType: "AL2023_x86_64_NVIDIA", scalingConfig: { minSize: 0, maxSize: 5 }, taint: [{ key: "nvidia.com/gpu", effect: "NO_SCHEDULE" }] });
     expect(fp(rs, "nodepool-application")).toMatchObject({ scalingConfig: { minSize: 3, maxSize: 20 }, labels: { "node-role": "application" } });
-    expect(fp(rs, "nodepool-worker")).toMatchObject({ instanceTypes: ["c6i.xlarge"], scalingConfig: { minSize: 2, maxSize: 15 } });
+    expect(fp(rs, "nodepool-worker")).toMatchObject({ scalingConfig: { minSize: 2, maxSize: 15 } });
+    // The instance type is in the launch template (a change rolls the nodes), never on the node group.
+    expect(fp(rs, "launch-template-worker").instanceType).toBe("c6i.xlarge");
+    for (const pool of ["system", "application", "worker", "ai"]) expect(fp(rs, `nodepool-${pool}`).instanceTypes, pool).toBeUndefined();
     // The autoscaler owns the count: desired size only at creation, and no LateInitialize to copy it back.
     for (const pool of ["system", "application", "worker", "ai"]) {
       const ng = byKey(rs, `nodepool-${pool}`);
@@ -82,11 +86,13 @@ describe("K8sCluster on AWS", () => {
     expect(byKey(rs, "nodepool-ai").spec.initProvider.scalingConfig.desiredSize).toBe(0);
     const lt = fp(rs, "launch-template-application");
     expect(lt).toMatchObject({
-      metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 },
+      instanceType: "m6i.xlarge",
+      // Container Insights is on, and still no pod reaches instance metadata.
+      metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
       blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 100, volumeType: "gp3", encrypted: "true" } }],
       vpcSecurityGroupIds: ["sg-0cluster", "sg-0app"],
     });
-    expect(Buffer.from(lt.userData, "base64").toString()).toContain("maxPods: 16");
+    expect(Buffer.from(lt.userData, "base64").toString()).toContain("maxPods: 14");
     expect(fp(rs, "addon-vpc-cni")).toMatchObject({ addonName: "vpc-cni", resolveConflictsOnCreate: "OVERWRITE" });
     expect(fp(rs, "addon-pod-identity")).toMatchObject({ addonName: "eks-pod-identity-agent" });
     expect(fp(rs, "addon-ebs-csi").podIdentityAssociation).toEqual([{ roleArn: expect.stringContaining("arn:aws:"), serviceAccount: "ebs-csi-controller-sa" }]);
@@ -101,7 +107,12 @@ describe("K8sCluster on AWS", () => {
   it("leaves the node count out of a pool that has no launch template yet, and the minimal cluster opens no logs it does not ask for", async () => {
     const { out } = await settled(aws);
     expect(fp(out.resources, "launch-template-system").userData).toBeUndefined();
-    expect(out.xr.status?.["warnings"]).toEqual([expect.stringContaining("allowedCidrs"), expect.stringContaining("EKS add-ons vpc-cni, eks-pod-identity-agent")]);
+    // Only vpc-cni, tied to the minor and listed for 1.34 alone, is worth a warning; the add-ons that
+    // run across minors (Pod Identity agent, EBS CSI, CloudWatch) are not.
+    expect(out.xr.status?.["warnings"]).toEqual([
+      expect.stringContaining("allowedCidrs"),
+      "EKS add-on vpc-cni keeps the build it runs (at creation, EKS's default): Tessera lists none for Kubernetes 1.35; pin it in spec.addonVersions (vpcCni) with builds from aws eks describe-addon-versions --kubernetes-version 1.35",
+    ]);
   });
 
   it("writes the connection Secret from ClusterAuth's kubeconfig and the cluster's endpoint and CA", async () => {
@@ -130,6 +141,8 @@ describe("K8sCluster on AWS", () => {
   const awsGates: Array<[string, string[]]> = [
     ["cluster", ["cluster-auth", "addon-vpc-cni", "addon-kube-proxy", "addon-pod-identity"]],
     ["addon-vpc-cni", ["launch-template-system"]],
+    ["addon-pod-identity", ["launch-template-system"]],
+    ["vpc-cni-role-policy", ["addon-vpc-cni"]],
     ["launch-template-system", ["nodepool-system"]],
     ["nodepool-system", ["addon-coredns", "addon-ebs-csi"]],
   ];
@@ -304,7 +317,8 @@ describe("K8sCluster EKS add-on versions", () => {
     const old = withSpec(aws, (s) => Object.assign(s, { version: "1.34", extendedSupport: true }));
     const { out: o34 } = await settled(old);
     expect(addonVersions(o34.resources)).toMatchObject({ "addon-vpc-cni": "v1.20.4-eksbuild.1", "addon-kube-proxy": "v1.34.6-eksbuild.13", "addon-coredns": "v1.13.2-eksbuild.11" });
-    expect(o34.xr.status?.["warnings"]).toContainEqual(expect.stringMatching(/^EKS add-ons eks-pod-identity-agent, aws-ebs-csi-driver, amazon-cloudwatch-observability keep/));
+    // Every minor-tied add-on has a build for 1.34, so no add-on warning at all.
+    expect(o34.xr.status?.["warnings"]).toEqual([expect.stringContaining("allowedCidrs")]);
     expect(invalid(o34.resources)).toEqual([]);
   });
 
@@ -358,9 +372,9 @@ describe("K8sCluster EKS add-on versions", () => {
     const out = await again(next, reported(observed, "cluster", { version: "1.35" }));
     expect(fp(out.resources, "addon-vpc-cni").addonVersion).toBeUndefined();
     expect(fp(out.resources, "addon-kube-proxy").addonVersion).toBe("v1.35.3-eksbuild.13");
-    const warning = (out.xr.status?.["warnings"] as string[]).find((w) => w.startsWith("EKS add-ons vpc-cni"));
+    const warning = (out.xr.status?.["warnings"] as string[]).find((w) => w.startsWith("EKS add-on vpc-cni"));
     expect(warning).toContain("Tessera lists none for Kubernetes 1.35");
-    expect(warning).toContain("spec.addonVersions (vpcCni, podIdentityAgent, ebsCsiDriver, cloudwatchObservability)");
+    expect(warning).toContain("pin it in spec.addonVersions (vpcCni)");
     expect(invalid(out.resources)).toEqual([]);
   });
 
@@ -413,6 +427,129 @@ describe("K8sCluster EKS add-on versions", () => {
     // The XRD refuses the same at admission.
     expect(admission(schema, { ...(azure.spec as object), addonVersions: { coredns: "v1.14.3-eksbuild.3" } }).join()).toContain("spec.addonVersions is AWS only");
     expect(admission(schema, { ...(aws.spec as object), addonVersions: { coredns: "v1.14.3-eksbuild.3" } })).toEqual([]);
+  });
+});
+
+describe("K8sCluster EKS nodes and pod networking", () => {
+  const again = (xr: K8sObject, observed: K8sObject[]) => render({ xr, required: requiredFor(xr), observed, connectionDetails: CONNECTION_DETAILS });
+
+  it("runs the VPC CNI with a small warm pool, NetworkPolicy enforcement and its own Pod Identity role, and keeps the CNI policy off the node role", async () => {
+    const { out } = await settled(broxiva);
+    const rs = out.resources;
+    const cni = fp(rs, "addon-vpc-cni");
+    expect(JSON.parse(cni.configurationValues)).toEqual({ env: { WARM_IP_TARGET: "3", MINIMUM_IP_TARGET: "10" }, enableNetworkPolicy: "true" });
+    expect(cni.podIdentityAssociation).toEqual([{ roleArn: expect.stringContaining("arn:aws:"), serviceAccount: "aws-node" }]);
+    expect(JSON.parse(fp(rs, "vpc-cni-role").assumeRolePolicy).Statement[0]).toMatchObject({ Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] });
+    expect(fp(rs, "vpc-cni-role-policy")).toMatchObject({ policyArn: "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy", roleSelector: { matchLabels: { "platform.tessera.io/resource": "vpc-cni-role" } } });
+    const nodeRole = rs.filter((r: any) => r.kind === "RolePolicyAttachment" && r.spec.forProvider.roleSelector?.matchLabels?.["platform.tessera.io/resource"] === "node-role");
+    expect(nodeRole.map((r: any) => r.spec.forProvider.policyArn).sort()).toEqual(["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly", "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"]);
+    // Container Insights is on, and every launch template keeps pods one hop short of instance metadata.
+    for (const pool of ["system", "application", "worker", "ai"]) expect(fp(rs, `launch-template-${pool}`).metadataOptions.httpPutResponseHopLimit, pool).toBe(1);
+    expect(invalid(rs)).toEqual([]);
+  });
+
+  it("creates vpc-cni only with its role's policy attached, and nodes only once vpc-cni and the Pod Identity agent are Ready", async () => {
+    const { observed } = await settled(aws);
+    // Before vpc-cni exists, its role policy not yet Ready holds it back.
+    const early = await again(aws, unready(observed.filter((o) => !["addon-vpc-cni", "launch-template-system", "nodepool-system"].includes(keyOf(o))), "vpc-cni-role-policy"));
+    expect(byKey(early.resources, "addon-vpc-cni")).toBeUndefined();
+    // vpc-cni Ready but the agent not: no launch template yet.
+    const noAgent = await again(aws, unready(observed.filter((o) => !["launch-template-system", "nodepool-system"].includes(keyOf(o))), "addon-pod-identity"));
+    expect(byKey(noAgent.resources, "addon-vpc-cni")).toBeDefined();
+    expect(byKey(noAgent.resources, "launch-template-system")).toBeUndefined();
+  });
+
+  it("counts what a node really holds: its pods' addresses, the warm pool, one primary address per ENI (worked examples)", () => {
+    // m6i.xlarge: 4 ENIs x 15 addresses. maxPods 14: 11 pods take an address (3 use the host network),
+    // + 3 warm = 14 secondary, one ENI: 15.
+    expect(nodeAddresses("m6i.xlarge", 14)).toEqual({ maxPods: 14, secondary: 14, enis: 1, total: 15 });
+    // maxPods 16: 16 secondary need a second ENI.
+    expect(nodeAddresses("m6i.xlarge", 16)).toEqual({ maxPods: 16, secondary: 16, enis: 2, total: 18 });
+    // The default density (58 pods): every ENI full, 56 + 4.
+    expect(nodeAddresses("m6i.xlarge")).toEqual({ maxPods: 58, secondary: 56, enis: 4, total: 60 });
+    // MINIMUM_IP_TARGET (10) is the floor: g4dn.xlarge (9 per ENI) at maxPods 10 holds 10 + 2.
+    expect(nodeAddresses("g4dn.xlarge", 10)).toEqual({ maxPods: 10, secondary: 10, enis: 2, total: 12 });
+    expect(nodeAddresses("m6i.large", 16).total).toBe(18);
+    // An instance without listed limits: 4 addresses per ENI assumed, never fewer interfaces than real.
+    expect(nodeAddresses("m8i.xlarge", 20)).toEqual({ maxPods: 20, secondary: 20, enis: 7, total: 27 });
+    expect(eniLimits("m8i.xlarge")).toBeUndefined();
+    expect(vpcCniMaxPods("m8i.xlarge")).toBe(250);
+    expect(eniLimits("c7gd.2xlarge")).toEqual({ enis: 4, ipsPerEni: 15, vcpus: 8 });
+    expect(eniLimits("m5zn.12xlarge")).toEqual({ enis: 15, ipsPerEni: 50, vcpus: 48 });
+    // The max-pods formula, with EKS's caps: 110 below 30 vCPUs.
+    expect([vpcCniMaxPods("m6i.large"), vpcCniMaxPods("t3.medium"), vpcCniMaxPods("m6i.4xlarge"), vpcCniMaxPods("m6i.8xlarge"), vpcCniMaxPods("m6i.16xlarge")]).toEqual([29, 17, 110, 234, 250]);
+  });
+
+  it("admits Broxiva's pools as the example has them (657 of 735 addresses) and refuses a second interface per node", async () => {
+    const { out } = await settled(broxiva);
+    expect(out.fatal).toBeUndefined();
+    expect(out.resources.filter((r) => r.kind === "NodeGroup")).toHaveLength(4);
+    // One xlarge pool at 16 pods still fits (72 + 360 + 225 + 60 = 717); both do not (762).
+    const one = withSpec(broxiva, (s) => (s.nodePools[1].maxPods = 16));
+    expect((await render({ xr: one, required: requiredFor(one) })).fatal).toBeUndefined();
+    const both = withSpec(broxiva, (s) => s.nodePools.forEach((p: any) => p.name !== "ai" && p.name !== "system" && (p.maxPods = 16)));
+    await expectRefused(
+      { xr: both, required: requiredFor(both) },
+      "spec.nodePools[1].maxNodes", "need 762 private-subnet addresses", "pool application: 20 nodes x 18", "each 16 for up to 16 pods", "plus 2 for its network interfaces", "have 735 free", "lower maxPods",
+    );
+  });
+
+  it("refuses more pods per node than the VPC CNI has addresses for", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.nodePools[0].maxPods = 40)), required: requiredFor(aws) }, "spec.nodePools[0].maxPods", "got 40", "addresses for 29 pods", "use at most 29");
+  });
+
+  it("changes a live pool's instance type through its launch template, and refuses what would replace the node group", async () => {
+    const { observed } = await settled(aws);
+    const bigger = withSpec(aws, (s) => (s.nodePools[0].instanceType = "m6i.xlarge"));
+    const rolled = await again(bigger, observed);
+    expect(rolled.fatal).toBeUndefined();
+    expect(fp(rolled.resources, "launch-template-system").instanceType).toBe("m6i.xlarge");
+    expect(fp(rolled.resources, "nodepool-system").instanceTypes).toBeUndefined();
+    expect(invalid(rolled.resources)).toEqual([]);
+    await expectRefused({ xr: withSpec(aws, (s) => (s.nodePools[0].capacity = "spot")), required: requiredFor(aws), observed }, "spec.nodePools[0].capacity", "got spot", "runs onDemand nodes", "set capacity back to onDemand", "add a pool under a new name");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.nodePools[0].zones = ["b"])), required: requiredFor(aws), observed }, "spec.nodePools[0].zones", "got b", "runs in all of the Network's zones", "add a pool under a new name");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.nodePools[0].instanceType = "m7g.large")), required: requiredFor(aws), observed }, "spec.nodePools[0].instanceType", "got m7g.large", "AL2023_ARM_64_STANDARD", "runs AL2023_x86_64_STANDARD", "same architecture and GPU kind");
+    // A new pool may be spot, in one zone, on Graviton: nothing of it exists yet.
+    const added = withSpec(aws, (s) => s.nodePools.push({ name: "batch", instanceType: "m7g.large", minNodes: 0, maxNodes: 2, capacity: "spot", zones: ["b"] }));
+    const out = await again(added, observed);
+    expect(out.fatal).toBeUndefined();
+  });
+
+  it("refuses the same edits at admission (CEL with oldSelf), and makes the service and pod ranges immutable on both clouds", () => {
+    // Full CEL (the API server's verdict), held to the same answer by the function's CEL subset.
+    const admit = (spec: unknown, old: unknown) => {
+      const full = admission(schema, spec, old);
+      expect(checkSubset(schema, spec, "spec", old).map((v) => v.message)).toEqual(full);
+      return full;
+    };
+    const pool = (patch: Record<string, unknown>) => ({ ...(aws.spec as any), nodePools: [{ ...(aws.spec as any).nodePools[0], ...patch }] });
+    const old = pool({});
+    expect(admit(pool({ instanceType: "m6i.2xlarge" }), old)).toEqual([]);
+    expect(admit(pool({ capacity: "spot" }), old).join()).toContain("spec.nodePools[].capacity: EKS cannot change a live node pool's capacity type");
+    expect(admit(pool({ capacity: "onDemand" }), old)).toEqual([]);
+    expect(admit(pool({ zones: ["a"] }), old).join()).toContain("spec.nodePools[].zones: EKS cannot move a live node pool");
+    expect(admit(pool({ zones: ["a", "b"] }), old)).toEqual([]);
+    expect(admit(pool({ instanceType: "g4dn.xlarge" }), old).join()).toContain("spec.nodePools[].instanceType: a live EKS node pool can change its instance type only within the same architecture and GPU kind");
+    expect(admit(pool({ instanceType: "m7g.large" }), old).join()).toContain("same architecture and GPU kind");
+    // A renamed pool is a new pool.
+    expect(admit(pool({ name: "other", capacity: "spot", instanceType: "m7g.large" }), old)).toEqual([]);
+    // AKS pools are another cloud's business.
+    const az = (patch: Record<string, unknown>) => ({ ...(broxivaAzure.spec as any), nodePools: (broxivaAzure.spec as any).nodePools.map((p: any) => (p.name === "worker" ? { ...p, ...patch } : p)) });
+    expect(admit(az({ capacity: "spot" }), az({}))).toEqual([]);
+    for (const base of [aws, azure]) {
+      const net = (n: Record<string, string>) => ({ ...(base.spec as any), networking: n });
+      expect(admit(net({ serviceCidr: "172.21.0.0/16", podCidr: "10.244.0.0/16" }), net({ serviceCidr: "172.20.0.0/16", podCidr: "10.244.0.0/16" })).join()).toContain("spec.networking.serviceCidr is immutable");
+      expect(admit(net({ serviceCidr: "172.20.0.0/16", podCidr: "10.245.0.0/16" }), net({ serviceCidr: "172.20.0.0/16", podCidr: "10.244.0.0/16" })).join()).toContain("spec.networking.podCidr is immutable");
+      expect(admit(net({ serviceCidr: "172.20.0.0/16", podCidr: "10.244.0.0/16" }), net({ serviceCidr: "172.20.0.0/16", podCidr: "10.244.0.0/16" }))).toEqual([]);
+    }
+  });
+
+  it("refuses add-on pins older than Pod Identity (and the network policy agent) need", async () => {
+    await expectRefused({ xr: withSpec(aws, (s) => (s.addonVersions = { vpcCni: "v1.14.1-eksbuild.1" })), required: requiredFor(aws) }, "spec.addonVersions.vpcCni", "got v1.14.1-eksbuild.1, older than v1.15.5-eksbuild.1", "pin v1.15.5-eksbuild.1 or later");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.addonVersions = { cloudwatchObservability: "v2.6.0-eksbuild.1" })), required: requiredFor(aws) }, "spec.addonVersions.cloudwatchObservability", "older than v3.1.0-eksbuild.1");
+    await expectRefused({ xr: withSpec(aws, (s) => (s.addonVersions = { ebsCsiDriver: "v1.25.0-eksbuild.1" })), required: requiredFor(aws) }, "spec.addonVersions.ebsCsiDriver");
+    const { out } = await settled(withSpec(aws, (s) => (s.addonVersions = { vpcCni: "v1.15.5-eksbuild.1", ebsCsiDriver: "v1.26.0-eksbuild.1", cloudwatchObservability: "v3.1.0-eksbuild.1" })));
+    expect(fp(out.resources, "addon-vpc-cni").addonVersion).toBe("v1.15.5-eksbuild.1");
   });
 });
 
