@@ -5,7 +5,7 @@
  * Keys: `cluster`, `nodepool-<pool>` (AKS: user pools only; the system pool is the cluster's default
  * pool), `launch-template-<pool>` (AWS), `cluster-role`, `node-role`, `cluster-auth`, `addon-<name>`,
  * `admin-<hash>`, `log-group`, `identity`, `network-role`, `workspace`, `insights-rule`,
- * `insights-association`, `usage-*`, `connection-secret`.
+ * `insights-association`, `nvidia-device-plugin`, `usage-*`, `connection-secret`.
  */
 import { createHash } from "node:crypto";
 import type { XrMeta } from "../shared/types.ts";
@@ -17,6 +17,8 @@ export const CLUSTER = "cluster";
 /** AKS Container Insights: the data collection rule and its association with the cluster. */
 export const INSIGHTS_RULE = "insights-rule";
 export const INSIGHTS_ASSOCIATION = "insights-association";
+/** NVIDIA's device plugin Release (both clouds, when a pool is a GPU pool). */
+export const DEVICE_PLUGIN = "nvidia-device-plugin";
 export const poolKey = (pool: string) => `nodepool-${pool}`;
 export const launchTemplateKey = (pool: string) => `launch-template-${pool}`;
 
