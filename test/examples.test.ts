@@ -8,6 +8,7 @@ import type { K8sObject } from "../functions/shared/types.ts";
 import { render, RESOURCE_NAME } from "../scripts/render-engine.ts";
 import { KINDS } from "../functions/fn.ts";
 import { crdNames, mrdName, validateComposed } from "./support/crds.ts";
+import { isGpuPool } from "../functions/k8s-cluster/tables.ts";
 import { CONNECTION_DETAILS, EXAMPLES, example, observe, requiredFor } from "./support/fixtures.ts";
 
 const keyOf = (o: K8sObject) => o.metadata?.annotations?.[RESOURCE_NAME] as string;
@@ -129,14 +130,16 @@ describe.each(EXAMPLES)("%s", (file) => {
       expect(data[`${spec.queues[0]!.name}.url`]).toBe(queues[0]?.["url"]);
     }
     if (xr.kind === "K8sCluster") {
-      const spec = xr.spec as { provider: string; nodePools: Array<{ name: string; minNodes: number; maxNodes: number }> };
+      const spec = xr.spec as { provider: "aws" | "azure"; nodePools: Array<{ name: string; minNodes: number; maxNodes: number; instanceType: string }> };
       expect(status["clusterName"]).toBeTruthy();
       expect(status["clusterId"]).toBeTruthy();
       expect(status["endpoint"]).toMatch(/^https:\/\//);
       expect(status["version"]).toMatch(/^1\.3[4-7]/);
       expect(status["versionSupport"]).toMatch(/^(standard|extended)$/);
       expect(status["oidcIssuerUrl"]).toMatch(/^https:\/\//);
-      expect(status["nodePools"]).toEqual(spec.nodePools.map((p) => ({ name: p.name, minNodes: p.minNodes, maxNodes: p.maxNodes, ready: true })));
+      // GPU pools also say what GPU pods request, once NVIDIA's device plugin is installed.
+      const gpu = (p: { instanceType: string }) => (isGpuPool(spec.provider, p.instanceType) ? { gpu: expect.objectContaining({ resource: "nvidia.com/gpu", devicePluginReady: true }) } : {});
+      expect(status["nodePools"]).toEqual(spec.nodePools.map((p) => ({ name: p.name, minNodes: p.minNodes, maxNodes: p.maxNodes, ready: true, ...gpu(p) })));
       expect(status["connectionSecretName"]).toBe(`${xr.metadata?.name}-kubeconfig`);
       const secret = out.resources.find((r) => keyOf(r) === "connection-secret") as K8sObject & { data: Record<string, string> };
       const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));

@@ -201,6 +201,31 @@ export const K8sClusterSpec = cel(
         .strict()
         .prefault({})
         .describe("Cluster autoscaler settings (the seed's by default). Azure: the cluster's autoScalerProfile. AWS: the cluster-autoscaler chart."),
+      gpu: z
+        .object({
+          devicePlugin: z
+            .object({
+              // 0.20.0 is NVIDIA's newest release as of December 2026 (NVIDIA/k8s-device-plugin tag
+              // v0.20.0, chart and app version 0.20.0); eksctl pins the same build (eksctl-io/eksctl
+              // "Update nvidia-device-plugin to v0.20.0 (#8840)", pkg/addons/assets/nvidia-device-plugin.yaml).
+              // The repository is the one AWS's and NVIDIA's install steps add
+              // (docs.aws.amazon.com/eks/latest/userguide/ml-eks-k8s-device-plugin.html).
+              chart: z
+                .object({
+                  repository: z.string().max(512).default("https://nvidia.github.io/k8s-device-plugin").describe("Helm repository (or a mirror) holding NVIDIA's nvidia-device-plugin chart."),
+                  version: z.string().max(32).regex(/^\d+\.\d+\.\d+$/).default("0.20.0").describe("Chart version (NVIDIA's chart and plugin share it)."),
+                })
+                .strict()
+                .prefault({})
+                .describe("The nvidia-device-plugin Helm chart installed into the cluster when a pool is a GPU pool."),
+            })
+            .strict()
+            .prefault({})
+            .describe("NVIDIA's device plugin, which makes GPU nodes advertise nvidia.com/gpu. Neither EKS's NVIDIA AMI nor AKS's GPU driver install runs it."),
+        })
+        .strict()
+        .prefault({})
+        .describe("GPU pools (instance types g*, p* on AWS, Standard_N* on Azure). When any pool is one, Tessera installs NVIDIA's device plugin (both clouds, through provider-helm, once the system pool is Ready), scheduled only on GPU pools' nodes and tolerating their taints. GPU pods request nvidia.com/gpu in resources.limits and tolerate the pool's taints (e.g. nvidia.com/gpu=true:NoSchedule)."),
       admins: z
         .array(z.string().min(1).max(2048))
         .max(20)
@@ -311,6 +336,14 @@ const poolStatus = z.object({
   minNodes: z.int().optional(),
   maxNodes: z.int().optional(),
   ready: z.boolean().optional(),
+  gpu: z
+    .object({
+      resource: z.string().optional().describe("The extended resource pods request in resources.limits to get a GPU: nvidia.com/gpu."),
+      tolerations: z.array(z.string()).optional().describe("The pool's taints (key=value:effect, AKS's spot taint included), which GPU pods must tolerate."),
+      devicePluginReady: z.boolean().optional().describe("Whether NVIDIA's device plugin is installed, so the pool's nodes advertise the resource."),
+    })
+    .optional()
+    .describe("GPU pools only: what GPU pods request and tolerate to run there."),
 });
 
 export const K8sClusterStatus = z.object({

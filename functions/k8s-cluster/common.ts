@@ -9,8 +9,8 @@ import { LABELS } from "../shared/resources.ts";
 import { USAGE_API_VERSION } from "../shared/usage.ts";
 import type { Composed, K8sObject, ObservedResource, RenderContext } from "../shared/types.ts";
 import type { Usage } from "../crds/protection.crossplane.io.ts";
-import { NETWORK, poolKey } from "./names.ts";
-import { supportOn } from "./tables.ts";
+import { DEVICE_PLUGIN, NETWORK, poolKey } from "./names.ts";
+import { AKS_SPOT_TAINT, isGpuPool, NVIDIA_DEVICE_PLUGIN, supportOn } from "./tables.ts";
 
 /**
  * Staged creation. A resource enters desired state once `ready` (its dependencies are Ready and
@@ -140,8 +140,38 @@ export function warnings(spec: K8sClusterSpec, versionWarning: string | undefine
   return out.length ? out : undefined;
 }
 
+/** The taints on a pool's nodes: its own, and on AKS the spot taint AKS adds to spot pools. */
+export function poolTaints(provider: Provider, p: NodePool): Array<{ key: string; value: string; effect: string }> {
+  return provider === "azure" && p.capacity === "spot" ? [...p.taints, AKS_SPOT_TAINT] : p.taints;
+}
+
+/**
+ * What NVIDIA's device plugin tolerates: every taint key of the GPU pools, and nvidia.com/gpu, each
+ * with any value and effect. Sorted, so the Release's values do not change with pool order.
+ */
+export function gpuTolerations(provider: Provider, gpuPools: readonly NodePool[]): Array<{ key: string; operator: "Exists" }> {
+  const keys = new Set<string>([NVIDIA_DEVICE_PLUGIN.taintKey, ...gpuPools.flatMap((p) => poolTaints(provider, p).map((t) => t.key))]);
+  return [...keys].sort().map((key) => ({ key, operator: "Exists" as const }));
+}
+
+/**
+ * Per pool: its size and readiness, and for a GPU pool what its pods request and tolerate, and
+ * whether the device plugin that advertises the GPUs is installed.
+ */
 export function poolStatus(spec: K8sClusterSpec, observed: Record<string, ObservedResource>, keyOf: (p: NodePool) => string = (p) => poolKey(p.name)) {
-  return spec.nodePools.map((p) => ({ name: p.name, minNodes: p.minNodes, maxNodes: p.maxNodes, ready: isReady(observed[keyOf(p)]) }));
+  return spec.nodePools.map((p) => ({
+    name: p.name,
+    minNodes: p.minNodes,
+    maxNodes: p.maxNodes,
+    ready: isReady(observed[keyOf(p)]),
+    gpu: isGpuPool(spec.provider, p.instanceType)
+      ? {
+          resource: NVIDIA_DEVICE_PLUGIN.resource,
+          tolerations: poolTaints(spec.provider, p).map((t) => `${t.key}=${t.value}:${t.effect}`),
+          devicePluginReady: isReady(observed[DEVICE_PLUGIN]),
+        }
+      : undefined,
+  }));
 }
 
 export const initialNodes = (p: NodePool) => p.initialNodes ?? Math.max(p.minNodes, p.mode === "system" ? 1 : 0);

@@ -6,6 +6,9 @@
  * namespaces of spec.namespaces as provider-kubernetes Objects, and Usages that keep the cluster
  * until each of them is gone (upbound/platform-ref-aws does the same with replayDeletion).
  *
+ * When a pool is a GPU pool, NVIDIA's device plugin as a provider-helm Release on both clouds (see
+ * renderDevicePlugin).
+ *
  * While deletionProtection is on the cluster is orphaned on deletion, and so is what is inside it:
  * the Objects and Releases never delete (no Delete policy), so an orphaned cluster keeps its namespaces.
  */
@@ -17,8 +20,9 @@ import type * as eks from "../crds/eks.aws.m.upbound.io.ts";
 import type * as containerservice from "../crds/containerservice.azure.m.upbound.io.ts";
 import type * as helm from "../crds/helm.m.crossplane.io.ts";
 import type * as kubernetes from "../crds/kubernetes.m.crossplane.io.ts";
-import { Stages, usage, type Ref } from "./common.ts";
-import { CLUSTER } from "./names.ts";
+import { gpuTolerations, Stages, usage, type Ref } from "./common.ts";
+import { CLUSTER, DEVICE_PLUGIN } from "./names.ts";
+import { isGpuPool, NVIDIA_DEVICE_PLUGIN, POOL_NODE_LABEL } from "./tables.ts";
 
 export const HELM = "helm.m.crossplane.io/v1beta1";
 export const KUBERNETES = "kubernetes.m.crossplane.io/v1alpha1";
@@ -82,6 +86,53 @@ export function renderInCluster(s: Stages, xr: XrMeta, spec: K8sClusterSpec, ic:
     );
     keepCluster<kubernetes.Object>(s, key, ic, KUBERNETES, "Object", `namespace ${ns.name} lives in this cluster`);
   }
+  renderDevicePlugin(s, xr, spec, ic);
+}
+
+/**
+ * NVIDIA's device plugin, when any pool is a GPU pool: without it GPU nodes never advertise
+ * nvidia.com/gpu and GPU pods stay Pending while the autoscaler may add GPU nodes for them (tables.ts
+ * NVIDIA_DEVICE_PLUGIN says why neither cloud runs it).
+ *
+ * Staged like the autoscaler, after the system pool and the helm ProviderConfig, not after a GPU
+ * pool: it is a DaemonSet, which installs with no matching node and places a pod on each GPU node
+ * as it joins, so it is there before the first one (GPU pools often start at 0 nodes, and a pool
+ * going Ready says nothing about the plugin). Waiting for a GPU pool would leave a window of GPU nodes
+ * without it, and pick one pool among several. Its gate tests its own key, so it stays once it exists.
+ *
+ * Values override the chart's scheduling only:
+ * - affinity: the chart's default needs node-feature-discovery labels (feature.node.kubernetes.io/
+ *   pci-10de.present) or nvidia.com/gpu.present, which neither cloud sets and Tessera does not install,
+ *   so it would match no node. Helm replaces lists, so these nodeSelectorTerms replace the chart's:
+ *   the GPU pools by the label each cloud puts on a pool's nodes (POOL_NODE_LABEL).
+ * - tolerations (common.ts gpuTolerations): the keys of the GPU pools' taints, AKS's spot taint on
+ *   spot GPU pools, and nvidia.com/gpu (the chart's default), each with any value and effect, as
+ *   eksctl tolerates its NVIDIA node groups' taints (eksctl-io/eksctl#8627, pkg/addons/device_plugin.go
+ *   SetTolerations). The chart's CriticalAddonsOnly toleration is kept only when a GPU pool carries
+ *   that taint (an EKS system pool on GPUs; AKS refuses a GPU system pool): the pods run on GPU pools
+ *   only, so tolerating more would change nothing but hide what they need.
+ */
+export function renderDevicePlugin(s: Stages, xr: XrMeta, spec: K8sClusterSpec, ic: InCluster): void {
+  const gpuPools = spec.nodePools.filter((p) => isGpuPool(spec.provider, p.instanceType));
+  if (!gpuPools.length) return;
+  const chart = spec.gpu.devicePlugin.chart;
+  s.gate(DEVICE_PLUGIN, ic.ready && s.ready("helm-provider-config"), () =>
+    inCluster<helm.Release>(HELM, "Release", DEVICE_PLUGIN, xr, {
+      chart: { name: NVIDIA_DEVICE_PLUGIN.chart, repository: chart.repository, version: chart.version },
+      namespace: NVIDIA_DEVICE_PLUGIN.namespace,
+      values: {
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: POOL_NODE_LABEL[spec.provider], operator: "In", values: gpuPools.map((p) => p.name) }] }],
+            },
+          },
+        },
+        tolerations: gpuTolerations(spec.provider, gpuPools),
+      },
+    }, spec.deletionProtection),
+  );
+  keepCluster<helm.Release>(s, DEVICE_PLUGIN, ic, HELM, "Release", "NVIDIA's device plugin runs in this cluster");
 }
 
 /** A Usage keeping the cluster until the in-cluster resource `key` is gone (only once that resource is desired). */

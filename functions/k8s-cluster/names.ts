@@ -7,7 +7,7 @@
  * `admin-<hash>`, `log-group`, `identity`, `network-role-vnet`, `network-role-nat-gateway`,
  * `network-role-app-nsg` (tables.ts AKS_NETWORK_ROLES), `network-role` (retired: the resource-group
  * scope, kept only until the narrower ones are Ready), `workspace`, `insights-rule`,
- * `insights-association`, `usage-*`, `connection-secret`.
+ * `insights-association`, `nvidia-device-plugin`, `usage-*`, `connection-secret`.
  */
 import { createHash } from "node:crypto";
 import type { XrMeta } from "../shared/types.ts";
@@ -21,6 +21,9 @@ export const INSIGHTS_RULE = "insights-rule";
 export const INSIGHTS_ASSOCIATION = "insights-association";
 /** The cluster identity's Network Contributor on the Network's whole resource group, before it was narrowed (AKS_NETWORK_ROLES). */
 export const LEGACY_NETWORK_ROLE = "network-role";
+
+/** NVIDIA's device plugin Release (both clouds, when a pool is a GPU pool). */
+export const DEVICE_PLUGIN = "nvidia-device-plugin";
 export const poolKey = (pool: string) => `nodepool-${pool}`;
 export const launchTemplateKey = (pool: string) => `launch-template-${pool}`;
 

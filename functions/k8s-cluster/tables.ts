@@ -340,3 +340,43 @@ export const ADDON_VERSION_FIELD = {
   "aws-ebs-csi-driver": "ebsCsiDriver",
   "amazon-cloudwatch-observability": "cloudwatchObservability",
 } as const;
+
+/** Whether a pool's instance type carries NVIDIA GPUs (EKS: the AL2023 NVIDIA AMI; AKS: gpuDriver Install). */
+export const isGpuPool = (provider: Provider, instanceType: string): boolean => INSTANCE_TYPE[provider].gpu.test(instanceType);
+
+/**
+ * NVIDIA's Kubernetes device plugin, which makes GPU nodes advertise `nvidia.com/gpu`. Neither cloud
+ * runs it on the nodes Tessera creates: EKS's AL2023 NVIDIA AMI carries the driver and container
+ * toolkit but not the plugin ("you must install the NVIDIA Kubernetes device plugin",
+ * docs.aws.amazon.com/eks/latest/userguide/ml-eks-k8s-device-plugin.html), and AKS installs the driver
+ * (gpuDriver Install) but not the plugin ("While the NVIDIA drivers are installed by default on GPU
+ * capable nodes, you need to install the device plugin", MicrosoftDocs/azure-aks-docs
+ * articles/aks/use-nvidia-gpu.md). Without it GPU pods stay Pending.
+ * - Chart: nvidia-device-plugin, from NVIDIA's repository and at the version of
+ *   spec.gpu.devicePlugin.chart (apis/k8s-cluster/schema.ts says why 0.20.0).
+ * - Namespace kube-system, where eksctl's manifest and NVIDIA's static one
+ *   (deployments/static/nvidia-device-plugin.yml) run it; it exists, so nothing is created or left behind.
+ * - The plugin only advertises devices of the driver on the host (the chart's default
+ *   nvidiaDriverRoot "/"), so it does not touch AKS's driver install; gpu-feature-discovery and
+ *   node-feature-discovery stay off (the chart's default).
+ */
+export const NVIDIA_DEVICE_PLUGIN = {
+  chart: "nvidia-device-plugin",
+  namespace: "kube-system",
+  /** The extended resource GPU pods request (resources.limits). */
+  resource: "nvidia.com/gpu",
+  /** The taint key GPU pools conventionally carry (the chart's default toleration, and the seeds'). */
+  taintKey: "nvidia.com/gpu",
+} as const;
+
+/**
+ * The label each cloud puts on every node with its pool's name: EKS managed node groups
+ * `eks.amazonaws.com/nodegroup` (the node group's name, which is the pool's; eksctl's
+ * EKSNodeGroupNameLabel, pkg/apis/eksctl.io/v1alpha5/types.go, and its managed node group integration
+ * test selects nodes by it), AKS `kubernetes.azure.com/agentpool` (the agent pool's name; the system
+ * labels table of MicrosoftDocs/azure-aks-docs). Selecting GPU pools by it needs no label of the user's.
+ */
+export const POOL_NODE_LABEL: Record<Provider, string> = { aws: "eks.amazonaws.com/nodegroup", azure: "kubernetes.azure.com/agentpool" };
+
+/** The taint AKS puts on spot pools itself (kubernetes.azure.com/scalesetpriority=spot:NoSchedule). */
+export const AKS_SPOT_TAINT = { key: "kubernetes.azure.com/scalesetpriority", value: "spot", effect: "NoSchedule" } as const;

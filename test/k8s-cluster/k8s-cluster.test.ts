@@ -642,7 +642,8 @@ describe("K8sCluster on Azure", () => {
       expect(byKey(out.resources, key).spec.credentials.secretRef).toEqual({ name: "broxiva-production-aks-aks-admin", namespace: "broxiva-production", key: "attribute.kube_admin_config_raw" });
     }
     expect(out.resources.filter((r) => r.kind === "Object")).toHaveLength(8);
-    expect(out.resources.filter((r) => r.kind === "Release")).toEqual([]);
+    // AKS runs its own autoscaler: the only Release is the GPU pool's device plugin.
+    expect(out.resources.filter((r) => r.kind === "Release").map(keyOf)).toEqual(["nvidia-device-plugin"]);
   });
 
   it("leaves Container Insights out when it is turned off", async () => {
@@ -912,6 +913,117 @@ describe("K8sCluster on Azure: Container Insights and long-term support", () => 
     expect(kept.fatal).toBeUndefined();
     expect(fp(kept.resources, "cluster")).toMatchObject({ skuTier: "Premium", supportPlan: "AKSLongTermSupport" });
     expect(kept.xr.status?.["versionSupport"]).toBe("extended");
+  });
+});
+
+describe("K8sCluster GPU pools: NVIDIA's device plugin", () => {
+  const plugin = (rs: K8sObject[]) => byKey(rs, "nvidia-device-plugin");
+  const nodeTerms = (rs: K8sObject[]) => fp(rs, "nvidia-device-plugin").values.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+  const cases: Array<[string, K8sObject, string, string]> = [
+    ["EKS", broxiva, "eks.amazonaws.com/nodegroup", "Cluster"],
+    ["AKS", broxivaAzure, "kubernetes.azure.com/agentpool", "KubernetesCluster"],
+  ];
+
+  it.each(cases)("installs it on %s for the Broxiva ai pool, on GPU nodes only, valid against provider-helm's Release CRD", async (_, xr, label, clusterKind) => {
+    const { out } = await settled(xr);
+    const rs = out.resources;
+    const release = plugin(rs);
+    expect(release.apiVersion).toBe("helm.m.crossplane.io/v1beta1");
+    expect(release.spec.providerConfigRef).toEqual({ kind: "ProviderConfig", name: byKey(rs, "helm-provider-config").metadata.name });
+    expect(release.spec.forProvider).toEqual({
+      chart: { name: "nvidia-device-plugin", repository: "https://nvidia.github.io/k8s-device-plugin", version: "0.20.0" },
+      namespace: "kube-system",
+      values: {
+        // Replaces the chart's node-feature-discovery affinity, which no node of either cloud matches.
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: label, operator: "In", values: ["ai"] }] }] } } },
+        // The ai pool's taint; not the system pool's CriticalAddonsOnly: the plugin never runs there.
+        tolerations: [{ key: "nvidia.com/gpu", operator: "Exists" }],
+      },
+    });
+    expect(invalid([release, byKey(rs, "usage-nvidia-device-plugin")])).toEqual([]);
+    expect(byKey(rs, "usage-nvidia-device-plugin").spec).toMatchObject({ of: { kind: clusterKind }, by: { apiVersion: "helm.m.crossplane.io/v1beta1", kind: "Release", resourceSelector: { matchLabels: { "platform.tessera.io/resource": "nvidia-device-plugin" } } }, replayDeletion: true });
+    // An orphaned (deletion-protected) cluster keeps it, like the rest of what is installed in it.
+    expect(release.spec.managementPolicies).not.toContain("Delete");
+    const pools = out.xr.status?.["nodePools"] as Array<Record<string, unknown>>;
+    expect(pools.find((p) => p["name"] === "ai")?.["gpu"]).toEqual({ resource: "nvidia.com/gpu", tolerations: ["nvidia.com/gpu=true:NoSchedule"], devicePluginReady: true });
+    expect(pools.filter((p) => p["gpu"] !== undefined).map((p) => p["name"])).toEqual(["ai"]);
+  });
+
+  it.each([["EKS", aws], ["AKS", azure]] as const)("composes no device plugin on %s when no pool is a GPU pool", async (_, xr) => {
+    const { out } = await settled(xr);
+    expect(plugin(out.resources)).toBeUndefined();
+    expect(byKey(out.resources, "usage-nvidia-device-plugin")).toBeUndefined();
+    expect(out.resources.filter((r) => r.kind === "Release" && (r.spec as any).forProvider.chart.name === "nvidia-device-plugin")).toEqual([]);
+    expect((out.xr.status?.["nodePools"] as Array<Record<string, unknown>>).every((p) => p["gpu"] === undefined)).toBe(true);
+  });
+
+  it.each([["EKS", broxiva], ["AKS", broxivaAzure]] as const)("takes a mirrored chart on %s", async (_, base) => {
+    const xr = withSpec(base, (s) => (s.gpu = { devicePlugin: { chart: { repository: "oci://registry.example.com/nvidia", version: "0.19.3" } } }));
+    const { out } = await settled(xr);
+    expect(fp(out.resources, "nvidia-device-plugin").chart).toEqual({ name: "nvidia-device-plugin", repository: "oci://registry.example.com/nvidia", version: "0.19.3" });
+    expect(invalid([plugin(out.resources)])).toEqual([]);
+    // The XRD's pattern and closed objects, as the function's parse: one error naming the field.
+    await expectRefused({ xr: withSpec(base, (s) => (s.gpu = { devicePlugin: { chart: { version: "v0.20.0" } } })), required: requiredFor(base) }, "gpu.devicePlugin.chart.version");
+    await expectRefused({ xr: withSpec(base, (s) => (s.gpu = { devicePlugin: { chart: { name: "gpu-operator" } } })), required: requiredFor(base) }, "name");
+  });
+
+  it("selects every GPU pool and tolerates their taints, AKS's spot taint included, and CriticalAddonsOnly only when a GPU pool has it", async () => {
+    const az = withSpec(broxivaAzure, (s) =>
+      s.nodePools.push({ name: "train", instanceType: "Standard_NC24ads_A100_v4", minNodes: 0, maxNodes: 2, capacity: "spot", taints: [{ key: "sku", value: "gpu", effect: "NoSchedule" }] }),
+    );
+    const { out } = await settled(az);
+    expect(nodeTerms(out.resources)).toEqual([{ matchExpressions: [{ key: "kubernetes.azure.com/agentpool", operator: "In", values: ["ai", "train"] }] }]);
+    expect(fp(out.resources, "nvidia-device-plugin").values.tolerations).toEqual([
+      { key: "kubernetes.azure.com/scalesetpriority", operator: "Exists" },
+      { key: "nvidia.com/gpu", operator: "Exists" },
+      { key: "sku", operator: "Exists" },
+    ]);
+    const train = (out.xr.status?.["nodePools"] as Array<Record<string, any>>).find((p) => p["name"] === "train");
+    expect(train?.["gpu"].tolerations).toEqual(["sku=gpu:NoSchedule", "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"]);
+    expect(invalid([plugin(out.resources)])).toEqual([]);
+
+    // An EKS system pool on GPUs: the plugin must run there, under its CriticalAddonsOnly taint.
+    const gpuSystem = withSpec(aws, (s) => {
+      s.nodePools[0].instanceType = "g5.xlarge";
+      s.nodePools[0].taints = [{ key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" }];
+    });
+    const eks = await settled(gpuSystem);
+    expect(fp(eks.out.resources, "nvidia-device-plugin").values.tolerations).toEqual([{ key: "CriticalAddonsOnly", operator: "Exists" }, { key: "nvidia.com/gpu", operator: "Exists" }]);
+    expect(nodeTerms(eks.out.resources)[0].matchExpressions[0].values).toEqual([gpuSystem.spec && (gpuSystem.spec as any).nodePools[0].name]);
+  });
+
+  it.each([
+    ["EKS", broxiva, "nodepool-system"],
+    ["AKS", broxivaAzure, "cluster"],
+  ] as const)("waits on %s for the system pool and the helm ProviderConfig, then stays when they stop being Ready", async (_, xr, systemKey) => {
+    const { observed } = await settled(xr);
+    const again = (obs: K8sObject[]) => render({ xr, required: requiredFor(xr), observed: obs, connectionDetails: CONNECTION_DETAILS });
+    // Not yet created: neither an un-Ready system pool nor a ProviderConfig not yet observed (a
+    // provider-helm ProviderConfig counts as Ready once it exists) lets it in.
+    const before = observed.filter((o) => !keyOf(o).includes("nvidia-device-plugin"));
+    const withoutConfig = (obs: K8sObject[]) => obs.filter((o) => keyOf(o) !== "helm-provider-config");
+    expect(plugin((await again(unready(before, systemKey))).resources)).toBeUndefined();
+    expect(plugin((await again(withoutConfig(before))).resources)).toBeUndefined();
+    expect(plugin((await again(before)).resources)).toBeDefined();
+    // Created: the gate tests its own key, so it never leaves desired state, nor does its Usage.
+    const cases: Array<[string, K8sObject[]]> = [
+      [systemKey, unready(observed, systemKey)],
+      ["nodepool-ai", unready(observed, "nodepool-ai")],
+      ["helm-provider-config (unobserved)", withoutConfig(observed)],
+    ];
+    for (const [dependency, obs] of cases) {
+      const out = await again(obs);
+      expect(out.fatal).toBeUndefined();
+      expect(plugin(out.resources), dependency).toBeDefined();
+      expect(byKey(out.resources, "usage-nvidia-device-plugin"), dependency).toBeDefined();
+    }
+  });
+
+  it("does not wait for the GPU pool: the DaemonSet is there before the first GPU node joins", async () => {
+    const { observed } = await settled(broxiva);
+    const noGpuPool = observed.filter((o) => !["nvidia-device-plugin", "nodepool-ai", "launch-template-ai"].includes(keyOf(o)));
+    const out = await render({ xr: broxiva, required: requiredFor(broxiva), observed: noGpuPool, connectionDetails: CONNECTION_DETAILS });
+    expect(plugin(out.resources)).toBeDefined();
   });
 });
 
