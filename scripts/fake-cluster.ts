@@ -273,6 +273,14 @@ function cdnOutputs(o: K8sObject, key: string): Record<string, unknown> {
     }
     case "FrontdoorCustomDomain":
       return { validationToken: `token-${key}`, hostName: fp.hostName };
+    case "FrontdoorProfile":
+      // A system-assigned identity's principal (CdnEdge assigns it Key Vault Secrets User).
+      return (fp as { identity?: { type?: string } }).identity ? { identity: { type: "SystemAssigned", principalId: "22222222-0000-4000-8000-000000000001", tenantId: "00000000-0000-0000-0000-000000000000" } } : {};
+    case "Account": {
+      // A storage account reports its settings back (ObjectStore opens a Front Door origin's container only once they hold).
+      const a = fp as { allowNestedItemsToBePublic?: boolean; publicNetworkAccessEnabled?: boolean };
+      return { allowNestedItemsToBePublic: a.allowNestedItemsToBePublic, publicNetworkAccessEnabled: a.publicNetworkAccessEnabled };
+    }
     default:
       return {};
   }

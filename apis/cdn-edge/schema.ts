@@ -68,6 +68,13 @@ export const ROUTE53_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
  */
 export const AZURE_DNS_ZONE_ID =
   /^\/subscriptions\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\/resource[Gg]roups\/[-A-Za-z0-9_.()]{0,89}[-A-Za-z0-9_()]\/providers\/Microsoft[.]Network\/dns[Zz]ones\/([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])+[a-z]{2,63}$/;
+/**
+ * A Key Vault's resource id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>):
+ * the scope of the role assignment that lets Front Door's identity read a certificate. Vault names are
+ * 3-24 letters, digits and '-' (learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates#vault-name-and-object-name).
+ */
+export const KEY_VAULT_ID =
+  /^\/subscriptions\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\/resource[Gg]roups\/[-A-Za-z0-9_.()]{0,89}[-A-Za-z0-9_()]\/providers\/Microsoft[.]KeyVault\/vaults\/[A-Za-z0-9-]{3,24}$/;
 /** The same patterns for CEL `matches` (RE2 needs no escaped '/'). */
 const celPattern = (re: RegExp) => re.source.replace(/\\\//g, "/");
 
@@ -165,7 +172,13 @@ export const Domain = z
       .max(2048)
       .regex(/^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/(secrets|certificates)\/[A-Za-z0-9-]+(\/[A-Za-z0-9]+)?$/, "must be a Key Vault certificate or secret id")
       .optional()
-      .describe("Azure only: a customer certificate from Key Vault. Needed for wildcard hosts, which Front Door managed certificates do not cover, and for the apex of spec.dnsZoneId, whose managed certificate Front Door would not renew without a manual revalidation (it renews only hosts that are a CNAME to the endpoint). Front Door needs read access to the vault. AWS always uses one ACM certificate for every host."),
+      .describe("Azure only: a customer certificate from Key Vault (in the provider's subscription, as Front Door requires). Needed for wildcard hosts, which Front Door managed certificates do not cover, and for the apex of spec.dnsZoneId, whose managed certificate Front Door would not renew without a manual revalidation (it renews only hosts that are a CNAME to the endpoint). The Front Door profile then gets a system-assigned managed identity, which needs Key Vault Secrets User on the vault: give keyVaultId and Tessera assigns it, or status.manualSteps has the az command. AWS always uses one ACM certificate for every host."),
+    keyVaultId: z
+      .string()
+      .max(512)
+      .regex(KEY_VAULT_ID, "must be a Key Vault's resource id: /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>")
+      .optional()
+      .describe("Azure only, with keyVaultCertificateId: the resource id of the vault holding it. Tessera then assigns the Front Door profile's managed identity Key Vault Secrets User on that vault (the provider's identity needs the right to assign roles there, and the vault must use Azure RBAC); the certificate waits for the assignment. Without it, status.manualSteps says how to grant it."),
   })
   .strict();
 
@@ -229,6 +242,7 @@ export const CdnEdgeSpec = cel(
   { rule: "self.provider != 'azure' || !has(self.priceClass) || self.priceClass == 'all'", message: "spec.priceClass: Front Door has no price classes and always uses every edge location; use all on Azure", fieldPath: ".priceClass" },
   { rule: "self.provider != 'azure' || self.origins.all(o, !has(o.shieldRegion))", message: "spec.origins[].shieldRegion: Front Door has no origin shield; remove it on Azure", fieldPath: ".origins" },
   { rule: "self.provider != 'aws' || !has(self.domains) || self.domains.all(d, !has(d.keyVaultCertificateId))", message: "spec.domains[].keyVaultCertificateId is Azure only; AWS uses one ACM certificate for every host", fieldPath: ".domains" },
+  { rule: "!has(self.domains) || self.domains.all(d, !has(d.keyVaultId) || has(d.keyVaultCertificateId))", message: "spec.domains[].keyVaultId is the vault of keyVaultCertificateId (Azure); give keyVaultCertificateId too, or remove keyVaultId", fieldPath: ".domains" },
   { rule: "self.provider != 'azure' || !has(self.tier) || self.tier == 'premium' || (has(self.waf) && has(self.waf.enabled) && !self.waf.enabled)", message: "spec.tier: the Front Door WAF's managed rule set needs Premium; use tier premium, or waf.enabled false", fieldPath: ".tier" },
   { rule: `!has(self.dnsZoneId) || self.provider != 'aws' || self.dnsZoneId.matches('${celPattern(ROUTE53_ZONE_ID)}')`, message: "spec.dnsZoneId on AWS is a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ", fieldPath: ".dnsZoneId" },
   { rule: `!has(self.dnsZoneId) || self.provider != 'azure' || self.dnsZoneId.matches('${celPattern(AZURE_DNS_ZONE_ID)}')`, message: "spec.dnsZoneId on Azure is an Azure DNS zone's resource id: /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.Network/dnszones/<zone>", fieldPath: ".dnsZoneId" },
@@ -267,7 +281,7 @@ export const CdnEdgeStatus = z.object({
     .optional()
     .describe("Per domain: where its CNAME points and the certificate's state."),
   dnsRecords: z.array(DnsRecord).optional().describe("DNS records the domains need: certificate validation (AWS CNAME, Azure _dnsauth TXT) and each host's CNAME to the edge. On Azure with spec.dnsZoneId they stay listed, marked composed: true."),
-  manualSteps: z.array(z.string()).optional().describe("What must be done by hand, because no provider resource can do it (Azure: approving Private Link connections)."),
+  manualSteps: z.array(z.string()).optional().describe("What must be done by hand, because no provider resource can do it or Tessera was not told enough (Azure: approving Private Link connections; letting the profile's identity read a Key Vault without domains[].keyVaultId)."),
   wafId: z.string().optional().describe("Web ACL ARN (AWS) or firewall policy id (Azure)."),
   connectionSecretName: z.string().optional().describe("Secret in this namespace with endpoint, url and hosts."),
   message: z.string().optional().describe("What the edge waits for (certificate validation, deployment), or 'Available'."),

@@ -137,7 +137,7 @@ export const ObjectStoreSpec = cel(
           originAccess: z
             .boolean()
             .default(false)
-            .describe("Let CloudFront read objects through origin access control (OAC), by a statement in this bucket's own policy (its only writer). It names each distribution: those of the Tessera CdnEdges in this namespace that use this store as an origin (added once a CdnEdge reports its distribution in status, dropped when it is deleted or stops using the store), and distributionArns. None: no CloudFront grant at all."),
+            .describe("Let the CDN read objects. AWS: CloudFront through origin access control (OAC), by a statement in this bucket's own policy (its only writer). It names each distribution: those of the Tessera CdnEdges in this namespace that use this store as an origin (added once a CdnEdge reports its distribution in status, dropped when it is deleted or stops using the store), and distributionArns. None: no CloudFront grant at all. With encryption.keyId, the KMS key's policy must also let those distributions decrypt (status.manualSteps names the statement). Azure: Front Door (Premium) through Private Link, which sends anonymous reads: the container allows anonymous blob reads (by name, no listing) and the account turns public network access off, so that only approved private endpoint connections reach it (Front Door's, approved by hand; status.manualSteps); refused with network.allowedIps and acceptsAccessLogs. Uploads then need a private endpoint of your own, and any client behind an approved private endpoint can read anonymously."),
           distributionArns: z
             .array(z.string().max(128).regex(DISTRIBUTION_ARN, "must be a CloudFront distribution ARN"))
             .max(10)
@@ -146,7 +146,7 @@ export const ObjectStoreSpec = cel(
         })
         .strict()
         .prefault({})
-        .describe("AWS only: read access for CloudFront. On Azure, Front Door reaches a private account through Private Link (Premium), approved on the account; the account itself needs no grant."),
+        .describe("Read access for the CDN: CloudFront (AWS) or Front Door through Private Link (Azure). A CdnEdge refuses an ObjectStore origin without cdn.originAccess."),
       access: z
         .array(
           z
@@ -167,7 +167,7 @@ export const ObjectStoreSpec = cel(
             .array(z.string().max(18).regex(/^(\d{1,3}\.){3}\d{1,3}(\/([0-9]|[12][0-9]|3[0-2]))?$/, "must be an IPv4 address or CIDR"))
             .max(50)
             .default([])
-            .describe("Azure only: public IPs or CIDRs (e.g. a cluster's NAT egress) allowed through the account firewall. Everything else is denied except trusted Azure services."),
+            .describe("Azure only: public IPs or CIDRs (e.g. a cluster's NAT egress) allowed through the account firewall. Everything else is denied except trusted Azure services. Not with cdn.originAccess, whose account takes no public traffic."),
         })
         .strict()
         .prefault({})
@@ -267,9 +267,19 @@ export const ObjectStoreSpec = cel(
     fieldPath: ".acceptsCdnLogs",
   },
   {
-    rule: "self.provider != 'azure' || (!self.cdn.originAccess && !has(self.cdn.distributionArns))",
-    message: "spec.cdn is AWS only: on Azure, Front Door (Premium) reaches a private storage account through Private Link, approved on the account; the account needs no grant, so remove spec.cdn",
-    fieldPath: ".cdn",
+    rule: "self.provider != 'azure' || !has(self.cdn.distributionArns)",
+    message: "spec.cdn.distributionArns is AWS only (CloudFront distributions); on Azure, Front Door reaches the account through Private Link connections approved on it",
+    fieldPath: ".cdn.distributionArns",
+  },
+  {
+    rule: "self.provider != 'azure' || !self.cdn.originAccess || size(self.network.allowedIps) == 0",
+    message: "spec.network.allowedIps: with cdn.originAccess on Azure the container is readable without credentials, so the account takes no public traffic at all (only approved private endpoints such as Front Door's reach it); clients from these addresses could read around Front Door and its WAF. Remove allowedIps (upload through a private endpoint), or keep the store private and serve it some other way",
+    fieldPath: ".network.allowedIps",
+  },
+  {
+    rule: "self.provider != 'azure' || !self.cdn.originAccess || !self.acceptsAccessLogs",
+    message: "spec.acceptsAccessLogs: with cdn.originAccess on Azure the account takes no public traffic, and Azure Monitor writes logs through the public endpoint's trusted-services exception; log into another ObjectStore",
+    fieldPath: ".acceptsAccessLogs",
   },
   {
     rule: "self.cdn.originAccess || !has(self.cdn.distributionArns)",
@@ -306,6 +316,10 @@ export const ObjectStoreStatus = z.object({
     .array(z.string())
     .optional()
     .describe("AWS, with cdn.originAccess: the CloudFront distributions the bucket policy in S3 lets read objects, as the provider last observed it. A CdnEdge using this store is ready once its distribution is listed here."),
+  manualSteps: z
+    .array(z.string())
+    .optional()
+    .describe("What must be done by hand, because Tessera does not own what it touches: on AWS with encryption.keyId and cdn.originAccess, the KMS key policy statement that lets the granted CloudFront distributions decrypt; on Azure with cdn.originAccess, approving Front Door's Private Link connection."),
   connectionSecretName: z.string().optional().describe("Secret in this namespace with bucket, endpoint, url, region and provider (no credentials)."),
   message: z.string().optional().describe("Why the store is not ready yet, or 'Available'."),
 });

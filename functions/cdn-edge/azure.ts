@@ -1,14 +1,17 @@
 /**
  * CdnEdge on Azure: Front Door Standard/Premium in its own resource group. A profile and one endpoint;
- * per origin an origin group with one origin (ObjectStore origins through Private Link, Premium); per
+ * per origin an origin group with one origin (ObjectStore origins through Private Link, Premium, to a
+ * store with cdn.originAccess, whose container takes the anonymous reads Front Door sends); per
  * behaviour a route (path behaviours in order, the default as /*) and a rule set carrying what a route
  * cannot say (a fixed TTL, response headers, the origin-verify header); per domain a custom domain
- * (managed certificate, or a customer certificate from Key Vault through a Front Door secret) and its
+ * (managed certificate, or a customer certificate from Key Vault through a Front Door secret, read by the
+ * profile's managed identity, with its Key Vault role when the vault's id is given) and its
  * association with the routes; a firewall policy and the security policy that binds it to every domain.
  *
  * Front Door's model differs from CloudFront's, and the differences are refused, not approximated:
  * routes pass every method (methods: read is refused); Front Door forwards every header and cookie
- * and keys its cache only on the path and query strings (keying on headers or cookies is refused);
+ * and keys its cache only on the path and query strings (keying on headers or cookies is refused); it
+ * forwards every query string too, so a caching route keys on all of them (a named subset is refused);
  * it cannot answer a CORS preflight; it has no HTTP/3, origin shield or price classes (refused by the XRD).
  *
  * With spec.dnsZoneId (an Azure DNS zone), each custom domain names the zone and each host gets its
@@ -25,25 +28,27 @@
  * expiry, not Front Door's domainValidationState, so status never says a managed certificate is issued.
  */
 import { AZURE_DNS_ZONE_ID, type CdnEdgeSpec, type Origin } from "../../apis/cdn-edge/schema.ts";
-import { accountName, containerName } from "../object-store/names.ts";
+import { accountName, containerName, guid } from "../object-store/names.ts";
 import { SpecError } from "../shared/errors.ts";
 import { atProvider, isReady, str } from "../shared/observed.ts";
 import { LABELS, managed, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
 import type { ForProvider, K8sObject, Obj, Renderer } from "../shared/types.ts";
 import type * as azure from "../crds/azure.m.upbound.io.ts";
+import type * as authorization from "../crds/authorization.azure.m.upbound.io.ts";
 import type * as cdn from "../crds/cdn.azure.m.upbound.io.ts";
 import type * as insights from "../crds/insights.azure.m.upbound.io.ts";
 import type * as network from "../crds/network.azure.m.upbound.io.ts";
 import { finish, type DnsRecord } from "./connection.ts";
 import { azureAlnum, hash8, storeRequirement, wafPolicyName } from "./names.ts";
 import { caches, compresses, keyed, planBehaviors, verifyValue, type PlannedBehavior } from "./plan.ts";
-import { AZURE_BOT_RULE_SET, AZURE_COMPRESS_TYPES, AZURE_DEFAULT_RULE_SET, AZURE_RESPONSE_HEADERS, AZURE_SKU, azureCertificateStatus, azureDuration } from "./tables.ts";
+import { AZURE_BOT_RULE_SET, AZURE_COMPRESS_TYPES, AZURE_QUERY_STRING_KEY, AZURE_DEFAULT_RULE_SET, AZURE_RESPONSE_HEADERS, AZURE_SKU, azureCertificateStatus, azureDuration } from "./tables.ts";
 
 const CDN = "cdn.azure.m.upbound.io/v1beta1";
 const RG = "azure.m.upbound.io/v1beta1";
 const INSIGHTS = "insights.azure.m.upbound.io/v1beta1";
 const NETWORK = "network.azure.m.upbound.io/v1beta1";
+const AUTHZ = "authorization.azure.m.upbound.io/v1beta1";
 /** TTL of the records composed in spec.dnsZoneId (Azure DNS's own default for new record sets). */
 const DNS_TTL = 3600;
 /** Front Door log categories (learn.microsoft.com/azure/frontdoor/monitor-front-door#resource-logs). */
@@ -120,6 +125,9 @@ function relativeNames(zone: Zone, host: string, field: string): HostNames {
   return { apex: host === zone.zoneName, name: rel(host), txt: base === zone.zoneName ? "_dnsauth" : `_dnsauth.${rel(base)}` };
 }
 
+/** What a behaviour forwards of the query string: none, all ("*") or named ones. */
+const queryStringKind = (b: PlannedBehavior["b"]) => (b.forward.queryStrings[0] === "*" ? "all" : b.forward.queryStrings.length ? "named" : "none");
+
 /** Refusals of what Front Door cannot do for a behaviour, each with the reason. */
 function checkBehavior(p: PlannedBehavior): void {
   const b = p.b;
@@ -129,9 +137,66 @@ function checkBehavior(p: PlannedBehavior): void {
   if (b.responseHeaders === "cors-preflight-security") {
     throw SpecError.field(`${p.field}.responseHeaders`, 'got "cors-preflight-security"', "Front Door cannot answer a CORS preflight at the edge; use cors-security and let the origin answer OPTIONS");
   }
+  if (caches(b) && !AZURE_QUERY_STRING_KEY[queryStringKind(b)]) {
+    throw SpecError.field(`${p.field}.forward.queryStrings`, `got ${JSON.stringify(b.forward.queryStrings)} with caching on`, "Front Door forwards every query string to the origin, so keying the cache on only some of them would serve one cached response for requests that differ in another; use [\"*\"] (the cache is then keyed on all of them, as it is with []), or set cache.mode: disabled");
+  }
   if (caches(b) && (b.forward.headers.length || b.forward.cookies.length)) {
     throw SpecError.field(`${p.field}.forward`, `got headers ${JSON.stringify(b.forward.headers)} and cookies ${JSON.stringify(b.forward.cookies)} with caching on`, "Front Door forwards every header and cookie but keys its cache only on the path and query strings; remove headers and cookies (they still reach the origin), or set cache.mode: disabled");
   }
+}
+
+/** Key Vault Secrets User: read secret contents, which is how Front Door reads a certificate's key (learn.microsoft.com/azure/frontdoor/managed-identity). */
+const KEY_VAULT_ROLE = "Key Vault Secrets User";
+const keyVaultRoleKey = (vaultId: string) => `key-vault-role-${hash8(vaultId.toLowerCase())}`;
+/** The vault name of a Key Vault certificate URL (https://<name>.vault.azure.net/...). */
+const vaultOfCertificate = (url: string) => url.slice("https://".length, url.indexOf("."));
+
+/**
+ * Front Door's read access to the vaults of the Key Vault certificates: per vault named by
+ * domains[].keyVaultId, a role assignment (Key Vault Secrets User on the vault) for the profile's
+ * system-assigned identity, once the profile reports its principal id (kept as composed while that is
+ * briefly empty). Vaults without keyVaultId get a manual step with the exact command: Tessera cannot
+ * derive a vault's resource id from the certificate URL (it has no subscription or group). Both assume
+ * a vault with Azure RBAC; a vault on access policies needs `az keyvault set-policy` instead (README).
+ */
+function keyVaultAccess(ctx: Parameters<Renderer<CdnEdgeSpec>>[0], domains: CdnEdgeSpec["domains"], r: Record<string, K8sObject>, pending: string[], retain: typeof RETAIN | undefined): { manualSteps: string[] } {
+  const { xr, observed } = ctx;
+  const identity = atProvider(observed["profile"])["identity"] as Obj | undefined;
+  const manualSteps: string[] = [];
+  const vaults = new Map<string, string>();
+  domains.forEach((d) => {
+    const i = ctx.spec.domains.indexOf(d);
+    const name = vaultOfCertificate(d.keyVaultCertificateId!);
+    if (d.keyVaultId) {
+      const idName = d.keyVaultId.slice(d.keyVaultId.lastIndexOf("/") + 1);
+      if (idName.toLowerCase() !== name.toLowerCase()) {
+        throw SpecError.field(`spec.domains[${i}].keyVaultId`, `got vault ${idName}, but keyVaultCertificateId is in vault ${name}`, `give the resource id of vault ${name}`);
+      }
+      vaults.set(d.keyVaultId.toLowerCase(), d.keyVaultId);
+    } else if (!manualSteps.some((m) => m.includes(`--name ${name} `))) {
+      const assignee = str(identity?.["principalId"]) ?? "<the profile's principal id: az afd profile show --ids <status.profileId> --query identity.principalId -o tsv>";
+      manualSteps.push(`let Front Door read Key Vault ${name} (or give spec.domains[${i}].keyVaultId and Tessera assigns it): az role assignment create --assignee-object-id ${assignee} --assignee-principal-type ServicePrincipal --role "${KEY_VAULT_ROLE}" --scope $(az keyvault show --name ${name} --query id -o tsv)`);
+    }
+  });
+  for (const vaultId of vaults.values()) {
+    const key = keyVaultRoleKey(vaultId);
+    const seen = observed[key]?.resource.spec?.["forProvider"] as Obj | undefined;
+    const principalId = str(identity?.["principalId"]) ?? str(seen?.["principalId"]);
+    if (!principalId) {
+      pending.push(`${key}: waits for the Front Door profile's managed identity`);
+      continue;
+    }
+    r[key] = managed<authorization.RoleAssignment>(AUTHZ, "RoleAssignment", key, {
+      // A fixed GUID per edge and vault: a re-render never makes a second assignment.
+      name: guid(`${xr.namespace}/${xr.name}/key-vault/${vaultId.toLowerCase()}`),
+      principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionName: KEY_VAULT_ROLE,
+      scope: vaultId,
+    // Kept with the profile under deletionProtection: a kept profile still reads the certificate's renewals.
+    }, { managementPolicies: retain });
+  }
+  return { manualSteps };
 }
 
 export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
@@ -181,7 +246,18 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
   const profile: Pick<ForProvider<InProfile>, "cdnFrontdoorProfileIdSelector"> = { cdnFrontdoorProfileIdSelector: own("profile") };
 
   r["resource-group"] = managed<azure.ResourceGroup>(RG, "ResourceGroup", "resource-group", { location: spec.region, tags }, { managementPolicies: retain });
-  r["profile"] = managed<cdn.FrontdoorProfile>(CDN, "FrontdoorProfile", "profile", { resourceGroupNameSelector: own("resource-group"), skuName: sku, responseTimeoutSeconds: 60, tags }, { managementPolicies: retain });
+  // Key Vault certificates are read with the profile's system-assigned identity, Microsoft's recommended
+  // way (learn.microsoft.com/azure/frontdoor/standard-premium/how-to-configure-https-custom-domain: the
+  // app registration "will be deprecated and retired"; learn.microsoft.com/azure/frontdoor/managed-identity).
+  const vaultDomains = spec.domains.filter((d) => d.keyVaultCertificateId);
+  r["profile"] = managed<cdn.FrontdoorProfile>(CDN, "FrontdoorProfile", "profile", {
+    resourceGroupNameSelector: own("resource-group"),
+    skuName: sku,
+    responseTimeoutSeconds: 60,
+    identity: vaultDomains.length ? { type: "SystemAssigned" } : undefined,
+    tags,
+  }, { managementPolicies: retain });
+  const keyVault = keyVaultAccess(ctx, vaultDomains, r, pending, retain);
   // Endpoint names are at most 46 characters (and become <name>-<hash>.z01.azurefd.net): set, not generated.
   r["endpoint"] = managed<cdn.FrontdoorEndpoint>(CDN, "FrontdoorEndpoint", "endpoint", { ...profile, enabled: true, tags }, { annotations: ext(`${xr.name.slice(0, 37)}-${hash8(`${xr.namespace}/${xr.name}`)}`), managementPolicies: retain });
 
@@ -229,13 +305,21 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
   for (const d of spec.domains) {
     const h = domainKey(d.host);
     if (d.keyVaultCertificateId) {
-      r[`certificate-secret-${h}`] = managed<cdn.FrontdoorSecret>(CDN, "FrontdoorSecret", `certificate-secret-${h}`, { ...profile, secret: { customerCertificate: [{ keyVaultCertificateId: d.keyVaultCertificateId }] } }, { annotations: ext(domainName(d.host)) });
+      // Front Door reads the certificate when the secret is created: with keyVaultId, only once the
+      // profile's identity holds its role on the vault (kept once composed); without, at once (status.manualSteps).
+      const roleKey = d.keyVaultId ? keyVaultRoleKey(d.keyVaultId) : undefined;
+      if (!roleKey || isReady(observed[roleKey]) || observed[`certificate-secret-${h}`]) {
+        r[`certificate-secret-${h}`] = managed<cdn.FrontdoorSecret>(CDN, "FrontdoorSecret", `certificate-secret-${h}`, { ...profile, secret: { customerCertificate: [{ keyVaultCertificateId: d.keyVaultCertificateId }] } }, { annotations: ext(domainName(d.host)) });
+      } else {
+        pending.push(`certificate-secret-${h}: waits for ${roleKey} (Key Vault Secrets User for the profile's identity)`);
+      }
     }
     // A customer certificate is named by the Front Door secret's id (the CRD has no selector for it):
     // the domain waits for it, or keeps the id it was created with while the secret's status is briefly empty.
     const seenTls = (observed[`custom-domain-${h}`]?.resource.spec?.["forProvider"] as Obj | undefined)?.["tls"] as Obj | undefined;
     const secretId = d.keyVaultCertificateId ? (str(atProvider(observed[`certificate-secret-${h}`])["id"]) ?? str(seenTls?.["cdnFrontdoorSecretId"])) : undefined;
     if (d.keyVaultCertificateId && !secretId && !observed[`custom-domain-${h}`]) {
+      // (The secret itself waits for its vault's role assignment: see keyVaultAccess.)
       pending.push(`custom-domain-${h}`);
     } else {
       r[`custom-domain-${h}`] = managed<cdn.FrontdoorCustomDomain>(CDN, "FrontdoorCustomDomain", `custom-domain-${h}`, {
@@ -305,14 +389,13 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
   for (const p of plan) {
     const b = p.b;
     const origin = spec.origins.find((o) => o.name === b.origin)! as Origin;
-    const qs = b.forward.queryStrings;
-    const queryStringCachingBehavior = qs[0] === "*" ? "UseQueryString" : qs.length ? "IncludeSpecifiedQueryStrings" : "IgnoreQueryString";
-    const queryStrings = qs.length && qs[0] !== "*" ? [...qs].sort() : undefined;
+    // Every query string is in the cache key (see AZURE_QUERY_STRING_KEY); named ones were refused above.
+    const queryStringCachingBehavior = AZURE_QUERY_STRING_KEY[queryStringKind(b)]!;
 
     // What the route cannot say, as rule actions, at most 5 per rule.
     const actions: Action[] = [];
     if (b.cache.mode === "ttl" && caches(b)) {
-      actions.push({ kind: "override", value: { cacheBehavior: "OverrideAlways", cacheDuration: azureDuration(b.cache.ttlSeconds!), compressionEnabled: compresses(b), queryStringCachingBehavior, queryStringParameters: queryStrings } });
+      actions.push({ kind: "override", value: { cacheBehavior: "OverrideAlways", cacheDuration: azureDuration(b.cache.ttlSeconds!), compressionEnabled: compresses(b), queryStringCachingBehavior } });
     }
     if (origin.verifyHeader) {
       actions.push({ kind: "request", value: { headerAction: "Overwrite", headerName: origin.verifyHeader.name, value: verifyValue(ctx, origin.name, origin.verifyHeader.secretRef.key) } });
@@ -361,7 +444,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
       linkToDefaultDomain: true,
       // Caching on: the cache block (honouring the origin unless a rule overrides the TTL). Off: no block.
       cache: cached
-        ? { queryStringCachingBehavior, queryStrings, compressionEnabled: compresses(b), contentTypesToCompress: compresses(b) ? AZURE_COMPRESS_TYPES : undefined }
+        ? { queryStringCachingBehavior, compressionEnabled: compresses(b), contentTypesToCompress: compresses(b) ? AZURE_COMPRESS_TYPES : undefined }
         : undefined,
     }, { labels: { [ROLE]: "route" } });
   }
@@ -426,11 +509,15 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
   }
 
   const waitsForApproval = stores.length && isReady(observed[`origin-${stores[0]!.name}`]);
+  const manualSteps = [
+    ...(waitsForApproval ? ["approve the pending Private Link connection from Front Door on each ObjectStore origin's storage account (Networking > Private endpoint connections, or the az commands in that ObjectStore's status.manualSteps); no Crossplane resource can approve it"] : []),
+    ...keyVault.manualSteps,
+  ];
   return finish(ctx, r, pending, endpointHost, {
     profileId: str(atProvider(observed["profile"])["id"]),
     domains: domains.length ? domains : undefined,
     dnsRecords: dnsRecords.length ? dnsRecords : undefined,
     wafId: firewall ? str(atProvider(observed["firewall-policy"])["id"]) : undefined,
-    manualSteps: waitsForApproval ? ["approve the pending Private Link connection from Front Door on each ObjectStore origin's storage account (Networking > Private endpoint connections); no Crossplane resource can approve it"] : undefined,
+    manualSteps: manualSteps.length ? manualSteps : undefined,
   });
 };

@@ -33,7 +33,9 @@ function checkSpec(spec: CdnEdgeSpec): CdnEdgeSpec {
 
 /**
  * Required resources: each ObjectStore named (origins and the log target) must exist here on the same
- * provider and have granted CloudFront read (AWS) or accept CloudFront logs; each verify-header Secret
+ * provider; an origin must let the CDN read it (cdn.originAccess: CloudFront's OAC grant on AWS, anonymous
+ * reads through Private Link only on Azure); the log target must accept CloudFront logs (AWS) or not be
+ * a Front Door origin (Azure, whose account takes no public traffic); each verify-header Secret
  * must hold its key.
  */
 function validate({ spec, xr, required }: RenderContext<CdnEdgeSpec>): void {
@@ -51,6 +53,10 @@ function validate({ spec, xr, required }: RenderContext<CdnEdgeSpec>): void {
       if (spec.provider === "aws" && (ss["cdn"] as Obj | undefined)?.["originAccess"] !== true) {
         throw SpecError.field(field, `ObjectStore ${JSON.stringify(o.objectStoreRef.name)} does not let CloudFront read it`, `set spec.cdn.originAccess: true on ${o.objectStoreRef.name} (its own bucket policy then grants origin access control), then retry`);
       }
+      // Front Door reads anonymously through Private Link; a private container refuses it (PublicAccessNotPermitted).
+      if (spec.provider === "azure" && (ss["cdn"] as Obj | undefined)?.["originAccess"] !== true) {
+        throw SpecError.field(field, `ObjectStore ${JSON.stringify(o.objectStoreRef.name)} does not let Front Door read it: Front Door sends anonymous reads through Private Link, which its private container refuses`, `set spec.cdn.originAccess: true on ${o.objectStoreRef.name} (its container then allows anonymous blob reads and its account takes no public traffic, so only Front Door's approved Private Link reaches it), then retry`);
+      }
     }
     if (o.verifyHeader) {
       const field = `spec.origins[${i}].verifyHeader.secretRef`;
@@ -62,6 +68,7 @@ function validate({ spec, xr, required }: RenderContext<CdnEdgeSpec>): void {
   if (spec.logging) {
     const field = "spec.logging.objectStoreRef.name";
     const ss = store(spec.logging.objectStoreRef.name, field);
+    if (spec.provider === "azure" && (ss["cdn"] as Obj | undefined)?.["originAccess"] === true) throw SpecError.field(field, `ObjectStore ${JSON.stringify(spec.logging.objectStoreRef.name)} is a Front Door origin (cdn.originAccess), whose account takes no public traffic, and Azure Monitor writes logs through the public endpoint's trusted-services exception`, "log into an ObjectStore without cdn.originAccess");
     if (spec.provider === "aws" && ss["acceptsCdnLogs"] !== true) throw SpecError.field(field, `ObjectStore ${JSON.stringify(spec.logging.objectStoreRef.name)} does not accept CloudFront logs`, `set spec.acceptsCdnLogs: true on ${spec.logging.objectStoreRef.name} (CloudFront standard logging writes with an object ACL), then retry`);
   }
 }
@@ -112,6 +119,7 @@ export const cdnEdge: KindModule<CdnEdgeSpec> = {
     "dnstxtrecords.network.azure.m.upbound.io",
     "dnscnamerecords.network.azure.m.upbound.io",
     "dnsarecords.network.azure.m.upbound.io",
+    "roleassignments.authorization.azure.m.upbound.io",
   ],
   // An edge holds no data. The distribution and the Front Door profile and endpoint carry the hostname
   // DNS points at (dXXXX.cloudfront.net, <name>-<hash>.z01.azurefd.net), which a re-created one would

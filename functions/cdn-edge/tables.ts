@@ -84,6 +84,25 @@ export const AWS_ORIGIN_TLS = ["TLSv1.2"];
  */
 export const AWS_WAF_RULE_GROUPS = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"];
 
+/**
+ * Front Door's query-string cache key on a caching behaviour, by what forward.queryStrings names
+ * (none, all "*", or named ones). Front Door passes every query string to the origin whatever the
+ * route's caching says: IgnoreQueryString sends them "to the origin on the first request and caches
+ * the asset", then serves that response for every other query string of the path
+ * (learn.microsoft.com/azure/frontdoor/front-door-caching#query-string-behavior), and no route or rule
+ * can drop them (CloudFront forwards only what the behaviour names). So the key holds every query
+ * string the origin receives: an app answers by them, and so does Blob Storage (Get Blob reads an
+ * earlier version by ?versionid= and a snapshot by ?snapshot=, learn.microsoft.com/rest/api/storageservices/get-blob),
+ * so a cache that ignored them could keep an earlier version, or another user's page, under the plain
+ * path for everyone. Named query strings are refused (undefined): Front Door would still forward the
+ * others and key only on the named ones (IncludeSpecifiedQueryStrings), the same mix-up.
+ */
+export const AZURE_QUERY_STRING_KEY: Record<"none" | "all" | "named", "UseQueryString" | undefined> = {
+  none: "UseQueryString",
+  all: "UseQueryString",
+  named: undefined,
+};
+
 /** Front Door SKUs; the firewall policy's skuName must equal the profile's. */
 export const AZURE_SKU = { standard: "Standard_AzureFrontDoor", premium: "Premium_AzureFrontDoor" } as const;
 

@@ -20,7 +20,7 @@ import type { ForProvider, K8sObject, Obj, Renderer } from "../shared/types.ts";
 import type * as s3 from "../crds/s3.aws.m.upbound.io.ts";
 import type * as iam from "../crds/iam.aws.m.upbound.io.ts";
 import type * as eks from "../crds/eks.aws.m.upbound.io.ts";
-import { cloudFrontGrant, grantedDistributions } from "./cdn.ts";
+import { cloudFrontGrant, grantedDistributions, kmsKeyPolicyStep } from "./cdn.ts";
 import { clusterFor } from "./cluster.ts";
 import { finish } from "./connection.ts";
 import { accessKey, bucketName, LOG_TARGET } from "./names.ts";
@@ -221,6 +221,14 @@ export const renderAws: Renderer<ObjectStoreSpec> = (ctx) => {
     identities: identities.length ? identities : undefined,
     cdnDistributionArns: spec.cdn.originAccess ? grantedDistributions(observed["policy"]) : undefined,
   });
-  if (cdn?.warnings.length) out.warnings = cdn.warnings;
+  const warnings = [...(cdn?.warnings ?? [])];
+  // A customer KMS key: CloudFront also needs kms:Decrypt in the key's own policy, which only its owner can add.
+  const keyId = spec.encryption.keyId;
+  if (keyId && cdn?.grant.arns.length) {
+    const step = kmsKeyPolicyStep(keyId, cdn.grant.arns);
+    out.status = { ...out.status, manualSteps: [step] };
+    warnings.push(`CloudFront reads this bucket's SSE-KMS objects only once the key policy of ${keyId} lets it decrypt (status.manualSteps)`);
+  }
+  if (warnings.length) out.warnings = warnings;
   return out;
 };

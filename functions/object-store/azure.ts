@@ -14,6 +14,21 @@
  * that can be read at any time, the same model as S3 replication. GRS remains available through
  * spec.redundancy: geo, independently.
  *
+ * A Front Door origin (spec.cdn.originAccess): Front Door Premium reaches the account through Private
+ * Link, which only opens a network path; it sends anonymous GETs, which a private container refuses
+ * (Front Door's origin authentication with a managed identity is in preview, "not supported for origins
+ * with Private Link enabled", learn.microsoft.com/azure/frontdoor/origin-authentication-with-managed-identities,
+ * and neither azurerm 4.80 nor provider-upjet-azure v2.7's FrontdoorOrigin has a field for it,
+ * hashicorp/terraform-provider-azurerm#30556). So the container allows anonymous blob reads (access
+ * level blob: blobs by name, no listing) and the account turns public network access off, so that only
+ * approved private endpoint connections reach it; the storage firewall "remains in effect and will block
+ * anonymous traffic" on the public endpoint, and with public access disabled there is none
+ * (learn.microsoft.com/azure/storage/common/storage-network-security). The XRD refuses allowedIps with
+ * it (those clients could read anonymously, around the WAF), and a log target (Azure Monitor delivers
+ * through the trusted-services exception of the public endpoint). The container opens only once the
+ * account reports both settings; turning it off closes the account in one update (allowNestedItemsToBePublic
+ * false overrides the container's level). A store without cdn.originAccess is never changed.
+ *
  * Staging: the resource group and the accounts first (never gated), containers and the management
  * policy once their account is Ready, object replication once both containers are Ready, role
  * assignments once the identity's principal and the container's id are observed.
@@ -139,7 +154,9 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   r["resource-group"] = mr<azure.ResourceGroup>(RG, "ResourceGroup", "resource-group", { location, tags });
 
   const softDelete = spec.softDeleteDays ?? SOFT_DELETE_DAYS;
-  const storageAccount = (key: string, name: string, accountLocation: string, keyId: string | undefined, changeFeed: boolean) =>
+  // Front Door origin: only the main account (the replica is never an origin and stays as private as any store).
+  const origin = spec.cdn.originAccess;
+  const storageAccount = (key: string, name: string, accountLocation: string, keyId: string | undefined, changeFeed: boolean, cdnOrigin = false) =>
     mr<storage.Account>(STORAGE, "Account", key, {
       location: accountLocation,
       ...rg,
@@ -149,14 +166,16 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
       accessTier: "Hot",
       httpsTrafficOnlyEnabled: true,
       minTlsVersion: "TLS1_2",
-      allowNestedItemsToBePublic: false,
+      // Anonymous blob reads only for a Front Door origin, whose account takes no public traffic at all (below).
+      allowNestedItemsToBePublic: cdnOrigin,
       sharedAccessKeyEnabled: false,
       defaultToOauthAuthentication: true,
       crossTenantReplicationEnabled: false,
       infrastructureEncryptionEnabled: true,
       // Reachable from the internet only through the firewall's allow list; trusted Azure services
-      // (Azure Monitor diagnostic settings, object replication) pass. A CDN needs Private Link (Premium).
-      publicNetworkAccessEnabled: true,
+      // (Azure Monitor diagnostic settings) pass. A Front Door origin takes no public traffic: only
+      // approved private endpoint connections (Front Door's Private Link) reach it.
+      publicNetworkAccessEnabled: !cdnOrigin,
       networkRules: { defaultAction: "Deny", bypass: ["AzureServices"], ipRules: allowedIps },
       blobProperties: {
         versioningEnabled: key === "account" ? spec.versioning : true,
@@ -175,14 +194,22 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
         : {}),
       tags,
     }, name);
-  const blobContainer = (key: string, accountKey: string) =>
+  const blobContainer = (key: string, accountKey: string, accessType: "private" | "blob" = "private") =>
     gate(key, isReady(observed[accountKey]), () =>
       // By storageAccountId (ARM): the deprecated storageAccountName path uses the data plane, which the firewall blocks (crossplane-contrib/provider-upjet-azure#808).
-      mr<storage.Container>(STORAGE, "Container", key, { storageAccountIdSelector: own(accountKey), containerAccessType: "private" }, container));
+      mr<storage.Container>(STORAGE, "Container", key, { storageAccountIdSelector: own(accountKey), containerAccessType: accessType }, container));
 
   const rep = spec.replication;
-  r["account"] = storageAccount("account", account, location, spec.encryption.keyId, !!rep);
-  blobContainer("container", "account");
+  r["account"] = storageAccount("account", account, location, spec.encryption.keyId, !!rep, origin);
+  // The container opens to anonymous reads only once the account reports public network access off
+  // (and nested items allowed to be public): never a moment readable from the internet.
+  // Once opened it stays open while cdn.originAccess is on, even if the account's status is briefly empty
+  // (flipping it back and forth would be an update loop, and Front Door reads would fail meanwhile).
+  const seenAccount = atProvider(observed["account"]);
+  const closed = seenAccount["publicNetworkAccessEnabled"] === false && seenAccount["allowNestedItemsToBePublic"] === true;
+  const opened = (observed["container"]?.resource.spec?.["forProvider"] as Obj | undefined)?.["containerAccessType"] === "blob";
+  if (origin && !closed && !opened && isReady(observed["account"])) pending.push("container: anonymous read for Front Door waits for the account to report public network access disabled");
+  blobContainer("container", "account", origin && (closed || opened) ? "blob" : "private");
   const accountUp = isReady(observed["account"]);
   if (spec.lifecycle.length) {
     gate("lifecycle", accountUp, () => mr<storage.ManagementPolicy>(STORAGE, "ManagementPolicy", "lifecycle", { storageAccountIdSelector: own("account"), rule: azureLifecycle(spec.lifecycle, container) }, undefined, false));
@@ -266,11 +293,16 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
 
   const up = isReady(observed["container"]);
   const where = up ? { bucket: container, ...ENDPOINT.azure(account, container) } : undefined;
-  return finish(ctx, r, pending, released, where, {
+  const out = finish(ctx, r, pending, released, where, {
     bucketName: container,
     accountName: account,
     resourceId: accountId,
     replica: rep && isReady(observed["replica-container"]) ? { region: rep.region, accountName: replica, bucketName: container } : undefined,
     identities: identities.length ? identities : undefined,
+    // No Crossplane resource can approve a private endpoint connection: the CdnEdge's Private Link waits for someone to.
+    manualSteps: origin && accountId
+      ? [`approve Front Door's pending Private Link connection on storage account ${account} once a CdnEdge uses this store: az network private-endpoint-connection list --id ${accountId} --query "[?properties.privateLinkServiceConnectionState.status=='Pending'].id" -o tsv, then az network private-endpoint-connection approve --id <that id> --description "Front Door"`]
+      : undefined,
   });
+  return out;
 };

@@ -126,3 +126,24 @@ export function grantedDistributions(policy: ObservedResource | undefined): stri
   const arns = readGrant(atProvider(policy)["policy"]).arns;
   return arns.length ? arns : undefined;
 }
+
+/**
+ * The KMS key policy statement CloudFront needs to read objects encrypted with a customer key
+ * (encryption.keyId) through origin access control: OAC signs as the cloudfront.amazonaws.com service
+ * principal, which S3 lets decrypt only if the key's policy allows it, conditioned on the
+ * distribution (docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html,
+ * "SSE-KMS"). Only kms:Decrypt: Tessera grants CloudFront reads (s3:GetObject), never writes, so the
+ * guide's kms:Encrypt and kms:GenerateDataKey* are not needed. Tessera does not own the key and never
+ * edits its policy, so this is a manual step naming exactly the distributions the bucket policy grants.
+ */
+export function kmsKeyPolicyStep(keyId: string, arns: readonly string[]): string {
+  const statement = {
+    Sid: "AllowCloudFrontOriginAccessControlDecrypt",
+    Effect: "Allow",
+    Principal: { Service: CLOUDFRONT },
+    Action: "kms:Decrypt",
+    Resource: "*",
+    Condition: { StringEquals: { "AWS:SourceArn": arns.length === 1 ? arns[0] : [...arns] } },
+  };
+  return `add this statement to the key policy of KMS key ${keyId} (encryption.keyId), or CloudFront gets 403 for every object (S3 cannot decrypt them for it); Tessera does not own the key and never edits its policy: ${JSON.stringify(statement)}`;
+}

@@ -221,7 +221,7 @@ describe("CdnEdge on Azure", () => {
     expect(fp(resources, "profile").skuName).toBe("Premium_AzureFrontDoor");
     expect(fp(resources, "firewall-policy")).toMatchObject({ skuName: "Premium_AzureFrontDoor", mode: "Prevention", managedRule: [{ type: "Microsoft_DefaultRuleSet", version: "2.1", action: "Block" }] });
     expect(byKey(resources, "firewall-policy").metadata.annotations["crossplane.io/external-name"]).toMatch(/^[A-Za-z][A-Za-z0-9]*$/);
-    expect(fp(resources, "route-default")).toMatchObject({ patternsToMatch: ["/*"], httpsRedirectEnabled: true, forwardingProtocol: "HttpsOnly", supportedProtocols: ["Http", "Https"], cache: { queryStringCachingBehavior: "IgnoreQueryString", compressionEnabled: true } });
+    expect(fp(resources, "route-default")).toMatchObject({ patternsToMatch: ["/*"], httpsRedirectEnabled: true, forwardingProtocol: "HttpsOnly", supportedProtocols: ["Http", "Https"], cache: { queryStringCachingBehavior: "UseQueryString", compressionEnabled: true } });
     expect(fp(resources, "origin-app")).toMatchObject({ hostName: "app.example.com", originHostHeader: "app.example.com", certificateNameCheckEnabled: true, httpsPort: 443 });
     // honour the origin: no TTL override, only the security headers.
     const rules = ofKind(resources, "FrontdoorRule").flatMap((r) => [r.spec.forProvider.actions]);
@@ -258,6 +258,63 @@ describe("CdnEdge on Azure", () => {
     expect(ofKind(resources, "FrontdoorCustomDomain")[0].spec.forProvider.tls).toMatchObject({ certificateType: "CustomerCertificate", minimumVersion: "TLS12" });
     expect((xr.status as any).manualSteps[0]).toContain("Private Link");
     expect((xr.status as any).dnsRecords.map((r: any) => r.name)).toEqual(["_dnsauth.broxiva.com", "*.broxiva.com"]);
+  });
+
+  it("cache keys: Front Door forwards every query string, so a caching route keys on all of them, for an app or a blob origin", async () => {
+    const { resources } = await settled(broxivaAzure);
+    const route = (path: string) => ofKind(resources, "FrontdoorRoute").find((r) => r.spec.forProvider.patternsToMatch[0] === path).spec.forProvider;
+    // The default (api, a host) and /static/* (the blob store, which answers ?versionid= and ?snapshot=) forward none: keyed on all.
+    expect(route("/*").cache).toMatchObject({ queryStringCachingBehavior: "UseQueryString" });
+    expect(route("/static/*").cache).toMatchObject({ queryStringCachingBehavior: "UseQueryString" });
+    expect(route("/*").cache.queryStrings).toBeUndefined();
+    // A TTL override says the same (the rule replaces the route's cache settings).
+    const overrides = ofKind(resources, "FrontdoorRule").map((r) => r.spec.forProvider.actions.routeConfigurationOverrideAction).filter(Boolean);
+    expect(overrides.map((o: any) => o.queryStringCachingBehavior)).toEqual(["UseQueryString", "UseQueryString"]);
+    expect(overrides.some((o: any) => o.queryStringParameters)).toBe(false);
+    // Not caching: no cache block, so a named list is fine (every query string reaches the origin anyway).
+    expect(route("/api/*").cache).toBeUndefined();
+    const named = await settled(withSpec(azure, (s) => (s.defaultBehavior = { origin: "app", cache: { mode: "disabled" }, forward: { queryStrings: ["page"] } })));
+    expect(fp(named.resources, "route-default").cache).toBeUndefined();
+    const all = await settled(withSpec(azure, (s) => (s.defaultBehavior.forward = { queryStrings: ["*"] })));
+    expect(fp(all.resources, "route-default").cache.queryStringCachingBehavior).toBe("UseQueryString");
+  });
+
+  it("Key Vault certificates: the profile gets a managed identity, Key Vault Secrets User on the named vault, and the secret waits for it", async () => {
+    const { resources, xr } = await settled(broxivaAzure);
+    const vault = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/broxiva-security/providers/Microsoft.KeyVault/vaults/broxiva-kv";
+    expect(fp(resources, "profile").identity).toEqual({ type: "SystemAssigned" });
+    const roles = ofKind(resources, "RoleAssignment");
+    expect(roles).toHaveLength(1);
+    expect(roles[0].spec.forProvider).toMatchObject({ scope: vault, roleDefinitionName: "Key Vault Secrets User", principalType: "ServicePrincipal", principalId: "22222222-0000-4000-8000-000000000001" });
+    expect(roles[0].spec.managementPolicies).toEqual(["Observe", "Create", "Update", "LateInitialize"]);
+    expect(roles[0].spec.forProvider.name).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect((xr.status as any).manualSteps.join(" ")).not.toContain("Key Vault");
+    // Staging: the role waits for the profile's principal, the secret (and so the domain) for the role.
+    const first = await render({ xr: broxivaAzure, required: requiredFor(broxivaAzure) });
+    expect(ofKind(first.resources, "RoleAssignment")).toEqual([]);
+    expect(ofKind(first.resources, "FrontdoorSecret")).toEqual([]);
+    const second = await render({ xr: broxivaAzure, required: requiredFor(broxivaAzure), observed: observe(first.resources) });
+    expect(ofKind(second.resources, "RoleAssignment")).toHaveLength(1);
+    expect(ofKind(second.resources, "FrontdoorSecret")).toEqual([]);
+    const third = await render({ xr: broxivaAzure, required: requiredFor(broxivaAzure), observed: observe(second.resources) });
+    expect(ofKind(third.resources, "FrontdoorSecret")).toHaveLength(1);
+    // Once composed, the role stays while the profile's identity is briefly unreported.
+    const blank = withAt(observe(third.resources), "profile", { identity: undefined });
+    const again = await render({ xr: broxivaAzure, required: requiredFor(broxivaAzure), observed: blank });
+    expect(ofKind(again.resources, "RoleAssignment")[0].spec.forProvider.principalId).toBe("22222222-0000-4000-8000-000000000001");
+    // No Key Vault certificate: no identity on the profile.
+    const plain = await settled(azure);
+    expect(fp(plain.resources, "profile").identity).toBeUndefined();
+  });
+
+  it("Key Vault certificates without keyVaultId: status.manualSteps has the exact az command for the profile's identity", async () => {
+    const { resources, xr } = await settled(apex);
+    expect(fp(resources, "profile").identity).toEqual({ type: "SystemAssigned" });
+    expect(ofKind(resources, "RoleAssignment")).toEqual([]);
+    expect(ofKind(resources, "FrontdoorSecret")).toHaveLength(1);
+    expect((xr.status as any).manualSteps).toEqual([
+      'let Front Door read Key Vault shop-kv (or give spec.domains[0].keyVaultId and Tessera assigns it): az role assignment create --assignee-object-id 22222222-0000-4000-8000-000000000001 --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope $(az keyvault show --name shop-kv --query id -o tsv)',
+    ]);
   });
 
   it("access and WAF logs go to the log store's account through a diagnostic setting of the profile", async () => {
@@ -490,11 +547,21 @@ describe("CdnEdge refusals", () => {
       [(s) => (s.origins[0].shieldRegion = "us-east-1"), "no origin shield"],
       [(s) => (s.domains = [{ host: "*.example.com" }]), "do not cover wildcards"],
       [(s) => (s.tier = "standard"), "needs Premium"],
-      [(s) => ((s.tier = "standard"), (s.waf = { enabled: false }), (s.origins = [{ name: "app", objectStoreRef: { name: "uploads" } }])), "Private Link, which needs Premium"],
+      [(s) => ((s.tier = "standard"), (s.waf = { enabled: false }), (s.origins = [{ name: "app", objectStoreRef: { name: "uploads" } }])), "does not let Front Door read it"],
+      [(s) => (s.defaultBehavior.forward = { queryStrings: ["page"] }), "keying the cache on only some of them"],
       [(s) => (s.logging = { objectStoreRef: { name: "uploads" }, prefix: "cdn/" }), "prefix is AWS only"],
       [(s) => ((s.dnsZoneId = "Z0123456789ABCDEFGHIJ"), (s.domains = [{ host: "www.example.com" }])), "spec.dnsZoneId on Azure is an Azure DNS zone's resource id"],
     ];
     for (const [patch, fragment] of cases) await expectRefused({ xr: withSpec(azure, patch), required: requiredFor(azure) }, fragment);
+    // A store that lets Front Door read it still needs Premium for Private Link.
+    const open = requiredFor(azure).map((o) => (o.kind === "ObjectStore" && o.metadata?.name === "uploads" ? { ...o, spec: { ...o.spec, cdn: { originAccess: true } } } : o));
+    await expectRefused({ xr: withSpec(azure, (s) => ((s.tier = "standard"), (s.waf = { enabled: false }), (s.origins = [{ name: "app", objectStoreRef: { name: "uploads" } }]))), required: open }, "Private Link, which needs Premium");
+  });
+
+  it("Azure ObjectStore origins: Front Door reads anonymously, so the store must set cdn.originAccess; a Front Door origin is no log target", async () => {
+    const closed = requiredFor(broxivaAzure).map((o) => (o.kind === "ObjectStore" ? { ...o, spec: { ...o.spec, cdn: { originAccess: false } } } : o));
+    await expectRefused({ xr: broxivaAzure, required: closed }, "spec.origins[0].objectStoreRef.name", "does not let Front Door read it", "cdn.originAccess: true on broxiva-static");
+    await expectRefused({ xr: withSpec(broxivaAzure, (s) => (s.logging = { objectStoreRef: { name: "broxiva-static" } })), required: requiredFor(broxivaAzure) }, "spec.logging.objectStoreRef.name", "Front Door origin", "without cdn.originAccess");
   });
 
   it("an Azure DNS zone: a well-formed zone id, hosts in the zone, the apex with a Key Vault certificate, one TXT name per host", async () => {
@@ -522,6 +589,16 @@ describe("CdnEdge refusals", () => {
     expect(admission(schema, azureZoned.spec)).toEqual([]);
     expect(admission(schema, withSpec(azureZoned, (s) => (s.dnsZoneId = "Z0123456789ABCDEFGHIJ")).spec)).toContainEqual(expect.stringContaining("Azure DNS zone's resource id"));
     expect(admission(schema, withSpec(broxiva, (s) => (s.dnsZoneId = ZONE)).spec)).toContainEqual(expect.stringContaining("Route 53 hosted zone id"));
+  });
+
+  it("keyVaultId: a Key Vault's resource id, the vault of keyVaultCertificateId, Azure only", async () => {
+    const withVault = (keyVaultId: string, cert = "https://broxiva-kv.vault.azure.net/certificates/wildcard-broxiva-com") => withSpec(broxivaAzure, (s) => (s.domains = [{ host: "*.broxiva.com", keyVaultCertificateId: cert, keyVaultId }]));
+    const other = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/sec/providers/Microsoft.KeyVault/vaults/other-kv";
+    await expectRefused({ xr: withVault(other), required: requiredFor(broxivaAzure) }, "spec.domains[0].keyVaultId", "got vault other-kv", "vault broxiva-kv");
+    await expectRefused({ xr: withVault("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/sec/providers/Microsoft.Storage/storageAccounts/x"), required: requiredFor(broxivaAzure) }, "spec.domains[0].keyVaultId", "Key Vault's resource id");
+    const schema = xrdSpecSchema("cdn-edge");
+    expect(admission(schema, withSpec(broxivaAzure, (s) => delete s.domains[0].keyVaultCertificateId).spec)).toContainEqual(expect.stringContaining("keyVaultId is the vault of keyVaultCertificateId"));
+    expect(admission(schema, broxivaAzure.spec)).toEqual([]);
   });
 
   it("AWS-only and Azure-only fields are refused on the other cloud", async () => {

@@ -139,6 +139,36 @@ describe("ObjectStore on AWS", () => {
     expect(fp(resources, "cors").corsRule).toEqual([{ allowedOrigins: ["https://www.example.com"], allowedMethods: ["GET", "PUT"], allowedHeaders: ["*"], exposeHeaders: ["ETag"], maxAgeSeconds: 3600 }]);
   });
 
+  it("a customer KMS key with CloudFront: status.manualSteps names the key policy statement for exactly the granted distributions", async () => {
+    const key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const arn = fakeDistributionArn("broxiva-production", "broxiva-cdn");
+    const other = "arn:aws:cloudfront::111122223333:distribution/E1ABCDEF123456";
+    const xr = withSpec(broxiva, (s) => {
+      s.encryption = { keyId: key };
+      s.replication.keyId = "arn:aws:kms:us-west-2:111122223333:key/replica";
+      s.cdn = { originAccess: true, distributionArns: [other] };
+    });
+    const { xr: out, results } = await settled(xr, [...requiredFor(xr), { ...edge, status: { distributionId: arn.split("/")[1], distributionArn: arn } }]);
+    const steps = (out.status as any).manualSteps as string[];
+    expect(steps).toHaveLength(1);
+    expect(steps[0]).toContain(`KMS key ${key}`);
+    const statement = JSON.parse(steps[0]!.slice(steps[0]!.indexOf("{")));
+    expect(statement).toEqual({
+      Sid: "AllowCloudFrontOriginAccessControlDecrypt",
+      Effect: "Allow",
+      Principal: { Service: "cloudfront.amazonaws.com" },
+      Action: "kms:Decrypt",
+      Resource: "*",
+      Condition: { StringEquals: { "AWS:SourceArn": [other, arn].sort() } },
+    });
+    expect(results.some((r) => r.severity.includes("WARNING") && r.message.includes("key policy"))).toBe(true);
+    // The cloud-managed key (SSE-S3) needs no key policy; no distribution yet, nothing to name.
+    const plain = await settled(broxiva, [...requiredFor(broxiva), { ...edge, status: { distributionId: arn.split("/")[1], distributionArn: arn } }]);
+    expect((plain.xr.status as any).manualSteps).toBeUndefined();
+    const none = await settled(withSpec(xr, (s) => (s.cdn = { originAccess: true })));
+    expect((none.xr.status as any).manualSteps).toBeUndefined();
+  });
+
   it("logs to another ObjectStore that accepts logs, in date-partitioned keys under <namespace>/<name>/", async () => {
     const xr = withSpec(assets, (s) => (s.accessLogs = { objectStoreRef: { name: "vivr-logs" } }));
     const target = served(logs, { bucketName: bucketName({ namespace: "vivr", name: "vivr-logs" }) });
@@ -234,6 +264,47 @@ describe("ObjectStore on Azure", () => {
       destinationStorageAccountIdSelector: { matchLabels: { "platform.tessera.io/resource": "replica-account" } },
       rules: [{ sourceContainerName: "broxiva-static", destinationContainerName: "broxiva-static", copyBlobsCreatedAfter: "Everything" }],
     });
+  });
+
+  it("a Front Door origin (cdn.originAccess): anonymous blob reads only once the account takes no public traffic; the replica stays private", async () => {
+    // Broxiva's static store is the Azure CdnEdge's origin; Front Door reads it anonymously through Private Link.
+    const first = await render({ xr: broxivaAzure, required: [] });
+    expect(fp(first.resources, "account")).toMatchObject({ allowNestedItemsToBePublic: true, publicNetworkAccessEnabled: false, networkRules: { defaultAction: "Deny", ipRules: [] } });
+    expect(fp(first.resources, "replica-account")).toMatchObject({ allowNestedItemsToBePublic: false, publicNetworkAccessEnabled: true });
+    // The account exists but still reports public network access: the container is created private and MESSAGE says why.
+    const stillOpen = (rs: K8sObject[]) => observe(rs).map((o) => (keyOf(o) === "account" ? { ...o, status: { ...(o.status as object), atProvider: { ...(o.status as any).atProvider, publicNetworkAccessEnabled: true, allowNestedItemsToBePublic: false } } } : o));
+    let out = await render({ xr: broxivaAzure, required: [], observed: stillOpen(first.resources) });
+    for (let i = 0; i < 4; i++) {
+      expect(fp(out.resources, "container").containerAccessType).toBe("private");
+      out = await render({ xr: broxivaAzure, required: [], observed: stillOpen(out.resources), connectionDetails: CONNECTION_DETAILS });
+    }
+    expect(fp(out.resources, "container").containerAccessType).toBe("private");
+    expect(out.xr.status?.["message"]).toContain("anonymous read for Front Door waits for the account");
+    expect(invalid(out.resources)).toEqual([]);
+    const { resources, xr } = await settled(broxivaAzure, []);
+    expect(fp(resources, "container").containerAccessType).toBe("blob");
+    expect(fp(resources, "replica-container").containerAccessType).toBe("private");
+    // Once open, it stays open while the account's status is briefly empty (no flip-flopping update).
+    const blank = observe(resources).map((o) => (keyOf(o) === "account" ? { ...o, status: { ...(o.status as object), atProvider: {} } } : o));
+    const kept = await render({ xr: broxivaAzure, required: [], observed: blank });
+    expect(fp(kept.resources, "container").containerAccessType).toBe("blob");
+    const steps = (xr.status as any).manualSteps as string[];
+    expect(steps).toHaveLength(1);
+    expect(steps[0]).toContain("az network private-endpoint-connection approve");
+    expect(steps[0]).toContain("az network private-endpoint-connection list --id account-account");
+  });
+
+  it("a store that is no Front Door origin is never opened: private container, public network only through the firewall", async () => {
+    const { resources, xr } = await settled(azure, []);
+    expect(fp(resources, "account")).toMatchObject({ allowNestedItemsToBePublic: false, publicNetworkAccessEnabled: true });
+    expect(fp(resources, "container").containerAccessType).toBe("private");
+    expect((xr.status as any).manualSteps).toBeUndefined();
+    // Turning originAccess off closes the account in one update (nested items no longer public) and the container goes private.
+    const was = await settled(broxivaAzure, []);
+    const off = withSpec(broxivaAzure, (s) => (s.cdn = { originAccess: false }));
+    const out = await render({ xr: off, required: [], observed: observe(was.resources) });
+    expect(fp(out.resources, "account")).toMatchObject({ allowNestedItemsToBePublic: false, publicNetworkAccessEnabled: true });
+    expect(fp(out.resources, "container").containerAccessType).toBe("private");
   });
 
   it("maps a customer key, soft delete, CORS, the firewall allow list and non-current expiry", async () => {
@@ -348,7 +419,9 @@ describe("ObjectStore refusals (one fatal naming field, value and fix)", () => {
     ["soft delete on S3", aws, (s: any): unknown => (s.softDeleteDays = 7), ["spec.softDeleteDays is Azure only"]],
     ["geo redundancy on S3", aws, (s: any): unknown => (s.redundancy = "geo"), ["spec.redundancy", "spec.replication"]],
     ["CloudFront log delivery on Azure", azure, (s: any): unknown => (s.acceptsCdnLogs = true), ["spec.acceptsCdnLogs is AWS only"]],
-    ["CDN grant on Azure", azure, (s: any): unknown => (s.cdn = { originAccess: true }), ["spec.cdn is AWS only", "Private Link"]],
+    ["CloudFront distributions on Azure", azure, (s: any): unknown => (s.cdn = { originAccess: true, distributionArns: ["arn:aws:cloudfront::111122223333:distribution/EABC"] }), ["spec.cdn.distributionArns is AWS only"]],
+    ["a Front Door origin with a firewall allow list", azure, (s: any): unknown => ((s.cdn = { originAccess: true }), (s.network = { allowedIps: ["203.0.113.7"] })), ["spec.network.allowedIps", "readable without credentials", "around Front Door"]],
+    ["a Front Door origin that accepts access logs", azure, (s: any): unknown => ((s.cdn = { originAccess: true }), (s.acceptsAccessLogs = true)), ["spec.acceptsAccessLogs", "no public traffic"]],
     ["a KMS-encrypted log bucket on S3", logs, (s: any): unknown => (s.encryption = { keyId: "arn:aws:kms:us-east-1:111122223333:key/x" }), ["spec.acceptsAccessLogs", "SSE-S3"]],
     ["allowedIps on AWS", aws, (s: any): unknown => (s.network = { allowedIps: ["203.0.113.7"] }), ["spec.network.allowedIps is Azure only"]],
     ["a private address in the Azure firewall", azure, (s: any): unknown => (s.network = { allowedIps: ["10.0.0.0/16"] }), ["spec.network.allowedIps[0]", "public addresses only"]],
@@ -419,6 +492,14 @@ describe("ObjectStore admission rules (XRD CEL)", () => {
     const unversioned = { ...spec, replication: undefined, versioning: false };
     expect(admission(schema, unversioned, spec).join()).toContain("S3 cannot turn versioning off");
     expect(admission(schema, unversioned).join()).not.toContain("S3 cannot turn versioning off");
+  });
+  it("refuses on Azure, at admission, a Front Door origin with an allow list or as a log target, and CloudFront distributions", () => {
+    const origin = { ...az, cdn: { originAccess: true } };
+    expect(admission(schema, origin)).toEqual([]);
+    expect(admission(schema, { ...origin, network: { allowedIps: ["203.0.113.7"] } }).join()).toContain("readable without credentials");
+    expect(admission(schema, { ...origin, acceptsAccessLogs: true }).join()).toContain("no public traffic");
+    expect(admission(schema, { ...origin, cdn: { originAccess: true, distributionArns: ["arn:aws:cloudfront::111122223333:distribution/EABC"] } }).join()).toContain("distributionArns is AWS only");
+    expect(admission(schema, { ...az, network: { allowedIps: ["203.0.113.7"] } })).toEqual([]);
   });
   it("refuses Azure redundancy changes across zonal and non-zonal", () => {
     expect(admission(schema, { ...az, redundancy: "local" }, az).join()).toContain("replaces the storage account");
