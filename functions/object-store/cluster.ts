@@ -1,7 +1,6 @@
 /**
- * spec.access names K8sClusters, read as required resources the way other kinds read their Network.
- * The K8sCluster platform API may not be served yet: then access entries are refused with a message
- * saying so, instead of waiting for a resource that cannot exist.
+ * spec.access names K8sClusters, read as required resources the way other kinds read their Network
+ * (same namespace only: a reference never reaches another team's cluster).
  *
  * Contract with K8sCluster (shared/research/next-apis.md §1.4): spec.provider and spec.region, and in
  * status `clusterName` (AWS: the EKS cluster's name, for Pod Identity associations) and
@@ -9,27 +8,19 @@
  * the resources that need it wait.
  */
 import type { ObjectStoreSpec } from "../../apis/object-store/schema.ts";
-import { APIS } from "../../apis/index.ts";
 import { API_VERSION } from "../../apis/shared/common.ts";
 import { SpecError } from "../shared/errors.ts";
 import { str } from "../shared/observed.ts";
 import type { Obj, RenderContext, Selector, XrMeta } from "../shared/types.ts";
 import { clusterRequirement } from "./names.ts";
 
-/** Whether this build serves K8sCluster (APIS, not fn.ts KINDS, to keep fn.ts → object-store acyclic). */
-export const k8sClusterServed = (): boolean => (APIS as readonly { kind: string }[]).some((a) => a.kind === "K8sCluster");
-
 export function clusterRequirements(spec: ObjectStoreSpec, xr: XrMeta): Record<string, Selector> {
-  if (!k8sClusterServed()) return {};
   return Object.fromEntries(spec.access.map((a) => [clusterRequirement(a.clusterRef.name), { apiVersion: API_VERSION, kind: "K8sCluster", name: a.clusterRef.name, namespace: xr.namespace }]));
 }
 
 export function checkClusters({ spec, xr, required }: RenderContext<ObjectStoreSpec>): void {
   spec.access.forEach((a, i) => {
     const field = `spec.access[${i}].clusterRef.name`;
-    if (!k8sClusterServed()) {
-      throw SpecError.field(field, `got ${JSON.stringify(a.clusterRef.name)}, but this Tessera version does not serve the K8sCluster API yet`, "remove spec.access until K8sCluster is installed; meanwhile grant access outside Tessera");
-    }
     const c = required[clusterRequirement(a.clusterRef.name)]?.[0];
     if (!c) throw SpecError.field(field, `K8sCluster ${JSON.stringify(a.clusterRef.name)} does not exist in namespace ${xr.namespace}`, "create it first, or fix the name (references to other namespaces are not allowed)");
     const p = (c.spec as Obj | undefined)?.["provider"];

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { ObjectStoreSpec } from "../../apis/object-store/schema.ts";
-import { k8sClusterServed } from "../../functions/object-store/cluster.ts";
 import { objectStore } from "../../functions/object-store/index.ts";
 import { accountName, bucketName, containerName } from "../../functions/object-store/names.ts";
 import type { K8sObject, ObservedResource } from "../../functions/shared/types.ts";
@@ -427,7 +426,7 @@ describe("ObjectStore refusals (one fatal naming field, value and fix)", () => {
     ["a private address in the Azure firewall", azure, (s: any): unknown => (s.network = { allowedIps: ["10.0.0.0/16"] }), ["spec.network.allowedIps[0]", "public addresses only"]],
     ["a customer key without identity on Azure", azure, (s: any): unknown => (s.encryption = { keyId: "https://kv/keys/k" }), ["needs both keyId and identityId"]],
     // Once K8sCluster is served (merged), the same entry is refused because no such cluster exists in the fixtures.
-    ["access entries to a K8sCluster that cannot be read", aws, (s: any): unknown => (s.access = [{ clusterRef: { name: "apps" }, namespace: "shop", serviceAccount: "api" }]), ["spec.access[0].clusterRef.name", k8sClusterServed() ? "does not exist" : "does not serve the K8sCluster API"]],
+    ["access entries to a K8sCluster that cannot be read", aws, (s: any): unknown => (s.access = [{ clusterRef: { name: "apps" }, namespace: "shop", serviceAccount: "api" }]), ["spec.access[0].clusterRef.name", "does not exist"]],
     ["the same service account twice", aws, (s: any): unknown => (s.access = [1, 2].map(() => ({ clusterRef: { name: "apps" }, namespace: "shop", serviceAccount: "api" }))), ["spec.access[1]", "twice"]],
     ["logging into itself", aws, (s: any): unknown => (s.accessLogs = { objectStoreRef: { name: "uploads" } }), ["spec.accessLogs.objectStoreRef.name", "itself"]],
     ["logging to a store that does not exist", aws, (s: any): unknown => (s.accessLogs = { objectStoreRef: { name: "nope" } }), ["does not exist"]],
