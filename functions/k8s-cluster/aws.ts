@@ -8,7 +8,8 @@
  *      Identity agent (DaemonSets, ACTIVE without nodes);
  *   3. vpc-cni and the Pod Identity agent Ready: launch templates (instance type, IMDSv2 with hop
  *      limit 1); each node group once its launch template is Ready;
- *   4. system pool Ready: coredns and the EBS CSI driver (Deployments, DEGRADED without nodes).
+ *   4. system pool Ready: coredns and the EBS CSI driver (Deployments, DEGRADED without nodes);
+ *   5. the EBS CSI driver Ready: the encrypted default StorageClass (incluster.ts renderDefaultStorageClass).
  */
 import type { K8sClusterSpec, NodePool } from "../../apis/k8s-cluster/schema.ts";
 import { atProvider, str } from "../shared/observed.ts";
@@ -24,7 +25,7 @@ import type * as helm from "../crds/helm.m.crossplane.io.ts";
 import { initialNodes, minor, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
 import { connectionSecret, connectionSecretName } from "./connection.ts";
 import { adminKey, CLUSTER, CONNECTION_SECRET, eksName, launchTemplateKey, poolKey } from "./names.ts";
-import { HELM, inCluster, keepCluster, renderInCluster, type InCluster } from "./incluster.ts";
+import { HELM, inCluster, keepCluster, renderDefaultStorageClass, renderInCluster, type InCluster } from "./incluster.ts";
 import { ADDON_VERSION_FIELD, ADDONS, amiType, EKS_ADDON_VERSIONS, EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, MINOR_TIED_ADDONS, TAINT_EFFECT_AWS, VPC_CNI_CONFIGURATION } from "./tables.ts";
 import { SpecError } from "../shared/errors.ts";
 
@@ -432,6 +433,8 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   // In the cluster: ProviderConfigs, namespaces, and the cluster-autoscaler with its Pod Identity role.
   const ic: InCluster = { kubeconfig: { name: authSecretName(xr), key: "kubeconfig" }, cluster: { apiVersion: EKS, kind: "Cluster" }, ready: systemReady && s.exists("cluster-auth") };
   renderInCluster(s, xr, spec, ic);
+  // EKS creates no default StorageClass any more (tables.ts DEFAULT_STORAGE_CLASS): an encrypted gp3 one, once its driver runs.
+  renderDefaultStorageClass(s, xr, spec, ic, s.ready("addon-ebs-csi"));
   s.add("autoscaler-role", managed<iam.Role>(IAM, "Role", "autoscaler-role", { assumeRolePolicy: trust("pods.eks.amazonaws.com", true), description: `cluster-autoscaler of ${xr.namespace}/${xr.name} (Pod Identity)`, tags }));
   s.add("autoscaler-role-policy", managed<iam.RolePolicy>(IAM, "RolePolicy", "autoscaler-role-policy", { policy: autoscalerPolicy(name), roleSelector: own("autoscaler-role") }));
   s.gate("autoscaler-pod-identity", clusterReady, () =>

@@ -7,7 +7,8 @@
  * until each of them is gone (upbound/platform-ref-aws does the same with replayDeletion).
  *
  * When a pool is a GPU pool, NVIDIA's device plugin as a provider-helm Release on both clouds (see
- * renderDevicePlugin).
+ * renderDevicePlugin). Where the cloud has no encrypted default StorageClass (EKS), one as a
+ * provider-kubernetes Object (see renderDefaultStorageClass).
  *
  * While deletionProtection is on the cluster is orphaned on deletion, and so is what is inside it:
  * the Objects and Releases never delete (no Delete policy), so an orphaned cluster keeps its namespaces.
@@ -21,8 +22,8 @@ import type * as containerservice from "../crds/containerservice.azure.m.upbound
 import type * as helm from "../crds/helm.m.crossplane.io.ts";
 import type * as kubernetes from "../crds/kubernetes.m.crossplane.io.ts";
 import { gpuTolerations, Stages, usage, type Ref } from "./common.ts";
-import { CLUSTER, DEVICE_PLUGIN } from "./names.ts";
-import { isGpuPool, NVIDIA_DEVICE_PLUGIN, POOL_NODE_LABEL } from "./tables.ts";
+import { CLUSTER, DEVICE_PLUGIN, storageClassKey } from "./names.ts";
+import { DEFAULT_STORAGE_CLASS, isGpuPool, NVIDIA_DEVICE_PLUGIN, POOL_NODE_LABEL } from "./tables.ts";
 
 export const HELM = "helm.m.crossplane.io/v1beta1";
 export const KUBERNETES = "kubernetes.m.crossplane.io/v1alpha1";
@@ -133,6 +134,47 @@ export function renderDevicePlugin(s: Stages, xr: XrMeta, spec: K8sClusterSpec, 
     }, spec.deletionProtection),
   );
   keepCluster<helm.Release>(s, DEVICE_PLUGIN, ic, HELM, "Release", "NVIDIA's device plugin runs in this cluster");
+}
+
+/** The annotation that makes a StorageClass the default for claims without storageClassName. */
+export const DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
+
+/**
+ * The cloud's encrypted default StorageClass (tables.ts DEFAULT_STORAGE_CLASS says which and why),
+ * as a provider-kubernetes Object like the namespaces, once `driverReady` (its CSI driver runs: a
+ * class without its driver leaves claims Pending) and the kubernetes ProviderConfig is Ready. Its gate
+ * tests its own key, so it stays when the driver or the system pool goes un-Ready.
+ *
+ * Marked default. EKS's gp2 class is not default on clusters created at 1.30 or later, and Tessera
+ * never touches it (EKS applies it; patching it would fight EKS, and deleting it would break claims
+ * that name it). Where another default exists anyway (a gp2 class annotated before 1.30, or a
+ * user's), Kubernetes gives claims without storageClassName "the most recently created default
+ * StorageClass" (kubernetes.io/docs/concepts/storage/storage-classes, "Default StorageClass"; before
+ * 1.26 two defaults refused such claims), which is this one on a new cluster.
+ *
+ * Everything in the manifest but metadata is immutable in Kubernetes (parameters, provisioner,
+ * reclaimPolicy, volumeBindingMode: ValidateStorageClassUpdate), so the class is fixed data, never
+ * derived from the spec; another class would be a new name and key.
+ */
+export function renderDefaultStorageClass(s: Stages, xr: XrMeta, spec: K8sClusterSpec, ic: InCluster, driverReady: boolean): void {
+  const sc = DEFAULT_STORAGE_CLASS[spec.provider];
+  if (!sc) return;
+  const key = storageClassKey(sc.name);
+  s.gate(key, ic.ready && s.ready("kubernetes-provider-config") && driverReady, () =>
+    inCluster<kubernetes.Object>(KUBERNETES, "Object", key, xr, {
+      manifest: {
+        apiVersion: "storage.k8s.io/v1",
+        kind: "StorageClass",
+        metadata: { name: sc.name, annotations: { [DEFAULT_CLASS_ANNOTATION]: "true" } },
+        provisioner: sc.provisioner,
+        parameters: sc.parameters,
+        reclaimPolicy: sc.reclaimPolicy,
+        volumeBindingMode: sc.volumeBindingMode,
+        allowVolumeExpansion: sc.allowVolumeExpansion,
+      },
+    }, spec.deletionProtection),
+  );
+  keepCluster<kubernetes.Object>(s, key, ic, KUBERNETES, "Object", `StorageClass ${sc.name} lives in this cluster`);
 }
 
 /** A Usage keeping the cluster until the in-cluster resource `key` is gone (only once that resource is desired). */

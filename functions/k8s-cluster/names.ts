@@ -7,7 +7,8 @@
  * `admin-<hash>`, `log-group`, `identity`, `network-role-vnet`, `network-role-nat-gateway`,
  * `network-role-app-nsg` (tables.ts AKS_NETWORK_ROLES), `network-role` (retired: the resource-group
  * scope, kept only until the narrower ones are Ready), `workspace`, `insights-rule`,
- * `insights-association`, `nvidia-device-plugin`, `usage-*`, `connection-secret`.
+ * `insights-association`, `nvidia-device-plugin`, `storage-class-<name>` (tables.ts DEFAULT_STORAGE_CLASS),
+ * `usage-*`, `connection-secret`.
  */
 import { createHash } from "node:crypto";
 import type { XrMeta } from "../shared/types.ts";
@@ -24,6 +25,8 @@ export const LEGACY_NETWORK_ROLE = "network-role";
 
 /** NVIDIA's device plugin Release (both clouds, when a pool is a GPU pool). */
 export const DEVICE_PLUGIN = "nvidia-device-plugin";
+/** The default StorageClass Object, by the class's name (a new class, e.g. other parameters, is a new name and key). */
+export const storageClassKey = (name: string) => `storage-class-${name}`;
 export const poolKey = (pool: string) => `nodepool-${pool}`;
 export const launchTemplateKey = (pool: string) => `launch-template-${pool}`;
 

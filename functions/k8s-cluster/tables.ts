@@ -341,6 +341,64 @@ export const ADDON_VERSION_FIELD = {
   "amazon-cloudwatch-observability": "cloudwatchObservability",
 } as const;
 
+/** A StorageClass as Tessera writes it (storage.k8s.io/v1; every field but the name is immutable). */
+export interface StorageClassSpec {
+  name: string;
+  provisioner: string;
+  parameters: Record<string, string>;
+  reclaimPolicy: "Delete" | "Retain";
+  volumeBindingMode: "WaitForFirstConsumer" | "Immediate";
+  allowVolumeExpansion: boolean;
+}
+
+/**
+ * The default StorageClass Tessera puts into a new cluster, per cloud; undefined where the cloud's own
+ * default already is what Tessera would write.
+ * - EKS: none is default. "Starting with 1.30, Amazon EKS no longer includes the default annotation on
+ *   the gp2 StorageClass resource applied to newly created clusters" (EKS user guide,
+ *   kubernetes-versions-extended, "Kubernetes 1.30"), and that gp2 class uses the in-tree
+ *   kubernetes.io/aws-ebs provisioner with no `encrypted` parameter (the guide's
+ *   storage/YAML/gp2-storage-class.yaml). So on every minor Tessera offers (1.34-1.36) a PVC without
+ *   storageClassName binds to nothing. The add-on's own `defaultStorageClass.enabled` is not used: its
+ *   class, ebs-csi-default-sc, sets no `encrypted` parameter (kubernetes-sigs/aws-ebs-csi-driver
+ *   charts/aws-ebs-csi-driver/templates/ebs-csi-default-sc.yaml), so whether volumes are encrypted
+ *   would hang on the account's EBS encryption-by-default setting.
+ *   Tessera's class: the EBS CSI driver (ebs.csi.aws.com), gp3, `encrypted: "true"` (the driver's
+ *   default is "false", docs/parameters.md). No kmsKeyId: EBS then uses the account's default EBS key
+ *   for the region, aws/ebs unless the account changed it (same doc). spec.encryption.keyId is not
+ *   used for volumes: it is documented as the key for Kubernetes Secrets; a customer key for volumes
+ *   needs kms:CreateGrant/ListGrants/RevokeGrant (with kms:GrantIsForAWSResource) and
+ *   Encrypt, Decrypt, ReEncrypt*, GenerateDataKey* and DescribeKey on the driver's role and a key policy
+ *   that lets IAM grant them (EKS user guide ebs-csi, Step 1); and StorageClass parameters cannot be
+ *   updated ("updates to parameters are forbidden", kubernetes/kubernetes
+ *   pkg/apis/storage/validation ValidateStorageClassUpdate), so a key in the class could never follow
+ *   a change of keyId: the Object would fail on every update.
+ *   WaitForFirstConsumer: an EBS volume lives in one zone, so it is created in the zone the pod is
+ *   scheduled to. allowVolumeExpansion: the driver resizes volumes online. reclaimPolicy Delete: the
+ *   volume goes with its claim (Kubernetes' default; a stateful workload that must outlive its claim
+ *   sets Retain on its own class).
+ *   The name is Tessera's own, not "gp3": provider-kubernetes takes over an existing object of the
+ *   same name (crossplane-contrib/provider-kubernetes internal/controller/object/object.go: an
+ *   existing object is updated, and deleted with the Object), and "gp3"/"gp3-encrypted" are the names
+ *   clusters created since 1.30 often already carry by hand. A prefixed name cannot collide, and
+ *   never touches EKS's gp2.
+ * - AKS: its built-in `default` class (disk.csi.azure.com, Standard SSD) is the default
+ *   (MicrosoftDocs/azure-aks-docs articles/aks/create-volume-azure-disk.md, "Built-in storage
+ *   classes"), and "Azure encrypts all data in a managed disk at rest. By default, data is encrypted
+ *   with Microsoft-managed keys" (articles/aks/azure-disk-customer-managed-keys.md). Nothing to add.
+ */
+export const DEFAULT_STORAGE_CLASS: Record<Provider, StorageClassSpec | undefined> = {
+  aws: {
+    name: "tessera-gp3",
+    provisioner: "ebs.csi.aws.com",
+    parameters: { type: "gp3", encrypted: "true" },
+    reclaimPolicy: "Delete",
+    volumeBindingMode: "WaitForFirstConsumer",
+    allowVolumeExpansion: true,
+  },
+  azure: undefined,
+};
+
 /** Whether a pool's instance type carries NVIDIA GPUs (EKS: the AL2023 NVIDIA AMI; AKS: gpuDriver Install). */
 export const isGpuPool = (provider: Provider, instanceType: string): boolean => INSTANCE_TYPE[provider].gpu.test(instanceType);
 

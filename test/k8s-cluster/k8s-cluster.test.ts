@@ -19,6 +19,9 @@ const keyOf = (r: K8sObject) => r.metadata?.annotations?.[RESOURCE_NAME] as stri
 const byKey = (rs: K8sObject[], key: string) => rs.find((r) => keyOf(r) === key) as any;
 const fp = (rs: K8sObject[], key: string) => byKey(rs, key)?.spec.forProvider;
 const schema = xrdSpecSchema("k8s-cluster");
+/** The EKS default StorageClass's Object, and the namespace Objects among the composed resources. */
+const SC_KEY = "storage-class-tessera-gp3";
+const namespaces = (rs: K8sObject[]) => rs.filter((r: any) => r.kind === "Object" && r.spec.forProvider.manifest.kind === "Namespace");
 
 /** Renders pass after pass, the fake cluster creating everything Ready, until nothing new appears. */
 async function settled(xr: K8sObject) {
@@ -264,15 +267,67 @@ describe("K8sCluster on AWS", () => {
 
   it("creates the seed's namespaces in the cluster once the system pool is Ready, each keeping the cluster", async () => {
     const { out, observed } = await settled(broxiva);
-    const names = out.resources.filter((r) => r.kind === "Object").map((r: any) => r.spec.forProvider.manifest.metadata.name).sort();
+    const names = namespaces(out.resources).map((r: any) => r.spec.forProvider.manifest.metadata.name).sort();
     expect(names).toEqual(["broxiva-ai", "broxiva-monitoring", "broxiva-production", "broxiva-staging", "cert-manager", "external-secrets", "ingress-nginx", "istio-system"]);
     expect(byKey(out.resources, "usage-namespace-broxiva-ai").spec).toMatchObject({ of: { kind: "Cluster" }, by: { kind: "Object" } });
     const early = await render({ xr: broxiva, required: requiredFor(broxiva), observed: unready(observed.filter((o) => !keyOf(o).startsWith("namespace-") && !keyOf(o).endsWith("provider-config")), "nodepool-system"), connectionDetails: CONNECTION_DETAILS });
-    expect(early.resources.filter((r) => r.kind === "Object")).toEqual([]);
+    expect(namespaces(early.resources)).toEqual([]);
     // Once they exist, a system pool that stops being Ready does not drop them.
     const later = await render({ xr: broxiva, required: requiredFor(broxiva), observed: unready(observed, "nodepool-system"), connectionDetails: CONNECTION_DETAILS });
-    expect(later.resources.filter((r) => r.kind === "Object")).toHaveLength(8);
+    expect(namespaces(later.resources)).toHaveLength(8);
     expect(byKey(later.resources, "autoscaler")).toBeDefined();
+  });
+
+  it("gives EKS an encrypted gp3 default StorageClass once the EBS CSI driver is Ready, valid against the Object CRD", async () => {
+    const { out, observed } = await settled(broxiva);
+    const sc = byKey(out.resources, SC_KEY);
+    expect(sc).toMatchObject({ apiVersion: "kubernetes.m.crossplane.io/v1alpha1", kind: "Object" });
+    expect(sc.spec.forProvider.manifest).toEqual({
+      apiVersion: "storage.k8s.io/v1",
+      kind: "StorageClass",
+      metadata: { name: "tessera-gp3", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+      provisioner: "ebs.csi.aws.com",
+      parameters: { type: "gp3", encrypted: "true" },
+      reclaimPolicy: "Delete",
+      volumeBindingMode: "WaitForFirstConsumer",
+      allowVolumeExpansion: true,
+    });
+    // The same in-cluster path as the namespaces: the cluster's ProviderConfig, and a Usage keeping the cluster.
+    expect(sc.spec.providerConfigRef).toEqual(byKey(out.resources, "namespace-broxiva-ai").spec.providerConfigRef);
+    expect(byKey(out.resources, `usage-${SC_KEY}`).spec).toMatchObject({
+      of: { kind: "Cluster" },
+      by: { apiVersion: "kubernetes.m.crossplane.io/v1alpha1", kind: "Object", resourceSelector: { matchLabels: { "platform.tessera.io/resource": SC_KEY } } },
+      replayDeletion: true,
+    });
+    // deletionProtection (default on): an orphaned cluster keeps its class.
+    expect(sc.spec.managementPolicies).not.toContain("Delete");
+    expect(invalid([sc, byKey(out.resources, `usage-${SC_KEY}`)])).toEqual([]);
+    // Only one Object is a StorageClass, and none touches EKS's gp2.
+    expect(out.resources.filter((r: any) => r.kind === "Object" && r.spec.forProvider.manifest.kind === "StorageClass")).toHaveLength(1);
+  });
+
+  it("waits for the EBS CSI add-on before the StorageClass, and keeps the class when the add-on or the system pool goes un-Ready", async () => {
+    const { observed } = await settled(broxiva);
+    const again = (obs: K8sObject[]) => render({ xr: broxiva, required: requiredFor(broxiva), observed: obs, connectionDetails: CONNECTION_DETAILS });
+    const before = observed.filter((o) => keyOf(o) !== SC_KEY && keyOf(o) !== `usage-${SC_KEY}`);
+    const waiting = await again(unready(before, "addon-ebs-csi"));
+    expect(byKey(waiting.resources, SC_KEY)).toBeUndefined();
+    expect(byKey(waiting.resources, `usage-${SC_KEY}`)).toBeUndefined();
+    // The namespaces (same ProviderConfig) do not wait for the driver: the gate is the driver's.
+    expect(namespaces(waiting.resources)).toHaveLength(8);
+    expect(byKey((await again(before)).resources, SC_KEY)).toBeDefined();
+    for (const dependency of ["addon-ebs-csi", "nodepool-system", "kubernetes-provider-config"]) {
+      const later = await again(unready(observed, dependency));
+      expect(byKey(later.resources, SC_KEY)?.spec.forProvider.manifest.metadata.name, dependency).toBe("tessera-gp3");
+      expect(byKey(later.resources, `usage-${SC_KEY}`), dependency).toBeDefined();
+    }
+  });
+
+  it("encrypts volumes with the account's EBS key, not the Secrets key of spec.encryption.keyId", async () => {
+    const xr = withSpec(aws, (s) => (s.encryption = { keyId: "arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab" }));
+    const { out } = await settled(xr);
+    expect(fp(out.resources, "cluster").encryptionConfig).toEqual({ provider: { keyArn: "arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab" }, resources: ["secrets"] });
+    expect(fp(out.resources, SC_KEY).manifest.parameters).toEqual({ type: "gp3", encrypted: "true" });
   });
 
   it("keeps the cluster's Usages of the Network and of the node pools on the cluster", async () => {
@@ -679,6 +734,17 @@ describe("K8sCluster on Azure", () => {
     const second = await render({ xr: azure, required: requiredFor(azure), observed: observe(first.resources) });
     expect(second.resources.map(keyOf)).toEqual(expect.arrayContaining(["network-role-vnet", "network-role-nat-gateway", "network-role-app-nsg"]));
     expect(second.resources.map(keyOf)).not.toContain("cluster");
+  });
+});
+
+describe("K8sCluster default StorageClass on Azure", () => {
+  it("composes no StorageClass on AKS, whose built-in default class is encrypted at rest", async () => {
+    const { out } = await settled(broxivaAzure);
+    const objects = out.resources.filter((r) => r.kind === "Object");
+    // The in-cluster path is there (the namespaces), only no class goes through it.
+    expect(namespaces(out.resources).length).toBeGreaterThan(0);
+    expect(objects.filter((r: any) => r.spec.forProvider.manifest.kind !== "Namespace")).toEqual([]);
+    expect(out.resources.map(keyOf).filter((k) => k.startsWith("storage-class-"))).toEqual([]);
   });
 });
 
