@@ -249,7 +249,7 @@ export const K8sClusterSpec = cel(
       ),
       encryption: z
         .object({
-          keyId: z.string().max(2048).optional().describe("Customer key for Kubernetes Secrets at rest: a KMS key ARN (AWS) or a Key Vault key id (Azure, KMS etcd encryption). Unset: the cloud's own keys."),
+          keyId: z.string().max(2048).optional().describe("Customer key for Kubernetes Secrets at rest: a KMS key ARN (AWS) or a Key Vault key id (Azure, KMS etcd encryption). Unset: the cloud's own keys. Not used for volumes: EBS volumes of the default StorageClass use the account's default EBS key, Azure disks Microsoft-managed keys."),
         })
         .strict()
         .prefault({}),
