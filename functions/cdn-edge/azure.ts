@@ -160,7 +160,8 @@ type CustomRule = NonNullable<ForProvider<cdn.FrontdoorFirewallPolicy>["customRu
  * upper-case spelling matches too; conditions of one rule must all match, values of one condition any.
  *
  * The path condition is a superset of the requests Front Door routes to a store: a route "/static/*"
- * takes paths beginning with /static/ (Front Door matches them case-insensitively), and every such
+ * takes paths beginning with /static/ (lowercased on both sides, so it holds whether Front Door matches
+ * routes with or without regard to case), and every such
  * request URI contains "/static/", whether Front Door gives the rule the path or the whole URL; Contains
  * rather than BeginsWith also catches "/x/../static/" should Front Door normalise the path before
  * routing. A store on the default behaviour ("/*") or a pattern that leaves only "/" takes every path,
