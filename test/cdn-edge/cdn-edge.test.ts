@@ -322,7 +322,7 @@ describe("CdnEdge on Azure", () => {
     }]);
     expect(fp(resources, "firewall-policy").mode).toBe("Prevention");
     // A store on the default behaviour takes every path: the rule covers the whole endpoint. Paths are
-    // lowercased (Front Door routes case-insensitively, and the rule lowercases what it reads); with geo, geo first.
+    // lowercased, as the rule lowercases what it reads; with geo, geo first.
     const wide = await settled(withSpec(broxivaAzure, (s) => {
       s.defaultBehavior = { origin: "static" };
       s.behaviors[0].path = "/Static/*";
