@@ -22,6 +22,14 @@ export const MAX_TTL_SECONDS = 31_536_000;
 /** CloudFront's default quotas: 25 cache behaviours and 25 origins per distribution (docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html). */
 export const MAX_BEHAVIORS = 25;
 export const MAX_ORIGINS = 25;
+/**
+ * Request bodies on AWS: the Common rule set's SizeRestrictions_BODY blocks bodies over 8 KB
+ * (docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html), and CloudFront
+ * forwards at most 64 KB of a body to AWS WAF (16 KB by default, raised in 16 KB steps by the web ACL's
+ * association config: docs.aws.amazon.com/waf/latest/APIReference/API_RequestBodyAssociatedResourceTypeConfig.html).
+ */
+export const AWS_DEFAULT_BODY_KB = 8;
+export const AWS_MAX_BODY_KB = 64;
 
 /** An origin or behaviour name: lowercase letters, digits and '-', the subset every cloud name built from it accepts. */
 const originName = z
@@ -134,7 +142,7 @@ export const Origin = cel(
       name: originName.describe("Name the behaviours use for this origin."),
       objectStoreRef: localRef("ObjectStore")
         .optional()
-        .describe("An ObjectStore in this namespace, on the same provider. AWS: read through origin access control; the store needs spec.cdn.originAccess: true. Azure: Front Door Premium reaches the private account through Private Link, which must then be approved on the storage account (no Crossplane resource approves it)."),
+        .describe("An ObjectStore in this namespace, on the same provider. AWS: read through origin access control; the store needs spec.cdn.originAccess: true. Azure: Front Door Premium reaches the private account through Private Link, which must then be approved on the storage account (no Crossplane resource approves it); the WAF must be on in prevention mode, whose custom rule blocks reads of earlier blob versions and snapshots."),
       host: hostName.optional().describe("Any HTTPS origin: an ALB, an App Gateway, an external image service. Reached over HTTPS only, TLS 1.2 or later."),
       httpsPort: z.int().min(1).max(65535).default(443).describe("HTTPS port of a host origin."),
       verifyHeader: z
@@ -201,15 +209,23 @@ export const CdnEdgeSpec = cel(
       origins: z.array(Origin).min(1).max(MAX_ORIGINS).describe("Where content comes from."),
       defaultBehavior: Behavior.describe("What every request not matched by spec.behaviors gets."),
       behaviors: z.array(PathBehavior).max(MAX_BEHAVIORS).default([]).describe("Path behaviours, first match wins. CloudFront takes 25 by default."),
-      waf: z
+      waf: cel(z
         .object({
           enabled: z.boolean().default(true).describe("Put a web application firewall in front of the edge."),
           mode: z.enum(["prevention", "detection"]).default("prevention").describe("prevention blocks what the rules match; detection only counts and logs."),
           botProtection: z.boolean().default(false).describe("Azure only: also the Microsoft bot manager rule set (Premium). AWS Bot Control is priced per request and not offered."),
+          maxRequestBodyKB: z
+            .int()
+            .min(AWS_DEFAULT_BODY_KB)
+            .max(AWS_MAX_BODY_KB)
+            .optional()
+            .describe(`AWS only: the largest request body, in KB, the web ACL lets through; larger bodies are blocked, so every body that passes was inspected whole. Default ${AWS_DEFAULT_BODY_KB}: the Common rule set's SizeRestrictions_BODY blocks bodies over 8 KB. Raise it for API behaviours that take larger JSON or uploads: Tessera then counts SizeRestrictions_BODY and blocks bodies over this size with its own rule. At most ${AWS_MAX_BODY_KB}, the most CloudFront forwards to AWS WAF; above 16 AWS WAF charges for inspecting the larger bodies. Refused on Azure: Front Door's WAF inspects the first 128 KB of a body and has no size setting Tessera could set.`),
         })
-        .strict()
+        .strict(),
+        { rule: "!has(self.maxRequestBodyKB) || !has(self.enabled) || self.enabled", message: "spec.waf.maxRequestBodyKB sets what the web ACL lets through; with waf.enabled false there is none: remove maxRequestBodyKB or enable the WAF", fieldPath: ".maxRequestBodyKB" },
+      )
         .prefault({})
-        .describe("AWS: a WAFv2 web ACL at CLOUDFRONT scope (us-east-1) with the AWS managed Common, KnownBadInputs and SQLi rule groups. Azure: a Front Door firewall policy with Microsoft_DefaultRuleSet 2.1, which needs Premium."),
+        .describe("AWS: a WAFv2 web ACL at CLOUDFRONT scope (us-east-1) with the AWS managed Common, KnownBadInputs and SQLi rule groups (and, with maxRequestBodyKB, Tessera's body size rule). Azure: a Front Door firewall policy with Microsoft_DefaultRuleSet 2.1, which needs Premium; with an ObjectStore origin also a custom rule that blocks reads of earlier blob versions and snapshots on the store's paths."),
       geo: z
         .object({
           mode: z.enum(["allow", "block"]).describe("allow: only these countries; block: every country but these."),
@@ -254,6 +270,13 @@ export const CdnEdgeSpec = cel(
   },
   { rule: "!has(self.dnsZoneId) || (has(self.domains) && size(self.domains) > 0)", message: "spec.dnsZoneId needs spec.domains (the hosts whose records go in the zone)", fieldPath: ".dnsZoneId" },
   { rule: "self.provider != 'aws' || !has(self.waf) || !has(self.waf.botProtection) || !self.waf.botProtection", message: "spec.waf.botProtection is Azure only (Microsoft bot manager rule set); AWS Bot Control is not offered", fieldPath: ".waf.botProtection" },
+  { rule: "self.provider != 'azure' || !has(self.waf) || !has(self.waf.maxRequestBodyKB)", message: "spec.waf.maxRequestBodyKB is AWS only: Front Door's WAF inspects the first 128 KB of a request body and has no body size Tessera can set; remove it on Azure", fieldPath: ".waf.maxRequestBodyKB" },
+  {
+    // The renderer's refusal, in the XRD: the custom rule that keeps blob versions and snapshots private only blocks in prevention mode.
+    rule: "self.provider != 'azure' || !self.origins.exists(o, has(o.objectStoreRef)) || !has(self.waf) || ((!has(self.waf.enabled) || self.waf.enabled) && (!has(self.waf.mode) || self.waf.mode == 'prevention'))",
+    message: "spec.waf: an ObjectStore origin on Azure needs the WAF on in prevention mode, whose rule keeps the store's earlier blob versions and snapshots (?versionid=, ?snapshot=) from anonymous readers through Front Door; set waf.enabled: true and waf.mode: prevention, or use a host origin",
+    fieldPath: ".waf",
+  },
   { rule: "self.provider != 'azure' || !has(self.logging) || !has(self.logging.prefix)", message: "spec.logging.prefix is AWS only: Azure Monitor writes Front Door logs into its own insights-logs-* containers", fieldPath: ".logging.prefix" },
   { rule: "self.origins.exists(o, o.name == self.defaultBehavior.origin) && (!has(self.behaviors) || self.behaviors.all(b, self.origins.exists(o, o.name == b.origin)))", message: "spec.defaultBehavior.origin and every spec.behaviors[].origin must name an origin in spec.origins", fieldPath: ".origins" },
   { rule: "!has(self.domains) || self.domains.all(d, self.domains.exists_one(e, e.host == d.host))", message: "spec.domains: each host once", fieldPath: ".domains" },

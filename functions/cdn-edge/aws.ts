@@ -16,7 +16,7 @@
  * certificate whose names change, and CloudFront will not let go of one in use). The old one stays
  * desired, and the distribution keeps it, until the new one is issued.
  */
-import type { CdnEdgeSpec, Origin } from "../../apis/cdn-edge/schema.ts";
+import { AWS_DEFAULT_BODY_KB, type CdnEdgeSpec, type Origin } from "../../apis/cdn-edge/schema.ts";
 import { bucketName } from "../object-store/names.ts";
 import { SpecError } from "../shared/errors.ts";
 import { atProvider, str } from "../shared/observed.ts";
@@ -31,8 +31,8 @@ import { finish, type DnsRecord } from "./connection.ts";
 import { caches, compresses, keyed, planBehaviors, verifyValue, type PlannedBehavior } from "./plan.ts";
 import { awsName, hash8, storeRequirement } from "./names.ts";
 import {
-  AWS_METHODS, AWS_ORIGIN_TLS, AWS_VIEWER_TLS, AWS_WAF_RULE_GROUPS, CACHED_METHODS, MANAGED_CACHE_POLICY,
-  MANAGED_ORIGIN_REQUEST_POLICY, MANAGED_RESPONSE_HEADERS_POLICY, PRICE_CLASS,
+  AWS_BODY_RULE_NAME, AWS_METHODS, AWS_ORIGIN_TLS, AWS_SIZE_RULE, AWS_VIEWER_TLS, AWS_WAF_RULE_GROUPS, AWS_DEFAULT_INSPECTION, awsBodyInspectionLimit, CACHED_METHODS,
+  MANAGED_CACHE_POLICY, MANAGED_ORIGIN_REQUEST_POLICY, MANAGED_RESPONSE_HEADERS_POLICY, PRICE_CLASS,
 } from "./tables.ts";
 
 const CF = "cloudfront.aws.m.upbound.io/v1beta1";
@@ -99,17 +99,39 @@ function originRequestPolicy(p: PlannedBehavior): { managedId?: string } | { con
   };
 }
 
-/** The web ACL's rules in the WAFv2 API's JSON: the three AWS managed groups, blocking or counting. */
-function wafRules(mode: CdnEdgeSpec["waf"]["mode"]): string {
-  return JSON.stringify(
-    AWS_WAF_RULE_GROUPS.map((name, i) => ({
-      Name: name,
-      Priority: i,
-      OverrideAction: mode === "prevention" ? { None: {} } : { Count: {} },
-      Statement: { ManagedRuleGroupStatement: { VendorName: "AWS", Name: name } },
-      VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: name },
-    })),
-  );
+/**
+ * The web ACL's rules in the WAFv2 API's JSON: the three AWS managed groups, blocking or counting; with
+ * waf.maxRequestBodyKB over the Common group's 8 KB, its size rule counted and Tessera's body size
+ * rule after the groups (see AWS_SIZE_RULE), blocking or counting as the groups do.
+ */
+function wafRules(waf: CdnEdgeSpec["waf"]): string {
+  const prevention = waf.mode === "prevention";
+  const kb = waf.maxRequestBodyKB ?? AWS_DEFAULT_BODY_KB;
+  const raised = kb > AWS_DEFAULT_BODY_KB;
+  const visibility = (name: string) => ({ SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: name });
+  const rules: Obj[] = AWS_WAF_RULE_GROUPS.map((name, i) => ({
+    Name: name,
+    Priority: i,
+    OverrideAction: prevention ? { None: {} } : { Count: {} },
+    Statement: {
+      ManagedRuleGroupStatement: {
+        VendorName: "AWS",
+        Name: name,
+        ...(raised && name === "AWSManagedRulesCommonRuleSet" ? { RuleActionOverrides: [{ Name: AWS_SIZE_RULE, ActionToUse: { Count: {} } }] } : {}),
+      },
+    },
+    VisibilityConfig: visibility(name),
+  }));
+  if (raised) {
+    rules.push({
+      Name: AWS_BODY_RULE_NAME,
+      Priority: AWS_WAF_RULE_GROUPS.length,
+      Action: prevention ? { Block: {} } : { Count: {} },
+      Statement: { SizeConstraintStatement: { FieldToMatch: { Body: { OversizeHandling: "MATCH" } }, ComparisonOperator: "GT", Size: kb * 1024, TextTransformations: [{ Priority: 0, Type: "NONE" }] } },
+      VisibilityConfig: visibility(AWS_BODY_RULE_NAME),
+    });
+  }
+  return JSON.stringify(rules);
 }
 
 export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
@@ -188,13 +210,21 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
   // The web ACL, at CLOUDFRONT scope.
   let wafArn: string | undefined;
   if (spec.waf.enabled) {
+    // How much of a body CloudFront forwards for inspection. Left out at AWS's default (KB_16), so an
+    // existing web ACL is not touched; once set, always written, the default too, so a limit lowered
+    // again reaches AWS instead of staying as the provider's late-initialised copy of the old one.
+    // (The CRD swaps the descriptions of cloudfront and apiGateway; the API's CLOUDFRONT key is this one:
+    // docs.aws.amazon.com/waf/latest/APIReference/API_AssociationConfig.html.)
+    const inspection = awsBodyInspectionLimit(spec.waf.maxRequestBodyKB ?? AWS_DEFAULT_BODY_KB);
+    const seenAcl = observed["web-acl"]?.resource.spec?.["forProvider"] as Obj | undefined;
     r["web-acl"] = managed<wafv2.WebACL>(WAF, "WebACL", "web-acl", {
       region: GLOBAL_REGION,
       name: awsName(xr),
       description: about,
       scope: "CLOUDFRONT",
       defaultAction: { allow: {} },
-      ruleJson: wafRules(spec.waf.mode),
+      ruleJson: wafRules(spec.waf),
+      associationConfig: inspection === AWS_DEFAULT_INSPECTION && !seenAcl?.["associationConfig"] ? undefined : { requestBody: [{ cloudfront: { defaultSizeInspectionLimit: inspection } }] },
       visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: awsName(xr), sampledRequestsEnabled: true },
       tags,
     }, { managementPolicies: retain });

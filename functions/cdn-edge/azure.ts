@@ -6,7 +6,9 @@
  * cannot say (a fixed TTL, response headers, the origin-verify header); per domain a custom domain
  * (managed certificate, or a customer certificate from Key Vault through a Front Door secret, read by the
  * profile's managed identity, with its Key Vault role when the vault's id is given) and its
- * association with the routes; a firewall policy and the security policy that binds it to every domain.
+ * association with the routes; a firewall policy (with an ObjectStore origin, a custom rule that keeps
+ * earlier blob versions and snapshots private: blobVersionRule) and the security policy that binds it
+ * to every domain.
  *
  * Front Door's model differs from CloudFront's, and the differences are refused, not approximated:
  * routes pass every method (methods: read is refused); Front Door forwards every header and cookie
@@ -42,7 +44,7 @@ import type * as network from "../crds/network.azure.m.upbound.io.ts";
 import { finish, type DnsRecord } from "./connection.ts";
 import { azureAlnum, hash8, storeRequirement, wafPolicyName } from "./names.ts";
 import { caches, compresses, keyed, planBehaviors, verifyValue, type PlannedBehavior } from "./plan.ts";
-import { AZURE_BOT_RULE_SET, AZURE_COMPRESS_TYPES, AZURE_QUERY_STRING_KEY, AZURE_DEFAULT_RULE_SET, AZURE_RESPONSE_HEADERS, AZURE_SKU, azureCertificateStatus, azureDuration } from "./tables.ts";
+import { AZURE_BLOB_VERSION_QUERY, AZURE_BOT_RULE_SET, AZURE_COMPRESS_TYPES, AZURE_QUERY_STRING_KEY, AZURE_DEFAULT_RULE_SET, AZURE_RESPONSE_HEADERS, AZURE_SKU, azureCertificateStatus, azureDuration } from "./tables.ts";
 
 const CDN = "cdn.azure.m.upbound.io/v1beta1";
 const RG = "azure.m.upbound.io/v1beta1";
@@ -145,6 +147,47 @@ function checkBehavior(p: PlannedBehavior): void {
   }
 }
 
+/** Priorities of the firewall policy's custom rules (lower runs first; rendered in this order, as Front Door lists them). */
+const GEO_RULE_PRIORITY = 100;
+const BLOB_VERSION_RULE_PRIORITY = 200;
+
+type CustomRule = NonNullable<ForProvider<cdn.FrontdoorFirewallPolicy>["customRule"]>[number];
+
+/**
+ * The custom rule that keeps an ObjectStore origin's earlier blob versions and snapshots private
+ * (AZURE_BLOB_VERSION_QUERY says why): blocks a request whose query string asks for one, on the store
+ * routes' paths. Both conditions URL-decode, then lowercase, what they read, so an encoded or
+ * upper-case spelling matches too; conditions of one rule must all match, values of one condition any.
+ *
+ * The path condition is a superset of the requests Front Door routes to a store: a route "/static/*"
+ * takes paths beginning with /static/ (lowercased on both sides, so it holds whether Front Door matches
+ * routes with or without regard to case), and every such
+ * request URI contains "/static/", whether Front Door gives the rule the path or the whole URL; Contains
+ * rather than BeginsWith also catches "/x/../static/" should Front Door normalise the path before
+ * routing. A store on the default behaviour ("/*") or a pattern that leaves only "/" takes every path,
+ * so the rule then has no path condition and applies to the whole endpoint. The only requests blocked
+ * beyond the store's are those of another origin's routes nested under a store path (a store on "/*"
+ * and an API on "/api/*": an API call with ?snapshot= is blocked too), which the README says.
+ */
+function blobVersionRule(plan: PlannedBehavior[], spec: CdnEdgeSpec): CustomRule | undefined {
+  const storeOrigins = new Set(spec.origins.filter((o) => o.objectStoreRef).map((o) => o.name));
+  const prefixes = [...new Set(plan.filter((p) => storeOrigins.has(p.b.origin)).map((p) => (p.path ?? "/*").replace(/\*$/, "").toLowerCase()))].sort();
+  if (!prefixes.length) return undefined;
+  const transforms = ["URLDecode", "Lowercase"];
+  const everywhere = prefixes.includes("/");
+  return {
+    name: "blobversions",
+    type: "MatchRule",
+    priority: BLOB_VERSION_RULE_PRIORITY,
+    enabled: true,
+    action: "Block",
+    matchCondition: [
+      ...(everywhere ? [] : [{ matchVariable: "RequestUri", operator: "Contains", matchValues: prefixes, transforms }]),
+      { matchVariable: "QueryString", operator: "Contains", matchValues: [...AZURE_BLOB_VERSION_QUERY], transforms },
+    ],
+  };
+}
+
 /** Key Vault Secrets User: read secret contents, which is how Front Door reads a certificate's key (learn.microsoft.com/azure/frontdoor/managed-identity). */
 const KEY_VAULT_ROLE = "Key Vault Secrets User";
 const keyVaultRoleKey = (vaultId: string) => `key-vault-role-${hash8(vaultId.toLowerCase())}`;
@@ -210,6 +253,11 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
 
   const stores = spec.origins.filter((o) => o.objectStoreRef);
   const tier = spec.tier ?? (spec.waf.enabled || stores.length ? "premium" : "standard");
+  // The blob version rule blocks only in prevention mode; without it a store's earlier versions would be
+  // readable through Front Door (AZURE_BLOB_VERSION_QUERY). The XRD refuses the same (schema.ts).
+  if (stores.length && (!spec.waf.enabled || spec.waf.mode !== "prevention")) {
+    throw SpecError.field("spec.waf", `got enabled ${spec.waf.enabled}, mode ${spec.waf.mode} with ObjectStore origin ${stores[0]!.name}`, "an ObjectStore origin on Azure needs the WAF on in prevention mode, whose custom rule keeps the store's earlier blob versions and snapshots (?versionid=, ?snapshot=) from anonymous readers through Front Door; set waf.enabled: true and waf.mode: prevention, or use a host origin");
+  }
   if (tier === "standard" && stores.length) {
     throw SpecError.field("spec.tier", `got "standard" with ObjectStore origin ${stores[0]!.name}`, "Front Door reaches a private storage account only through Private Link, which needs Premium; use tier premium or a host origin");
   }
@@ -449,7 +497,21 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
     }, { labels: { [ROLE]: "route" } });
   }
 
-  // The firewall: managed rule sets (Premium) when the WAF is on, a geo rule when asked.
+  // The firewall: managed rule sets (Premium) when the WAF is on, a geo rule when asked, the blob version rule with a store origin.
+  const customRules: CustomRule[] = [];
+  if (spec.geo) {
+    customRules.push({
+      name: "geo",
+      type: "MatchRule",
+      priority: GEO_RULE_PRIORITY,
+      enabled: true,
+      action: "Block",
+      // allow: block every country not listed; block: block those listed.
+      matchCondition: [{ matchVariable: "SocketAddr", operator: "GeoMatch", negationCondition: spec.geo.mode === "allow", matchValues: [...spec.geo.countries].sort() }],
+    });
+  }
+  const versions = blobVersionRule(plan, spec);
+  if (versions) customRules.push(versions);
   if (firewall) {
     r["firewall-policy"] = managed<cdn.FrontdoorFirewallPolicy>(CDN, "FrontdoorFirewallPolicy", "firewall-policy", {
       resourceGroupNameSelector: own("resource-group"),
@@ -462,17 +524,7 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
             ...(spec.waf.botProtection ? [{ ...AZURE_BOT_RULE_SET, action: "Block" }] : []),
           ]
         : undefined,
-      customRule: spec.geo
-        ? [{
-            name: "geo",
-            type: "MatchRule",
-            priority: 100,
-            enabled: true,
-            action: "Block",
-            // allow: block every country not listed; block: block those listed.
-            matchCondition: [{ matchVariable: "SocketAddr", operator: "GeoMatch", negationCondition: spec.geo.mode === "allow", matchValues: [...spec.geo.countries].sort() }],
-          }]
-        : undefined,
+      customRule: customRules.length ? customRules : undefined,
       tags,
     }, { annotations: ext(wafPolicyName(xr)), managementPolicies: retain });
     r["security-policy"] = managed<cdn.FrontdoorSecurityPolicy>(CDN, "FrontdoorSecurityPolicy", "security-policy", {

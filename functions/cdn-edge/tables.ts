@@ -85,6 +85,22 @@ export const AWS_ORIGIN_TLS = ["TLSv1.2"];
 export const AWS_WAF_RULE_GROUPS = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"];
 
 /**
+ * waf.maxRequestBodyKB on AWS. The Common rule set's SizeRestrictions_BODY blocks bodies over 8 KB, a
+ * size fixed by AWS (aws-managed-rule-groups-baseline.html; repost.aws/knowledge-center/waf-http-request-body-inspection),
+ * so a larger limit counts that rule (RuleActionOverrides) and blocks bodies over the limit with a
+ * SizeConstraint rule of Tessera's. CloudFront forwards only the first 16 KB of a body to AWS WAF unless the
+ * web ACL's association config raises it to 32, 48 or 64 KB (extra charges for inspecting the larger
+ * bodies: API_RequestBodyAssociatedResourceTypeConfig.html); the rule's oversize handling MATCH blocks a
+ * body over that window too (API_Body.html, OversizeHandling), so nothing passes that WAF saw only in part.
+ */
+export const AWS_SIZE_RULE = "SizeRestrictions_BODY";
+export const AWS_BODY_RULE_NAME = "TesseraMaxRequestBody";
+/** CloudFront's inspection window when the web ACL does not set one. */
+export const AWS_DEFAULT_INSPECTION = "KB_16";
+/** The smallest inspection window (KB_16 ... KB_64) that holds a body of `kb` KB. */
+export const awsBodyInspectionLimit = (kb: number) => `KB_${Math.max(16, Math.ceil(kb / 16) * 16)}`;
+
+/**
  * Front Door's query-string cache key on a caching behaviour, by what forward.queryStrings names
  * (none, all "*", or named ones). Front Door passes every query string to the origin whatever the
  * route's caching says: IgnoreQueryString sends them "to the origin on the first request and caches
@@ -102,6 +118,31 @@ export const AZURE_QUERY_STRING_KEY: Record<"none" | "all" | "named", "UseQueryS
   all: "UseQueryString",
   named: undefined,
 };
+
+/**
+ * Blob service query parameters that reach other data than the current blob, blocked on an ObjectStore
+ * origin's paths by a custom rule of the Front Door firewall policy (azure.ts, blobVersionRule).
+ *
+ * The store's container allows anonymous reads at blob level (ObjectStore, cdn.originAccess), and the
+ * container's public access level applies to the blob resource whatever its query: Get Blob, Get Blob
+ * Properties and Get Blob Metadata are open to anonymous callers at blob level, List Blobs and the
+ * container operations (restype=container, comp=list) only at container level, which is not granted
+ * (learn.microsoft.com/azure/storage/blobs/anonymous-read-access-configure, "Features available to
+ * anonymous users"). Get Blob reads a snapshot by ?snapshot=<DateTime> and an earlier version by
+ * ?versionid=<DateTime> (learn.microsoft.com/rest/api/storageservices/get-blob, URI parameters), and
+ * no anonymous permission separates them from the current blob (a SAS has its own "bs" and "bv"
+ * resources; anonymous access has none): Microsoft's own testers download versions from a public
+ * container (microsoft/AzureStorageExplorer#3569). Versioning is on by default in Tessera's ObjectStore
+ * and a version id is the time of the write, which the current blob's Last-Modified and x-ms-version-id
+ * headers give away to the second. Front Door forwards every query string (AZURE_QUERY_STRING_KEY), so
+ * without the rule a deleted or overwritten blob stays readable to anyone who guesses the time.
+ *
+ * "snapshot=" also covers prevsnapshot= (Get Page Ranges, a diff of two snapshots). Left open:
+ * comp=metadata (the current blob's metadata, which Get Blob returns as x-ms-meta-* headers anyway) and
+ * comp=blocklist (the current blob's committed block ids, no data); restype= and comp=list fail anyway. Matched with Contains on the decoded, lowercased query string:
+ * any spelling the blob service would read as one of these parameters contains one of these strings.
+ */
+export const AZURE_BLOB_VERSION_QUERY = ["snapshot=", "versionid="];
 
 /** Front Door SKUs; the firewall policy's skuName must equal the profile's. */
 export const AZURE_SKU = { standard: "Standard_AzureFrontDoor", premium: "Premium_AzureFrontDoor" } as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bucketName, accountName, containerName } from "../../functions/object-store/names.ts";
-import { hash8 } from "../../functions/cdn-edge/names.ts";
+import { hash8, storeRequirement } from "../../functions/cdn-edge/names.ts";
 import { renderAzure } from "../../functions/cdn-edge/azure.ts";
 import { CdnEdgeSpec } from "../../apis/cdn-edge/schema.ts";
 import { MANAGED_CACHE_POLICY, MANAGED_ORIGIN_REQUEST_POLICY, MANAGED_RESPONSE_HEADERS_POLICY } from "../../functions/cdn-edge/tables.ts";
@@ -70,6 +70,9 @@ describe("CdnEdge on AWS", () => {
     const rules = JSON.parse(acl.ruleJson);
     expect(rules.map((r: any) => r.Statement.ManagedRuleGroupStatement)).toEqual(["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"].map((Name) => ({ VendorName: "AWS", Name })));
     expect(rules.every((r: any) => "None" in r.OverrideAction)).toBe(true);
+    // Request bodies: the Common group's SizeRestrictions_BODY (over 8 KB) blocks, and CloudFront's inspection window is AWS's default.
+    expect(rules.some((r: any) => r.Statement.ManagedRuleGroupStatement.RuleActionOverrides || r.Statement.SizeConstraintStatement)).toBe(false);
+    expect(acl.associationConfig).toBeUndefined();
     expect(d.webAclId).toBe(xr.status?.["wafId"]);
     // Deletion protection: the distribution, certificate and web ACL are never deleted with the XR.
     // The distribution is rendered whole, so it is never late-initialised (a removed setting would come back).
@@ -153,6 +156,52 @@ describe("CdnEdge on AWS", () => {
     expect(byKey(resources, "web-acl")).toBeUndefined();
   });
 
+  it("waf.maxRequestBodyKB: SizeRestrictions_BODY counted, larger bodies blocked by Tessera's size rule, CloudFront's inspection window raised to hold them", async () => {
+    const withBody = (kb: number, mode = "prevention") => withSpec(aws, (s) => (s.waf = { maxRequestBodyKB: kb, mode }));
+    const rulesOf = (rs: K8sObject[]) => JSON.parse(fp(rs, "web-acl").ruleJson);
+    const { resources } = await settled(withBody(32));
+    const rules = rulesOf(resources);
+    expect(rules.map((r: any) => r.Priority)).toEqual([0, 1, 2, 3]);
+    expect(rules[0].Statement.ManagedRuleGroupStatement).toEqual({ VendorName: "AWS", Name: "AWSManagedRulesCommonRuleSet", RuleActionOverrides: [{ Name: "SizeRestrictions_BODY", ActionToUse: { Count: {} } }] });
+    expect(rules.slice(1, 3).every((r: any) => !r.Statement.ManagedRuleGroupStatement.RuleActionOverrides)).toBe(true);
+    expect(rules[3]).toEqual({
+      Name: "TesseraMaxRequestBody", Priority: 3, Action: { Block: {} },
+      Statement: { SizeConstraintStatement: { FieldToMatch: { Body: { OversizeHandling: "MATCH" } }, ComparisonOperator: "GT", Size: 32768, TextTransformations: [{ Priority: 0, Type: "NONE" }] } },
+      VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: "TesseraMaxRequestBody" },
+    });
+    expect(fp(resources, "web-acl").associationConfig).toEqual({ requestBody: [{ cloudfront: { defaultSizeInspectionLimit: "KB_32" } }] });
+    // Within CloudFront's default 16 KB window the web ACL's association config stays AWS's default; 64 is the largest window.
+    const twelve = await settled(withBody(12));
+    expect(rulesOf(twelve.resources)[3].Statement.SizeConstraintStatement.Size).toBe(12288);
+    expect(fp(twelve.resources, "web-acl").associationConfig).toBeUndefined();
+    expect(fp((await settled(withBody(64))).resources, "web-acl").associationConfig.requestBody[0].cloudfront.defaultSizeInspectionLimit).toBe("KB_64");
+    expect(fp((await settled(withBody(33))).resources, "web-acl").associationConfig.requestBody[0].cloudfront.defaultSizeInspectionLimit).toBe("KB_48");
+    // Detection counts the size rule too.
+    expect(rulesOf((await settled(withBody(32, "detection"))).resources)[3].Action).toEqual({ Count: {} });
+    // 8 is the Common group's own limit: nothing added.
+    expect(rulesOf((await settled(withBody(8))).resources)).toEqual(rulesOf((await settled(aws)).resources));
+    // Lowered again: the window is written back as KB_16, not left to the provider's late-initialised KB_32.
+    const lowered = await render({ xr: aws, required: requiredFor(aws), observed: observe(resources), connectionDetails: CONNECTION_DETAILS });
+    expect(fp(lowered.resources, "web-acl").associationConfig).toEqual({ requestBody: [{ cloudfront: { defaultSizeInspectionLimit: "KB_16" } }] });
+    expect(invalid(lowered.resources)).toEqual([]);
+    expect(rulesOf(lowered.resources)).toHaveLength(3);
+  });
+
+  it("waf.maxRequestBodyKB: 8 to 64 KB (CloudFront forwards at most 64 KB to AWS WAF), only with the WAF on, AWS only", async () => {
+    const schema = xrdSpecSchema("cdn-edge");
+    for (const kb of [7, 65, 128]) {
+      const xr = withSpec(aws, (s) => (s.waf = { maxRequestBodyKB: kb }));
+      await expectRefused({ xr, required: requiredFor(aws) }, "spec.waf.maxRequestBodyKB");
+    }
+    const off = withSpec(aws, (s) => (s.waf = { enabled: false, maxRequestBodyKB: 32 }));
+    await expectRefused({ xr: off, required: requiredFor(aws) }, "with waf.enabled false there is none");
+    expect(admission(schema, off.spec)).toContainEqual(expect.stringContaining("with waf.enabled false there is none"));
+    const onAzure = withSpec(azure, (s) => (s.waf = { maxRequestBodyKB: 32 }));
+    await expectRefused({ xr: onAzure, required: requiredFor(azure) }, "spec.waf.maxRequestBodyKB is AWS only", "first 128 KB");
+    expect(admission(schema, onAzure.spec)).toContainEqual(expect.stringContaining("spec.waf.maxRequestBodyKB is AWS only"));
+    expect(admission(schema, withSpec(aws, (s) => (s.waf = { maxRequestBodyKB: 64 })).spec)).toEqual([]);
+  });
+
   it("geo restriction and detection mode", async () => {
     const xr = withSpec(aws, (s) => {
       s.geo = { mode: "allow", countries: ["US", "CA"] };
@@ -221,6 +270,8 @@ describe("CdnEdge on Azure", () => {
     expect(fp(resources, "profile").skuName).toBe("Premium_AzureFrontDoor");
     expect(fp(resources, "firewall-policy")).toMatchObject({ skuName: "Premium_AzureFrontDoor", mode: "Prevention", managedRule: [{ type: "Microsoft_DefaultRuleSet", version: "2.1", action: "Block" }] });
     expect(byKey(resources, "firewall-policy").metadata.annotations["crossplane.io/external-name"]).toMatch(/^[A-Za-z][A-Za-z0-9]*$/);
+    // Host origins only: no custom rule (the blob version rule is for ObjectStore origins).
+    expect(fp(resources, "firewall-policy").customRule).toBeUndefined();
     expect(fp(resources, "route-default")).toMatchObject({ patternsToMatch: ["/*"], httpsRedirectEnabled: true, forwardingProtocol: "HttpsOnly", supportedProtocols: ["Http", "Https"], cache: { queryStringCachingBehavior: "UseQueryString", compressionEnabled: true } });
     expect(fp(resources, "origin-app")).toMatchObject({ hostName: "app.example.com", originHostHeader: "app.example.com", certificateNameCheckEnabled: true, httpsPort: 443 });
     // honour the origin: no TTL override, only the security headers.
@@ -258,6 +309,42 @@ describe("CdnEdge on Azure", () => {
     expect(ofKind(resources, "FrontdoorCustomDomain")[0].spec.forProvider.tls).toMatchObject({ certificateType: "CustomerCertificate", minimumVersion: "TLS12" });
     expect((xr.status as any).manualSteps[0]).toContain("Private Link");
     expect((xr.status as any).dnsRecords.map((r: any) => r.name)).toEqual(["_dnsauth.broxiva.com", "*.broxiva.com"]);
+  });
+
+  it("an ObjectStore origin: the firewall blocks reads of earlier blob versions and snapshots on the store's paths", async () => {
+    const { resources } = await settled(broxivaAzure);
+    const transforms = ["URLDecode", "Lowercase"];
+    const query = { matchVariable: "QueryString", operator: "Contains", matchValues: ["snapshot=", "versionid="], transforms };
+    // broxiva-static is behind /static/* only: the rule needs the path too, so the API's own query strings are left alone.
+    expect(fp(resources, "firewall-policy").customRule).toEqual([{
+      name: "blobversions", type: "MatchRule", priority: 200, enabled: true, action: "Block",
+      matchCondition: [{ matchVariable: "RequestUri", operator: "Contains", matchValues: ["/static/"], transforms }, query],
+    }]);
+    expect(fp(resources, "firewall-policy").mode).toBe("Prevention");
+    // A store on the default behaviour takes every path: the rule covers the whole endpoint. Paths are
+    // lowercased, as the rule lowercases what it reads; with geo, geo first.
+    const wide = await settled(withSpec(broxivaAzure, (s) => {
+      s.defaultBehavior = { origin: "static" };
+      s.behaviors[0].path = "/Static/*";
+      s.geo = { mode: "block", countries: ["KP"] };
+    }));
+    const rules = fp(wide.resources, "firewall-policy").customRule;
+    expect(rules.map((r: any) => [r.name, r.priority])).toEqual([["geo", 100], ["blobversions", 200]]);
+    expect(rules[1].matchCondition).toEqual([query]);
+  });
+
+  it("an ObjectStore origin on Azure needs the WAF on in prevention mode, whose rule keeps blob versions private", async () => {
+    const schema = xrdSpecSchema("cdn-edge");
+    for (const waf of [{ enabled: false }, { mode: "detection" }]) {
+      const xr = withSpec(broxivaAzure, (s) => (s.waf = waf));
+      await expectRefused({ xr, required: requiredFor(broxivaAzure) }, "spec.waf", "needs the WAF on in prevention mode", "?versionid=");
+      expect(admission(schema, xr.spec)).toContainEqual(expect.stringContaining("needs the WAF on in prevention mode"));
+    }
+    // The renderer refuses it too, should the XRD be bypassed.
+    const bypassed = { xr: { name: "web", namespace: "team-a" }, spec: CdnEdgeSpec.parse(withSpec(broxivaAzure, (s) => (s.waf = { mode: "detection" })).spec), observed: {}, required: {} };
+    expect(() => renderAzure(bypassed as any)).toThrow("spec.waf: got enabled true, mode detection with ObjectStore origin static");
+    // Host origins only: detection and no WAF stay allowed.
+    expect(admission(schema, withSpec(azure, (s) => (s.waf = { mode: "detection" })).spec)).toEqual([]);
   });
 
   it("cache keys: Front Door forwards every query string, so a caching route keys on all of them, for an app or a blob origin", async () => {
@@ -547,15 +634,19 @@ describe("CdnEdge refusals", () => {
       [(s) => (s.origins[0].shieldRegion = "us-east-1"), "no origin shield"],
       [(s) => (s.domains = [{ host: "*.example.com" }]), "do not cover wildcards"],
       [(s) => (s.tier = "standard"), "needs Premium"],
-      [(s) => ((s.tier = "standard"), (s.waf = { enabled: false }), (s.origins = [{ name: "app", objectStoreRef: { name: "uploads" } }])), "does not let Front Door read it"],
+      [(s) => (s.origins = [{ name: "app", objectStoreRef: { name: "uploads" } }]), "does not let Front Door read it"],
       [(s) => (s.defaultBehavior.forward = { queryStrings: ["page"] }), "keying the cache on only some of them"],
       [(s) => (s.logging = { objectStoreRef: { name: "uploads" }, prefix: "cdn/" }), "prefix is AWS only"],
       [(s) => ((s.dnsZoneId = "Z0123456789ABCDEFGHIJ"), (s.domains = [{ host: "www.example.com" }])), "spec.dnsZoneId on Azure is an Azure DNS zone's resource id"],
     ];
     for (const [patch, fragment] of cases) await expectRefused({ xr: withSpec(azure, patch), required: requiredFor(azure) }, fragment);
-    // A store that lets Front Door read it still needs Premium for Private Link.
+    // A store that lets Front Door read it still needs Premium for Private Link: Standard takes no WAF
+    // rule set and a store needs the WAF, so the XRD refuses it, and so does the renderer.
     const open = requiredFor(azure).map((o) => (o.kind === "ObjectStore" && o.metadata?.name === "uploads" ? { ...o, spec: { ...o.spec, cdn: { originAccess: true } } } : o));
-    await expectRefused({ xr: withSpec(azure, (s) => ((s.tier = "standard"), (s.waf = { enabled: false }), (s.origins = [{ name: "app", objectStoreRef: { name: "uploads" } }]))), required: open }, "Private Link, which needs Premium");
+    const standardStore = withSpec(azure, (s) => ((s.tier = "standard"), (s.waf = { enabled: false }), (s.origins = [{ name: "app", objectStoreRef: { name: "uploads" } }])));
+    await expectRefused({ xr: standardStore, required: open }, "spec.waf", "prevention mode");
+    const bypassed = { xr: { name: "web", namespace: "team-a" }, spec: CdnEdgeSpec.parse({ ...standardStore.spec, waf: {} }), observed: {}, required: Object.fromEntries(open.map((o) => [storeRequirement(o.metadata?.name ?? ""), [o]])) };
+    expect(() => renderAzure(bypassed as any)).toThrow("Private Link, which needs Premium");
   });
 
   it("Azure ObjectStore origins: Front Door reads anonymously, so the store must set cdn.originAccess; a Front Door origin is no log target", async () => {
