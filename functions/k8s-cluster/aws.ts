@@ -364,8 +364,9 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
         // (aws-observability/helm-charts charts/amazon-cloudwatch-observability: the agent's
         // AmazonCloudWatchAgent has hostNetwork: true since chart 2.0.1, PR #82, and
         // fluent-bit-daemonset.yaml has it; a cloudwatchObservability pin older than 3.1.0, the first
-        // with Pod Identity, is refused). The EBS CSI node plugin falls back to the Kubernetes API for
-        // its metadata (kubernetes-sigs/aws-ebs-csi-driver docs/install.md, "Metadata").
+        // with Pod Identity, is refused). The EBS CSI node plugin (pod network) falls back to the
+        // Kubernetes API for its metadata (kubernetes-sigs/aws-ebs-csi-driver docs/install.md,
+        // "Metadata"), which costs it the node's ENI count: see the aws-ebs-csi-driver add-on below.
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
         blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: p.diskSizeGB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
         userData: p.maxPods ? nodeConfigUserData(p.maxPods) : undefined,
@@ -416,6 +417,19 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   s.add("ebs-csi-role-policy", managed<iam.RolePolicyAttachment>(IAM, "RolePolicyAttachment", "ebs-csi-role-policy", { policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy", roleSelector: own("ebs-csi-role") }));
   const ebsRole = str(atProvider(observed["ebs-csi-role"])["arn"]) ?? (seen(observed["addon-ebs-csi"], "podIdentityAssociation", 0, "roleArn") as string | undefined);
   s.gate("addon-coredns", systemReady, () => addon("addon-coredns", ADDONS.afterSystemPool["addon-coredns"]));
+  // The node plugin (ebs-csi-node) stays in the pod network. With hop limit 1 it cannot reach IMDS
+  // and takes its metadata from the Kubernetes API, which "will assume one ENI and one EBS volume (the
+  // root volume) is attached" (kubernetes-sigs/aws-ebs-csi-driver docs/install.md, "Kubernetes
+  // Metadata"); on Nitro types ENIs and volumes share one attachment limit, so a node whose VPC CNI
+  // attached more ENIs reports that many attachable volumes too many, and a pod placed into a slot
+  // that is not there waits on a failing attach. The chart's fix is node.hostNetwork (since chart
+  // 2.24.0, aws-ebs-csi-driver PR #1716; it would also save the pod's address), but the EKS add-on
+  // accepts only the keys of its own configuration schema (DescribeAddonConfiguration;
+  // additionalProperties false, as aws/containers-roadmap#2785 quotes for another CSI add-on), and no
+  // published schema of aws-ebs-csi-driver shows node.hostNetwork. A key EKS does not take fails
+  // CreateAddon, and with it the driver and the default StorageClass, so it is not sent. (Raising
+  // the hop limit instead would hand the node role to every pod.) The README says so; verify with
+  // `aws eks describe-addon-configuration --addon-name aws-ebs-csi-driver --addon-version <build>`.
   s.gate("addon-ebs-csi", systemReady && ebsRole !== undefined, () =>
     addon("addon-ebs-csi", ADDONS.afterSystemPool["addon-ebs-csi"], { podIdentityAssociation: [{ roleArn: ebsRole, serviceAccount: "ebs-csi-controller-sa" }] }),
   );

@@ -23,7 +23,7 @@ import type * as helm from "../crds/helm.m.crossplane.io.ts";
 import type * as kubernetes from "../crds/kubernetes.m.crossplane.io.ts";
 import { gpuTolerations, Stages, usage, type Ref } from "./common.ts";
 import { CLUSTER, DEVICE_PLUGIN, storageClassKey } from "./names.ts";
-import { DEFAULT_STORAGE_CLASS, isGpuPool, NVIDIA_DEVICE_PLUGIN, POOL_NODE_LABEL } from "./tables.ts";
+import { DEFAULT_STORAGE_CLASS, DEVICE_PLUGIN_HOST_NETWORK, GPU_NODE_SELECTOR, isGpuPool, NVIDIA_DEVICE_PLUGIN } from "./tables.ts";
 
 export const HELM = "helm.m.crossplane.io/v1beta1";
 export const KUBERNETES = "kubernetes.m.crossplane.io/v1alpha1";
@@ -101,11 +101,13 @@ export function renderInCluster(s: Stages, xr: XrMeta, spec: K8sClusterSpec, ic:
  * going Ready says nothing about the plugin). Waiting for a GPU pool would leave a window of GPU nodes
  * without it, and pick one pool among several. Its gate tests its own key, so it stays once it exists.
  *
- * Values override the chart's scheduling only:
+ * Values override the chart's scheduling and, on EKS, its network:
  * - affinity: the chart's default needs node-feature-discovery labels (feature.node.kubernetes.io/
  *   pci-10de.present) or nvidia.com/gpu.present, which neither cloud sets and Tessera does not install,
- *   so it would match no node. Helm replaces lists, so these nodeSelectorTerms replace the chart's:
- *   the GPU pools by the label each cloud puts on a pool's nodes (POOL_NODE_LABEL).
+ *   so it would match no node. Helm replaces lists, so this nodeSelectorTerm replaces the chart's:
+ *   GPU nodes by a label each cloud sets itself (GPU_NODE_SELECTOR: the GPU pools' node group names
+ *   on EKS, the accelerator label on AKS, which survives a pool's rotation through its temporary pool).
+ * - devicePlugin.enableHostNetwork on EKS (DEVICE_PLUGIN_HOST_NETWORK): no VPC address per GPU node.
  * - tolerations (common.ts gpuTolerations): the keys of the GPU pools' taints, AKS's spot taint on
  *   spot GPU pools, and nvidia.com/gpu (the chart's default), each with any value and effect, as
  *   eksctl tolerates its NVIDIA node groups' taints (eksctl-io/eksctl#8627, pkg/addons/device_plugin.go
@@ -117,6 +119,7 @@ export function renderDevicePlugin(s: Stages, xr: XrMeta, spec: K8sClusterSpec, 
   const gpuPools = spec.nodePools.filter((p) => isGpuPool(spec.provider, p.instanceType));
   if (!gpuPools.length) return;
   const chart = spec.gpu.devicePlugin.chart;
+  const selector = GPU_NODE_SELECTOR[spec.provider];
   s.gate(DEVICE_PLUGIN, ic.ready && s.ready("helm-provider-config"), () =>
     inCluster<helm.Release>(HELM, "Release", DEVICE_PLUGIN, xr, {
       chart: { name: NVIDIA_DEVICE_PLUGIN.chart, repository: chart.repository, version: chart.version },
@@ -125,11 +128,12 @@ export function renderDevicePlugin(s: Stages, xr: XrMeta, spec: K8sClusterSpec, 
         affinity: {
           nodeAffinity: {
             requiredDuringSchedulingIgnoredDuringExecution: {
-              nodeSelectorTerms: [{ matchExpressions: [{ key: POOL_NODE_LABEL[spec.provider], operator: "In", values: gpuPools.map((p) => p.name) }] }],
+              nodeSelectorTerms: [{ matchExpressions: [{ key: selector.key, operator: "In", values: selector.values(gpuPools.map((p) => p.name)) }] }],
             },
           },
         },
         tolerations: gpuTolerations(spec.provider, gpuPools),
+        ...(DEVICE_PLUGIN_HOST_NETWORK[spec.provider] ? { devicePlugin: { enableHostNetwork: true } } : {}),
       },
     }, spec.deletionProtection),
   );

@@ -438,3 +438,86 @@ export const POOL_NODE_LABEL: Record<Provider, string> = { aws: "eks.amazonaws.c
 
 /** The taint AKS puts on spot pools itself (kubernetes.azure.com/scalesetpriority=spot:NoSchedule). */
 export const AKS_SPOT_TAINT = { key: "kubernetes.azure.com/scalesetpriority", value: "spot", effect: "NoSchedule" } as const;
+
+/**
+ * How NVIDIA's device plugin finds GPU nodes (incluster.ts renderDevicePlugin), per cloud: a label
+ * key and the values a node must carry (one nodeSelectorTerm; Helm replaces the chart's terms).
+ * - EKS: the node group label with the GPU pools' names (POOL_NODE_LABEL). A managed node group keeps
+ *   its name through every node replacement (a launch-template version, a Kubernetes upgrade), and
+ *   EKS sets no label of its own for the GPU kind.
+ * - AKS: `kubernetes.azure.com/accelerator=nvidia`, an AKS reserved label ("<accelerator>", example
+ *   `nvidia`, MicrosoftDocs/azure-aks-docs articles/aks/use-labels.md, "Reserved system labels"), not
+ *   the pool name: a pool rotated through its temporary pool (azure.ts temporaryNameForRotation,
+ *   names.ts rotationName, used when the VM size, zones or disk change) runs its new nodes under the
+ *   temporary pool's name in `kubernetes.azure.com/agentpool`, so a selector on pool names would leave
+ *   them without the plugin and their GPU pods Pending for the whole rotation. The accelerator label
+ *   follows the VM size, whatever the pool is called; it also keeps the plugin off N-series sizes
+ *   with AMD GPUs, where NVIDIA's plugin has nothing to advertise.
+ */
+export const GPU_NODE_SELECTOR: Record<Provider, { key: string; values: (gpuPools: readonly string[]) => string[] }> = {
+  aws: { key: POOL_NODE_LABEL.aws, values: (gpuPools) => [...gpuPools] },
+  azure: { key: "kubernetes.azure.com/accelerator", values: () => ["nvidia"] },
+};
+
+/**
+ * Whether the device plugin runs in the host network (the chart's `devicePlugin.enableHostNetwork`,
+ * NVIDIA/k8s-device-plugin deployments/helm/nvidia-device-plugin values.yaml and
+ * templates/daemonset-device-plugin.yml at v0.20.0: hostNetwork true with dnsPolicy
+ * ClusterFirstWithHostNet; added in 0.20.0, "to avoid unnecessary IP allocation for daemon pods").
+ * - EKS: yes. Every pod network pod takes an address of the Network's small private subnets (VPC
+ *   CNI), and the plugin needs none: it talks to the kubelet over a Unix socket in a host directory
+ *   and opens no port. In the host network it reaches instance metadata (hop limit 1), as aws-node and
+ *   the Pod Identity agent do; it is NVIDIA's pod in kube-system with the kubelet's device-plugin
+ *   directory mounted, trusted as much as those.
+ * - AKS: no. Pods use the overlay podCidr, not VNet addresses, so there is nothing to save.
+ * A chart pinned below 0.20.0 (spec.gpu.devicePlugin.chart.version) ignores the value, and the plugin
+ * then takes one address per GPU node, which the address budget already allows for (EKS_NODE_DAEMONSETS).
+ */
+export const DEVICE_PLUGIN_HOST_NETWORK: Record<Provider, boolean> = { aws: true, azure: false };
+
+/**
+ * The DaemonSet pods on every node of an EKS cluster as Tessera builds it: they count against the
+ * node's maxPods, so a node has maxPods less these for workloads; those not in the host network take
+ * an address of the private subnets each.
+ * - aws-node, kube-proxy: host network (EKS user guide, "Host networking"); the Pod Identity agent:
+ *   host network (aws/eks-pod-identity-agent charts/eks-pod-identity-agent/templates/daemonset.yaml).
+ *   These three are HOST_NETWORK_PODS, which the address budget (nodeAddresses) subtracts.
+ * - ebs-csi-node (the EBS CSI add-on): pod network (the chart's node.hostNetwork defaults to false,
+ *   kubernetes-sigs/aws-ebs-csi-driver charts/aws-ebs-csi-driver/values.yaml), tolerates every taint
+ *   (node.tolerateAllTaints), so it takes one address on every node. Tessera does not switch it to
+ *   the host network: aws.ts says why.
+ * - With monitoring.containerInsights (amazon-cloudwatch-observability, aws-observability/helm-charts
+ *   charts/amazon-cloudwatch-observability): the CloudWatch agent (values.yaml agent hostNetwork:
+ *   true) and Fluent Bit (templates/linux/fluent-bit-daemonset.yaml hostNetwork: true) on every node
+ *   (default tolerations: operator Exists); dcgm-exporter (templates/linux/dcgm-exporter-daemonset.yaml,
+ *   pod network) on NVIDIA GPU instance types only (its node affinity lists them, g4dn.xlarge, g5 and
+ *   g6 included).
+ * - On GPU pools: NVIDIA's device plugin, in the host network (DEVICE_PLUGIN_HOST_NETWORK).
+ * The address budget counts maxPods less HOST_NETWORK_PODS addresses per node, so the other
+ * host-network pods here (Container Insights' two, the device plugin) make it an upper bound, never
+ * short: they hold a pod slot but no address. A test keeps this table and HOST_NETWORK_PODS in step.
+ */
+export interface NodeDaemonSet {
+  name: string;
+  hostNetwork: boolean;
+  /** Every node, or GPU pools' nodes only. */
+  on: "every" | "gpu";
+  /** Installed only with monitoring.containerInsights. */
+  containerInsights: boolean;
+}
+export const EKS_NODE_DAEMONSETS: readonly NodeDaemonSet[] = [
+  { name: "aws-node", hostNetwork: true, on: "every", containerInsights: false },
+  { name: "kube-proxy", hostNetwork: true, on: "every", containerInsights: false },
+  { name: "eks-pod-identity-agent", hostNetwork: true, on: "every", containerInsights: false },
+  { name: "ebs-csi-node", hostNetwork: false, on: "every", containerInsights: false },
+  { name: "cloudwatch-agent", hostNetwork: true, on: "every", containerInsights: true },
+  { name: "fluent-bit", hostNetwork: true, on: "every", containerInsights: true },
+  { name: "nvidia-device-plugin", hostNetwork: DEVICE_PLUGIN_HOST_NETWORK.aws, on: "gpu", containerInsights: false },
+  { name: "dcgm-exporter", hostNetwork: false, on: "gpu", containerInsights: true },
+];
+
+/** The EKS DaemonSet pods on one node of a pool, and how many pod slots of its maxPods remain for workloads. */
+export function eksNodePods(maxPods: number, node: { gpu: boolean; containerInsights: boolean }): { daemonSets: number; hostNetwork: number; workloads: number } {
+  const here = EKS_NODE_DAEMONSETS.filter((d) => (d.on === "every" || node.gpu) && (!d.containerInsights || node.containerInsights));
+  return { daemonSets: here.length, hostNetwork: here.filter((d) => d.hostNetwork).length, workloads: Math.max(0, maxPods - here.length) };
+}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 import type { K8sObject } from "../../functions/shared/types.ts";
-import { EKS_ADDON_VERSIONS, eniLimits, nodeAddresses, supportOn, vpcCniMaxPods } from "../../functions/k8s-cluster/tables.ts";
+import { EKS_ADDON_VERSIONS, EKS_NODE_DAEMONSETS, eksNodePods, eniLimits, HOST_NETWORK_PODS, nodeAddresses, supportOn, vpcCniMaxPods } from "../../functions/k8s-cluster/tables.ts";
 import { addonVersion } from "../../functions/k8s-cluster/aws.ts";
 import { dnsServiceIp } from "../../functions/k8s-cluster/azure.ts";
 import { insightsRuleName } from "../../functions/k8s-cluster/names.ts";
@@ -514,6 +514,36 @@ describe("K8sCluster EKS nodes and pod networking", () => {
     expect(byKey(noAgent.resources, "launch-template-system")).toBeUndefined();
   });
 
+  it("keeps the per-node DaemonSet table and the address budget in step, and says what a Broxiva node has left for workloads", () => {
+    // The budget subtracts exactly the host-network pods every node runs whatever the spec says ...
+    const always = EKS_NODE_DAEMONSETS.filter((d) => d.on === "every" && !d.containerInsights && d.hostNetwork).map((d) => d.name);
+    expect(always).toEqual(["aws-node", "kube-proxy", "eks-pod-identity-agent"]);
+    expect(always.length).toBe(HOST_NETWORK_PODS);
+    // ... so on any node at least that many hold a slot but no address: the budget is never short.
+    for (const gpu of [false, true]) for (const containerInsights of [false, true]) expect(eksNodePods(14, { gpu, containerInsights }).hostNetwork).toBeGreaterThanOrEqual(HOST_NETWORK_PODS);
+    // The device plugin runs in the host network on EKS (rendered as devicePlugin.enableHostNetwork).
+    expect(EKS_NODE_DAEMONSETS.find((d) => d.name === "nvidia-device-plugin")).toMatchObject({ hostNetwork: true, on: "gpu" });
+    // The Broxiva example (Container Insights on): the numbers its comment and the README give.
+    expect(eksNodePods(16, { gpu: false, containerInsights: true })).toEqual({ daemonSets: 6, hostNetwork: 5, workloads: 10 });
+    expect(eksNodePods(14, { gpu: false, containerInsights: true })).toEqual({ daemonSets: 6, hostNetwork: 5, workloads: 8 });
+    expect(eksNodePods(10, { gpu: true, containerInsights: true })).toEqual({ daemonSets: 8, hostNetwork: 6, workloads: 2 });
+    expect(eksNodePods(14, { gpu: false, containerInsights: false })).toEqual({ daemonSets: 4, hostNetwork: 3, workloads: 10 });
+  });
+
+  it("leaves the EBS CSI add-on's configuration unset (no key EKS's schema is not known to take) and the VPC CNI's a fixed string", async () => {
+    const { out } = await settled(broxiva);
+    const rs = out.resources;
+    // A key outside the add-on's published schema would fail CreateAddon, and with it the driver and
+    // the default StorageClass (aws.ts): node.hostNetwork is not sent.
+    expect(fp(rs, "addon-ebs-csi")).not.toHaveProperty("configurationValues");
+    expect(byKey(out.resources, "addon-ebs-csi").spec.initProvider?.configurationValues).toBeUndefined();
+    // The one add-on configuration Tessera sends is a fixed text, identical on every render (no update loop).
+    const again = await render({ xr: broxiva, required: requiredFor(broxiva), observed: (await settled(broxiva)).observed, connectionDetails: CONNECTION_DETAILS });
+    expect(fp(again.resources, "addon-vpc-cni").configurationValues).toBe(fp(rs, "addon-vpc-cni").configurationValues);
+    expect(rs.filter((r) => r.kind === "Addon" && (r.spec as any).forProvider.configurationValues !== undefined).map(keyOf)).toEqual(["addon-vpc-cni"]);
+    expect(invalid([byKey(rs, "addon-ebs-csi"), byKey(rs, "addon-vpc-cni")])).toEqual([]);
+  });
+
   it("counts what a node really holds: its pods' addresses, the warm pool, one primary address per ENI (worked examples)", () => {
     // m6i.xlarge: 4 ENIs x 15 addresses. maxPods 14: 11 pods take an address (3 use the host network),
     // + 3 warm = 14 secondary, one ENI: 15.
@@ -985,12 +1015,14 @@ describe("K8sCluster on Azure: Container Insights and long-term support", () => 
 describe("K8sCluster GPU pools: NVIDIA's device plugin", () => {
   const plugin = (rs: K8sObject[]) => byKey(rs, "nvidia-device-plugin");
   const nodeTerms = (rs: K8sObject[]) => fp(rs, "nvidia-device-plugin").values.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
-  const cases: Array<[string, K8sObject, string, string]> = [
-    ["EKS", broxiva, "eks.amazonaws.com/nodegroup", "Cluster"],
-    ["AKS", broxivaAzure, "kubernetes.azure.com/agentpool", "KubernetesCluster"],
+  // EKS: the GPU pools' node groups, and the host network (no VPC address per GPU node). AKS: the
+  // accelerator label, which a pool rotating through its temporary pool keeps; the overlay needs no host network.
+  const cases: Array<[string, K8sObject, Record<string, unknown>, Record<string, unknown>, string]> = [
+    ["EKS", broxiva, { key: "eks.amazonaws.com/nodegroup", operator: "In", values: ["ai"] }, { devicePlugin: { enableHostNetwork: true } }, "Cluster"],
+    ["AKS", broxivaAzure, { key: "kubernetes.azure.com/accelerator", operator: "In", values: ["nvidia"] }, {}, "KubernetesCluster"],
   ];
 
-  it.each(cases)("installs it on %s for the Broxiva ai pool, on GPU nodes only, valid against provider-helm's Release CRD", async (_, xr, label, clusterKind) => {
+  it.each(cases)("installs it on %s for the Broxiva ai pool, on GPU nodes only, valid against provider-helm's Release CRD", async (_, xr, selects, network, clusterKind) => {
     const { out } = await settled(xr);
     const rs = out.resources;
     const release = plugin(rs);
@@ -1001,9 +1033,10 @@ describe("K8sCluster GPU pools: NVIDIA's device plugin", () => {
       namespace: "kube-system",
       values: {
         // Replaces the chart's node-feature-discovery affinity, which no node of either cloud matches.
-        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: label, operator: "In", values: ["ai"] }] }] } } },
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [selects] }] } } },
         // The ai pool's taint; not the system pool's CriticalAddonsOnly: the plugin never runs there.
         tolerations: [{ key: "nvidia.com/gpu", operator: "Exists" }],
+        ...network,
       },
     });
     expect(invalid([release, byKey(rs, "usage-nvidia-device-plugin")])).toEqual([]);
@@ -1038,7 +1071,9 @@ describe("K8sCluster GPU pools: NVIDIA's device plugin", () => {
       s.nodePools.push({ name: "train", instanceType: "Standard_NC24ads_A100_v4", minNodes: 0, maxNodes: 2, capacity: "spot", taints: [{ key: "sku", value: "gpu", effect: "NoSchedule" }] }),
     );
     const { out } = await settled(az);
-    expect(nodeTerms(out.resources)).toEqual([{ matchExpressions: [{ key: "kubernetes.azure.com/agentpool", operator: "In", values: ["ai", "train"] }] }]);
+    // Every NVIDIA node, whatever its pool is called (a rotating pool's nodes carry the temporary pool's name).
+    expect(nodeTerms(out.resources)).toEqual([{ matchExpressions: [{ key: "kubernetes.azure.com/accelerator", operator: "In", values: ["nvidia"] }] }]);
+    expect(JSON.stringify(fp(out.resources, "nvidia-device-plugin").values)).not.toContain("kubernetes.azure.com/agentpool");
     expect(fp(out.resources, "nvidia-device-plugin").values.tolerations).toEqual([
       { key: "kubernetes.azure.com/scalesetpriority", operator: "Exists" },
       { key: "nvidia.com/gpu", operator: "Exists" },
@@ -1055,7 +1090,9 @@ describe("K8sCluster GPU pools: NVIDIA's device plugin", () => {
     });
     const eks = await settled(gpuSystem);
     expect(fp(eks.out.resources, "nvidia-device-plugin").values.tolerations).toEqual([{ key: "CriticalAddonsOnly", operator: "Exists" }, { key: "nvidia.com/gpu", operator: "Exists" }]);
-    expect(nodeTerms(eks.out.resources)[0].matchExpressions[0].values).toEqual([gpuSystem.spec && (gpuSystem.spec as any).nodePools[0].name]);
+    expect(nodeTerms(eks.out.resources)[0].matchExpressions[0]).toEqual({ key: "eks.amazonaws.com/nodegroup", operator: "In", values: [gpuSystem.spec && (gpuSystem.spec as any).nodePools[0].name] });
+    expect(fp(eks.out.resources, "nvidia-device-plugin").values.devicePlugin).toEqual({ enableHostNetwork: true });
+    expect(invalid([plugin(eks.out.resources)])).toEqual([]);
   });
 
   it.each([
