@@ -12,9 +12,9 @@ import type { KindModule, RenderContext } from "../shared/types.ts";
 import { connectionSecretName } from "./connection.ts";
 import { buildOf, newer, renderAws } from "./aws.ts";
 import { renderAzure } from "./azure.ts";
-import { minor, networkOf, seen, today } from "./common.ts";
+import { minor, networkOf, seen, today, type NetworkFacts } from "./common.ts";
 import { CLUSTER, NETWORK, ROTATION_NAME } from "./names.ts";
-import { ADDON_MIN_BUILD, AKS_MAX_PODS, AKS_NODE_POD_PREFIX, AKS_SUPPORT_PLAN, AWS_RESERVED_PER_SUBNET, EKS_CONTROL_PLANE_IPS_PER_SUBNET, eniLimits, HOST_NETWORK_PODS, INSTANCE_TYPE, nodeAddresses, supportOn, VERSION_SUPPORT, vpcCniMaxPods } from "./tables.ts";
+import { ADDON_MIN_BUILD, AKS_MAX_PODS, AKS_NODE_POD_PREFIX, AKS_SUPPORT_PLAN, aksSurge, AWS_RESERVED_PER_SUBNET, AZURE_RESERVED_PER_SUBNET, EKS_CONTROL_PLANE_IPS_PER_SUBNET, EKS_UPDATE_SURGE_PER_ZONE, eniLimits, INSTANCE_TYPE, nodeAddresses, supportOn, VERSION_SUPPORT } from "./tables.ts";
 import { atProvider, str } from "../shared/observed.ts";
 
 /** Rules of the clouds that need no other resource: instance types, names, CIDR shapes, zones. */
@@ -92,11 +92,11 @@ function checkSpec(spec: K8sClusterSpec): K8sClusterSpec {
     if (overlaps(svc, pod)) {
       throw SpecError.field("spec.networking.podCidr", `got ${spec.networking.podCidr}, overlapping serviceCidr ${spec.networking.serviceCidr}`, "give pods and services separate ranges");
     }
-    // Overlay gives every node a /24 of the pod range.
-    const nodes = spec.nodePools.reduce((n, p) => n + p.maxNodes, 0);
-    const slots = 2 ** (AKS_NODE_POD_PREFIX - pod.prefix);
-    if (pod.prefix > AKS_NODE_POD_PREFIX || nodes > slots) {
-      throw SpecError.field("spec.networking.podCidr", `got ${spec.networking.podCidr}, room for ${Math.max(0, slots)} nodes at one /24 each, but the pools reach ${nodes} nodes`, "use a larger pod range (a /16 holds 256 nodes) or lower maxNodes");
+    // Overlay gives every node a /24 of the pod range, surge and rotation nodes included.
+    const n = aksNodes(spec);
+    const slots = pod.prefix > AKS_NODE_POD_PREFIX ? 0 : 2 ** (AKS_NODE_POD_PREFIX - pod.prefix);
+    if (n.total > slots) {
+      throw SpecError.field("spec.networking.podCidr", `got ${spec.networking.podCidr}, room for ${slots} nodes at one /24 each, but the pools reach ${n.total} nodes (${n.explain})`, "use a larger pod range (a /16 holds 256 nodes) or lower maxNodes");
     }
   }
   return spec;
@@ -126,7 +126,77 @@ function checkLongTermSupport(ctx: RenderContext<K8sClusterSpec>, day = today())
   );
 }
 
-/** Rules that need the Network: same cloud and region, CIDR overlaps, zones, and room for pod IPs on EKS. */
+/**
+ * The most nodes an AKS cluster's pools hold at once: every pool at maxNodes plus its upgrade surge
+ * (tables.ts aksSurge), plus a full copy of the largest pool that rotates through a temporary pool
+ * (temporaryNameForRotation, azure.ts: a change of VM size, zones or OS disk makes AKS create the
+ * temporary pool at the pool's node count before it deletes the old one; spot pools do not rotate).
+ * Every node takes one address of the node subnet and one /24 of podCidr (Azure CNI Overlay,
+ * MicrosoftDocs/azure-aks-docs articles/aks/concepts-network-azure-cni-overlay.md "IP address planning":
+ * "only the Kubernetes cluster nodes are assigned IPs from subnets"; size the subnet for "upgrade and
+ * scale operations"). AKS itself counts every pool's max count when autoscaling is on
+ * (InsufficientSubnetSize: "the max-count from each nodepool is counted towards this total",
+ * Azure/AKS-Construction#701) and its planning formula adds max surge (concepts-network-ip-address-planning.md:
+ * "n + number-of-additional-scaled-nodes-you-anticipate + max surge"); a pool added later that does not
+ * fit fails only at deployment (Azure/AKS#3653).
+ * Worked example, Broxiva on AKS (system 4, application 20, worker 15, ai 5): surges 1 + 2 + 2 + 1 = 6,
+ * the largest rotation 20 (application): 44 + 6 + 20 = 70 nodes.
+ */
+export function aksNodes(spec: K8sClusterSpec): { total: number; explain: string } {
+  const pools = spec.nodePools.map((p) => ({ p, surge: aksSurge(p.maxNodes) }));
+  const rotating = spec.nodePools.filter((p) => p.capacity !== "spot");
+  const rotation = rotating.reduce<(typeof rotating)[number] | undefined>((a, b) => (!a || b.maxNodes > a.maxNodes ? b : a), undefined);
+  const max = pools.reduce((n, x) => n + x.p.maxNodes, 0);
+  const surge = pools.reduce((n, x) => n + x.surge, 0);
+  const total = max + surge + (rotation?.maxNodes ?? 0);
+  const explain = `${max} at maxNodes + ${surge} upgrade surge` + (rotation ? ` + ${rotation.maxNodes} while pool ${rotation.name} rotates` : "");
+  return { total, explain };
+}
+
+/**
+ * The worst case of each zone's private subnet on EKS, in addresses (see validate). A pool in one zone
+ * counts fully there; a pool over all n zones counts ceil(maxNodes / n) nodes per zone: its Auto
+ * Scaling group balances the zones (Availability Zone rebalancing keeps them within one instance of
+ * each other, docs.aws.amazon.com/autoscaling/ec2/userguide/auto-scaling-benefits.html), but only
+ * roughly: a zone short of capacity makes it launch in the others. On top, each zone keeps free what
+ * one node group update adds there (EKS_UPDATE_SURGE_PER_ZONE nodes of the pool with the largest nodes
+ * in that zone), which also absorbs a tilt of that many nodes between updates.
+ * Tessera's renders roll every pool at once (a spec.version change moves every NodeGroup's version in
+ * one render, and a tags change gives every launch template a new version, which every group then
+ * rolls to), so an update of all pools while all of them are at maxNodes needs the surge of every pool
+ * (`allSurge`), more than the seeds' /24 subnets hold; Tessera keeps one pool's surge free and says
+ * how much all of them need.
+ */
+export function eksZoneBudget(spec: K8sClusterSpec, net: NetworkFacts): Array<{
+  zone: string;
+  cidrs: string[];
+  free: number;
+  pools: Array<{ index: number; name: string; nodes: number; perNode: number; ips: number; singleZone: boolean }>;
+  scaleOut: number;
+  surge: { pool: string; ips: number } | undefined;
+  allSurge: number;
+  need: number;
+}> {
+  const zones = [...new Set(net.private.map((s) => s.zone ?? ""))];
+  return zones.map((zone) => {
+    const subnets = net.private.filter((s) => (s.zone ?? "") === zone);
+    const free = subnets.reduce((n, s) => n + 2 ** (32 - block(s.cidr).prefix) - AWS_RESERVED_PER_SUBNET - EKS_CONTROL_PLANE_IPS_PER_SUBNET, 0);
+    const pools = spec.nodePools.flatMap((p, index) => {
+      const single = p.zones !== undefined && new Set(p.zones).size === 1;
+      if (single && p.zones![0] !== zone) return [];
+      const nodes = single ? p.maxNodes : Math.ceil(p.maxNodes / zones.length);
+      const perNode = nodeAddresses(p.instanceType, p.maxPods).total;
+      return [{ index, name: p.name, nodes, perNode, ips: nodes * perNode, singleZone: single }];
+    });
+    const scaleOut = pools.reduce((n, x) => n + x.ips, 0);
+    const widest = pools.reduce<(typeof pools)[number] | undefined>((a, b) => (!a || b.perNode > a.perNode ? b : a), undefined);
+    const surge = widest && { pool: widest.name, ips: EKS_UPDATE_SURGE_PER_ZONE * widest.perNode };
+    const allSurge = pools.reduce((n, x) => n + EKS_UPDATE_SURGE_PER_ZONE * x.perNode, 0);
+    return { zone, cidrs: subnets.map((s) => s.cidr), free, pools, scaleOut, surge, allSurge, need: scaleOut + (surge?.ips ?? 0) };
+  });
+}
+
+/** Rules that need the Network: same cloud and region, CIDR overlaps, zones, and room for nodes and pod IPs in the subnets. */
 function validate(ctx: RenderContext<K8sClusterSpec>): void {
   const { spec, xr, required } = ctx;
   checkNetwork("spec.networkRef.name", required[NETWORK], spec.networkRef.name, xr.namespace, spec.provider, spec.region, "cluster");
@@ -146,7 +216,22 @@ function validate(ctx: RenderContext<K8sClusterSpec>): void {
       throw SpecError.field(field, `got ${cidr}, overlapping Network ${JSON.stringify(net.name)}'s ${net.cidr}`, "pick a range outside the network, such as 172.20.0.0/16 for services or 10.244.0.0/16 for pods");
     }
   }
-  if (spec.provider === "azure") checkLongTermSupport(ctx);
+  if (spec.provider === "azure") {
+    checkLongTermSupport(ctx);
+    // Every node takes an address of the node subnet (the Network's private subnet), counted as aksNodes says.
+    const usable = Math.min(...net.private.map((s) => 2 ** (32 - block(s.cidr).prefix) - AZURE_RESERVED_PER_SUBNET));
+    const subnet = net.private.find((s) => 2 ** (32 - block(s.cidr).prefix) - AZURE_RESERVED_PER_SUBNET === usable)!;
+    const n = aksNodes(spec);
+    if (n.total > usable) {
+      const i = spec.nodePools.reduce((a, p, j) => (p.maxNodes > spec.nodePools[a]!.maxNodes ? j : a), 0);
+      throw SpecError.field(
+        `spec.nodePools[${i}].maxNodes`,
+        `got ${spec.nodePools[i]!.maxNodes} (pool ${spec.nodePools[i]!.name}); the pools reach ${n.total} nodes (${n.explain}), one address each, but private subnet ${subnet.cidr} has ${usable} (Azure reserves ${AZURE_RESERVED_PER_SUBNET}), so AKS refuses them (InsufficientSubnetSize)`,
+        "lower maxNodes (the largest pool counts twice), or widen the Network's private subnet (a /24 holds 251 nodes)",
+      );
+    }
+    return;
+  }
   if (spec.provider !== "aws") return;
 
   const zones = net.private.map((s) => s.zone ?? "");
@@ -164,24 +249,23 @@ function validate(ctx: RenderContext<K8sClusterSpec>): void {
     }
   });
 
-  // The VPC CNI gives every pod an address of the node's subnet, so the worst case (every pool at
-  // maxNodes, every node full) must fit the private subnets, less AWS's reserved addresses and the
-  // control plane's interfaces. A node holds its pods' addresses, the vpc-cni warm pool and one primary
-  // address per ENI (tables.ts nodeAddresses, with the warm pool Tessera configures). Prefix
-  // delegation would not help: it hands out the same addresses in /28 blocks (research/next-apis.md §1.6).
-  const free = net.private.reduce((n, s) => n + 2 ** (32 - block(s.cidr).prefix) - AWS_RESERVED_PER_SUBNET - EKS_CONTROL_PLANE_IPS_PER_SUBNET, 0);
-  const need = spec.nodePools.map((p) => ({ p, node: nodeAddresses(p.instanceType, p.maxPods), ips: p.maxNodes * nodeAddresses(p.instanceType, p.maxPods).total }));
-  const total = need.reduce((n, x) => n + x.ips, 0);
-  if (total > free) {
-    const biggest = need.reduce((a, b) => (b.ips > a.ips ? b : a));
-    const i = spec.nodePools.indexOf(biggest.p);
-    const { node } = biggest;
+  // The VPC CNI gives every pod an address of its node's subnet, and a node group's nodes live in the
+  // private subnets of its zones, so each zone's subnet must hold its share of every pool at maxNodes,
+  // every node full, less AWS's reserved addresses and the control plane's interfaces, and keep one
+  // node group update's surge free (eksZoneBudget). A node holds its pods' addresses, the vpc-cni warm
+  // pool and one primary address per ENI (tables.ts nodeAddresses, with the warm pool Tessera
+  // configures). Prefix delegation would not help: it hands out the same addresses in /28 blocks
+  // (research/next-apis.md §1.6).
+  for (const z of eksZoneBudget(spec, net)) {
+    if (z.need <= z.free) continue;
+    const biggest = z.pools.reduce((a, b) => (b.ips > a.ips ? b : a));
+    const p = spec.nodePools[biggest.index]!;
+    // Kept short (messages are cut at 500 characters); the README's "Pod addresses" spells out the arithmetic.
     throw SpecError.field(
-      `spec.nodePools[${i}].maxNodes`,
-      `got ${biggest.p.maxNodes}; at full size the pools need ${total} private-subnet addresses (pool ${biggest.p.name}: ${biggest.p.maxNodes} nodes x ${node.total}, ` +
-        `each ${node.secondary} for up to ${node.maxPods} pods (${HOST_NETWORK_PODS} of them on the host network) and the VPC CNI's warm pool, plus ${node.enis} for its network interface${node.enis > 1 ? "s" : ""}), ` +
-        `but Network ${JSON.stringify(net.name)}'s private subnets have ${free} free`,
-      `lower maxNodes, ${biggest.p.maxPods === undefined ? "set" : "lower"} maxPods (a node holds about maxPods addresses plus one per network interface), or widen the Network's private subnets (a /20 per zone holds about 4,000)`,
+      `spec.nodePools[${biggest.index}].maxNodes`,
+      `got ${p.maxNodes} (pool ${p.name}); zone ${z.zone} needs ${z.need} addresses of the ${z.free} free in ${z.cidrs.join(", ")}: ` +
+        `${z.pools.map((x) => `${x.name} ${x.nodes} x ${x.perNode}`).join(", ")} at maxNodes, + ${z.surge!.ips} for a node group update (${EKS_UPDATE_SURGE_PER_ZONE} x ${z.surge!.ips / EKS_UPDATE_SURGE_PER_ZONE} ${z.surge!.pool})`,
+      `lower maxNodes or ${p.maxPods === undefined ? "set" : "lower"} maxPods${biggest.singleZone ? `, spread pool ${p.name} over all zones (remove zones)` : ""}, or widen zone ${z.zone}'s private subnet (a /20 holds about 4,000)`,
     );
   }
 }

@@ -248,6 +248,36 @@ export function nodeAddresses(instanceType: string, maxPods?: number): { maxPods
 export const AWS_RESERVED_PER_SUBNET = 5;
 export const EKS_CONTROL_PLANE_IPS_PER_SUBNET = 6;
 
+/**
+ * Nodes EKS adds per zone to a managed node group while it updates it: the Auto Scaling group's
+ * maximum and desired size go up by "the larger of either: Up to twice the number of Availability
+ * Zones that the Auto Scaling group is deployed in; The maximum unavailable of upgrade", and the new
+ * nodes are launched in the zones of the nodes they replace, "up to two instances per Availability
+ * Zone" (docs.aws.amazon.com/eks/latest/userguide/managed-node-update-behavior.html, "Scale up
+ * phase"). Tessera renders updateConfig.maxUnavailable 1 (aws.ts), which is never the larger, so a
+ * group in one zone surges by 2 nodes and a group over three zones by 6, 2 in each.
+ */
+export const EKS_UPDATE_SURGE_PER_ZONE = 2;
+
+/**
+ * Azure reserves 5 addresses of every subnet: the first four and the last (MicrosoftDocs/azure-aks-docs
+ * articles/aks/concepts-network-azure-cni-overlay.md, "Cluster nodes": a /24 leaves 251).
+ */
+export const AZURE_RESERVED_PER_SUBNET = 5;
+
+/**
+ * The nodes AKS adds to a pool while it upgrades it (max surge), when the pool sets no
+ * upgradeSettings, as Tessera's do not (azure.ts renders none). Microsoft's pages disagree on the
+ * default: one extra node (articles/aks/upgrade-aks-node-pools-rolling.md, "AKS configures upgrades to
+ * surge with one extra node by default"; concepts-network-ip-address-planning.md "the default max surge
+ * of 1 node") or 10% (best-practices-performance-scale-large.md "AKS configures upgrades with a default
+ * value of 10% for max surge"; the AgentPoolUpgradeSettings API reference "If not specified, the
+ * default is 10%"; a percentage "is the percentage of the total agent pool size at the time of the
+ * upgrade ... fractional nodes are rounded up"). Tessera counts the larger: max(1, ceil(10% of maxNodes)).
+ */
+export const AKS_DEFAULT_MAX_SURGE = { nodes: 1, percent: 10 } as const;
+export const aksSurge = (maxNodes: number): number => Math.max(AKS_DEFAULT_MAX_SURGE.nodes, Math.ceil((maxNodes * AKS_DEFAULT_MAX_SURGE.percent) / 100));
+
 /** AKS Azure CNI Overlay gives every node a /24 of podCidr; its default and maximum pods per node. */
 export const AKS_NODE_POD_PREFIX = 24;
 export const AKS_MAX_PODS = 250;

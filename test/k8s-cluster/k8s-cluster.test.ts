@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 import type { K8sObject } from "../../functions/shared/types.ts";
-import { EKS_ADDON_VERSIONS, EKS_NODE_DAEMONSETS, eksNodePods, eniLimits, HOST_NETWORK_PODS, nodeAddresses, supportOn, vpcCniMaxPods } from "../../functions/k8s-cluster/tables.ts";
+import { aksSurge, EKS_ADDON_VERSIONS, EKS_NODE_DAEMONSETS, eksNodePods, eniLimits, HOST_NETWORK_PODS, nodeAddresses, supportOn, vpcCniMaxPods } from "../../functions/k8s-cluster/tables.ts";
 import { addonVersion } from "../../functions/k8s-cluster/aws.ts";
 import { dnsServiceIp } from "../../functions/k8s-cluster/azure.ts";
-import { insightsRuleName } from "../../functions/k8s-cluster/names.ts";
+import { insightsRuleName, NETWORK } from "../../functions/k8s-cluster/names.ts";
+import { aksNodes, eksZoneBudget } from "../../functions/k8s-cluster/index.ts";
+import { networkOf } from "../../functions/k8s-cluster/common.ts";
 import { validateComposed } from "../support/crds.ts";
 import { AKS_ADMIN_KUBECONFIG, AKS_USER_KUBECONFIG, AZURE_NETWORK_STATUS, CONNECTION_DETAILS, example, NETWORKS, observe, requiredFor } from "../support/fixtures.ts";
 import { FAKE_PUBLIC_IP } from "../../scripts/fake-cluster.ts";
@@ -95,7 +97,7 @@ describe("K8sCluster on AWS", () => {
       blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 100, volumeType: "gp3", encrypted: "true" } }],
       vpcSecurityGroupIds: ["sg-0cluster", "sg-0app"],
     });
-    expect(Buffer.from(lt.userData, "base64").toString()).toContain("maxPods: 14");
+    expect(Buffer.from(lt.userData, "base64").toString()).toContain("maxPods: 12");
     expect(fp(rs, "addon-vpc-cni")).toMatchObject({ addonName: "vpc-cni", resolveConflictsOnCreate: "OVERWRITE" });
     expect(fp(rs, "addon-pod-identity")).toMatchObject({ addonName: "eks-pod-identity-agent" });
     expect(fp(rs, "addon-ebs-csi").podIdentityAssociation).toEqual([{ roleArn: expect.stringContaining("arn:aws:"), serviceAccount: "ebs-csi-controller-sa" }]);
@@ -524,8 +526,7 @@ describe("K8sCluster EKS nodes and pod networking", () => {
     // The device plugin runs in the host network on EKS (rendered as devicePlugin.enableHostNetwork).
     expect(EKS_NODE_DAEMONSETS.find((d) => d.name === "nvidia-device-plugin")).toMatchObject({ hostNetwork: true, on: "gpu" });
     // The Broxiva example (Container Insights on): the numbers its comment and the README give.
-    expect(eksNodePods(16, { gpu: false, containerInsights: true })).toEqual({ daemonSets: 6, hostNetwork: 5, workloads: 10 });
-    expect(eksNodePods(14, { gpu: false, containerInsights: true })).toEqual({ daemonSets: 6, hostNetwork: 5, workloads: 8 });
+    expect(eksNodePods(12, { gpu: false, containerInsights: true })).toEqual({ daemonSets: 6, hostNetwork: 5, workloads: 6 });
     expect(eksNodePods(10, { gpu: true, containerInsights: true })).toEqual({ daemonSets: 8, hostNetwork: 6, workloads: 2 });
     expect(eksNodePods(14, { gpu: false, containerInsights: false })).toEqual({ daemonSets: 4, hostNetwork: 3, workloads: 10 });
   });
@@ -565,18 +566,52 @@ describe("K8sCluster EKS nodes and pod networking", () => {
     expect([vpcCniMaxPods("m6i.large"), vpcCniMaxPods("t3.medium"), vpcCniMaxPods("m6i.4xlarge"), vpcCniMaxPods("m6i.8xlarge"), vpcCniMaxPods("m6i.16xlarge")]).toEqual([29, 17, 110, 234, 250]);
   });
 
-  it("admits Broxiva's pools as the example has them (657 of 735 addresses) and refuses a second interface per node", async () => {
+  it("budgets each zone's private subnet on EKS: the example's pools fit (236 of 245 per zone), one more address per node does not (worked example)", async () => {
     const { out } = await settled(broxiva);
     expect(out.fatal).toBeUndefined();
     expect(out.resources.filter((r) => r.kind === "NodeGroup")).toHaveLength(4);
-    // One xlarge pool at 16 pods still fits (72 + 360 + 225 + 60 = 717); both do not (762).
-    const one = withSpec(broxiva, (s) => (s.nodePools[1].maxPods = 16));
+    // broxiva-use1: one /24 per zone, 256 - 5 (AWS) - 6 (EKS control plane) = 245 free. Every pool
+    // spans the three zones, so a zone holds ceil(maxNodes / 3) of each: system 2 x 14, application
+    // 7 x 13, worker 5 x 13, ai 2 x 12 = 208, plus one update's surge (2 nodes of the widest pool,
+    // system: 2 x 14 = 28) = 236. All four pools rolling at once would take 2 x (14 + 13 + 13 + 12) = 104.
+    const network = requiredFor(broxiva).find((o) => o.kind === "Network" && o.metadata?.name === "broxiva-use1")!;
+    const [a] = eksZoneBudget(broxiva.spec as any, networkOf({ spec: broxiva.spec, required: { [NETWORK]: [network] } } as any));
+    expect(a).toMatchObject({ zone: "a", cidrs: ["10.0.11.0/24"], free: 245, scaleOut: 208, surge: { pool: "system", ips: 28 }, allSurge: 104, need: 236 });
+    expect(a!.pools.map((p) => `${p.name} ${p.nodes} x ${p.perNode}`)).toEqual(["system 2 x 14", "application 7 x 13", "worker 5 x 13", "ai 2 x 12"]);
+    // maxPods 13 on one xlarge pool fits (28 + 98 + 65 + 24 + 28 = 243); on both it does not (220 + 28 = 248).
+    const one = withSpec(broxiva, (s) => (s.nodePools[1].maxPods = 13));
     expect((await render({ xr: one, required: requiredFor(one) })).fatal).toBeUndefined();
-    const both = withSpec(broxiva, (s) => s.nodePools.forEach((p: any) => p.name !== "ai" && p.name !== "system" && (p.maxPods = 16)));
+    const both = withSpec(broxiva, (s) => s.nodePools.forEach((p: any) => (p.name === "application" || p.name === "worker") && (p.maxPods = 13)));
     await expectRefused(
       { xr: both, required: requiredFor(both) },
-      "spec.nodePools[1].maxNodes", "need 762 private-subnet addresses", "pool application: 20 nodes x 18", "each 16 for up to 16 pods", "plus 2 for its network interfaces", "have 735 free", "lower maxPods",
+      "spec.nodePools[1].maxNodes: got 20 (pool application); zone a needs 248 addresses of the 245 free in 10.0.11.0/24: ",
+      "system 2 x 14, application 7 x 14, worker 5 x 14, ai 2 x 12 at maxNodes, + 28 for a node group update (2 x 14 system)",
+      "; lower maxNodes or lower maxPods, or widen zone a's private subnet",
     );
+  });
+
+  it("refuses a single-zone EKS pool that its zone's subnet cannot hold, though the subnets together could (the reviewer's zone-a reproduction)", async () => {
+    // The example's application pool in zone a alone: 20 nodes x 13 there, with the others' shares:
+    // 28 + 260 + 65 + 24 = 377, + 28 surge = 405 of 245. (All subnets together have 735 free.)
+    const zoneA = withSpec(broxiva, (s) => (s.nodePools[1].zones = ["a"]));
+    await expectRefused(
+      { xr: zoneA, required: requiredFor(zoneA) },
+      "spec.nodePools[1].maxNodes", "got 20 (pool application)", "zone a needs 405 addresses of the 245 free", "application 20 x 13,", "spread pool application over all zones (remove zones)",
+    );
+    // As the reviewer had it (maxPods 14, 15 per node): 36 + 300 + 75 + 24 + 36 = 471.
+    const review = withSpec(broxiva, (s) => {
+      s.nodePools[1].zones = ["a"];
+      Object.assign(s.nodePools[0], { maxPods: 16 });
+      s.nodePools.forEach((p: any) => (p.name === "application" || p.name === "worker") && (p.maxPods = 14));
+    });
+    await expectRefused({ xr: review, required: requiredFor(review) }, "spec.nodePools[1].maxNodes", "zone a needs 471 addresses", "application 20 x 15,");
+    // A pool of 2 m6i.large at maxPods 10 (12 each) in zone b: 208 + 24 + 28 = 260 there, refused,
+    // naming zone b and the pool that takes most there.
+    const batch = withSpec(broxiva, (s) => s.nodePools.push({ name: "batch", instanceType: "m6i.large", minNodes: 0, maxNodes: 2, maxPods: 10, zones: ["b"] }));
+    await expectRefused({ xr: batch, required: requiredFor(batch) }, "spec.nodePools[1].maxNodes", "zone b needs 260 addresses", "batch 2 x 12 at maxNodes");
+    // The application pool at 15 nodes (5 per zone, 26 fewer there) makes room: 234.
+    const fits = withSpec(batch, (s) => (s.nodePools[1].maxNodes = 15));
+    expect((await render({ xr: fits, required: requiredFor(fits) })).fatal).toBeUndefined();
   });
 
   it("refuses more pods per node than the VPC CNI has addresses for", async () => {
@@ -1187,14 +1222,50 @@ describe("K8sCluster refusals", () => {
     await expectRefused({ xr: withSpec(broxivaAzure, (s) => (s.networking = { podCidr: "10.0.128.0/17" })), required: requiredFor(broxivaAzure) }, "spec.networking.podCidr", "overlapping");
     await expectRefused({ xr: withSpec(broxiva, (s) => (s.networking = { serviceCidr: "10.0.0.0/20" })), required: requiredFor(broxiva) }, "spec.networking.serviceCidr");
     await expectRefused({ xr: withSpec(azure, (s) => (s.networking = { podCidr: "172.20.0.0/16" })), required: requiredFor(azure) }, "overlapping serviceCidr");
-    await expectRefused({ xr: withSpec(azure, (s) => (s.networking = { podCidr: "10.244.0.0/24" })), required: requiredFor(azure) }, "room for 1 nodes");
+    await expectRefused({ xr: withSpec(azure, (s) => (s.networking = { podCidr: "10.244.0.0/24" })), required: requiredFor(azure) }, "room for 1 nodes at one /24 each, but the pools reach 7 nodes");
     await expectRefused({ xr: withSpec(azure, (s) => (s.networking = { serviceCidr: "172.20.0.5/16" })), required: requiredFor(azure) }, "not the network address");
     await expectRefused({ xr: withSpec(aws, (s) => (s.networking = { serviceCidr: "100.64.0.0/16" })), required: requiredFor(aws) }, "inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16");
   });
 
+  it("counts AKS nodes with upgrade surge and the largest pool's rotation copy (worked example)", () => {
+    // AKS's default max surge, the larger of Microsoft's two statements: 1 node or 10% rounded up.
+    expect([aksSurge(1), aksSurge(10), aksSurge(11), aksSurge(20), aksSurge(60)]).toEqual([1, 1, 2, 2, 6]);
+    // Broxiva on AKS: 4 + 20 + 15 + 5 = 44 at maxNodes, surges 1 + 2 + 2 + 1 = 6, and the application
+    // pool's temporary copy (20) while it rotates: 70 nodes, 70 addresses of the node subnet (251 in a /24).
+    expect(aksNodes(broxivaAzure.spec as any).total).toBe(70);
+    // A spot pool never rotates (no temporaryNameForRotation), so it is never the copy counted.
+    const spot = withSpec(broxivaAzure, (s) => s.nodePools.push({ name: "batch", instanceType: "Standard_D4s_v5", minNodes: 0, maxNodes: 30, capacity: "spot" }));
+    expect(aksNodes(spot.spec as any).total).toBe(70 + 30 + 3);
+  });
+
+  it("refuses AKS pools the node subnet cannot hold with surge and rotation (the reviewer's aks-small reproduction), and counts them in podCidr", async () => {
+    // The minimal cluster on a /27 node subnet (27 usable): maxNodes 60 reaches 60 + 6 + 60 = 126 nodes.
+    const small = withSpec(azure, (s) => (s.nodePools[0].maxNodes = 60));
+    const required = requiredFor(small).map((o) =>
+      o.kind === "Network" && o.metadata?.name === "minimal-azure" ? { ...o, spec: { ...(o.spec as any), subnets: { ...(o.spec as any).subnets, private: [{ cidr: "10.30.10.0/27" }] } } } : o,
+    );
+    await expectRefused(
+      { xr: small, required },
+      "spec.nodePools[0].maxNodes: got 60 (pool system); the pools reach 126 nodes (60 at maxNodes + 6 upgrade surge + 60 while pool system rotates), one address each,",
+      "but private subnet 10.30.10.0/27 has 27 (Azure reserves 5)", "InsufficientSubnetSize", "lower maxNodes", "widen the Network's private subnet",
+    );
+    // On the /24 (251 usable): 119 nodes reach 119 + 12 + 119 = 250 and fit; 120 reach 252 and do not.
+    const fits = withSpec(azure, (s) => (s.nodePools[0].maxNodes = 119));
+    expect((await render({ xr: fits, required: requiredFor(fits) })).fatal).toBeUndefined();
+    const over = withSpec(azure, (s) => (s.nodePools[0].maxNodes = 120));
+    await expectRefused({ xr: over, required: requiredFor(over) }, "spec.nodePools[0].maxNodes", "reach 252 nodes", "10.30.10.0/24 has 251");
+    // podCidr takes the same count: Broxiva's 70 nodes need more than a /18 (64 /24s), where maxNodes alone (44) fit.
+    await expectRefused(
+      { xr: withSpec(broxivaAzure, (s) => (s.networking = { podCidr: "10.244.0.0/18" })), required: requiredFor(broxivaAzure) },
+      "spec.networking.podCidr", "room for 64 nodes at one /24 each, but the pools reach 70 nodes (44 at maxNodes + 6 upgrade surge + 20 while pool application rotates)",
+    );
+    const wide = withSpec(broxivaAzure, (s) => (s.networking = { podCidr: "10.244.0.0/17" }));
+    expect((await render({ xr: wide, required: requiredFor(wide) })).fatal).toBeUndefined();
+  });
+
   it("refuses EKS pools whose pods cannot fit the private subnets (the seed at the VPC CNI's default density)", async () => {
     const dense = withSpec(broxiva, (s) => s.nodePools.forEach((p: any) => delete p.maxPods));
-    await expectRefused({ xr: dense, required: requiredFor(dense) }, "spec.nodePools[1].maxNodes", "private subnets have 735 free", "set maxPods");
+    await expectRefused({ xr: dense, required: requiredFor(dense) }, "spec.nodePools[1].maxNodes", "zone a needs 960 addresses of the 245 free in 10.0.11.0/24", "set maxPods");
   });
 
   it("refuses zones the Network or the region does not have", async () => {
