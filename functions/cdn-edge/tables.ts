@@ -197,22 +197,33 @@ export interface AzureCertificateFacts {
  * in place and the domain associated, and after that "validating or issued" with the command that tells.
  */
 export function azureCertificateStatus(f: AzureCertificateFacts): string {
+  // A Key Vault certificate is the customer's, but Front Door still validates the domain with its TXT
+  // record (learn.microsoft.com/azure/frontdoor/domain, "Domain validation"; Microsoft's quickstart
+  // template front-door-standard-premium-custom-domain-customer-certificate asks for it), so it goes
+  // through the same steps; only the last word differs.
+  const done = f.customer ? "validating or approved" : "validating or issued";
   const unreported = `Front Door does not report it through the provider; check with ${f.check}`;
-  if (f.customer) return "customer certificate from Key Vault";
-  if (!f.domain) return "pending: the Front Door custom domain is not created yet";
-  if (!f.token) return "pending validation: Front Door has not issued the domain's validation token yet";
-  if (f.ownDns) return `pending validation until the TXT record ${f.txtName} in status.dnsRecords exists, then validating or issued: ${unreported}`;
-  if (!f.record) return `pending validation: the TXT record ${f.txtName} is not in the zone yet`;
-  if (!f.associated) return "pending validation: the domain is not associated with the routes and security policy yet";
-  return `validating or issued: ${unreported}`;
+  const state = ((): string => {
+    if (!f.domain) return "pending: the Front Door custom domain is not created yet";
+    if (!f.token) return "pending validation: Front Door has not issued the domain's validation token yet";
+    if (f.ownDns) return `pending validation until the TXT record ${f.txtName} in status.dnsRecords exists, then ${done}: ${unreported}`;
+    if (!f.record) return `pending validation: the TXT record ${f.txtName} is not in the zone yet`;
+    if (!f.associated) return "pending validation: the domain is not associated with the routes and security policy yet";
+    return `${done}: ${unreported}`;
+  })();
+  return f.customer ? `customer certificate from Key Vault; domain ${state}` : state;
 }
 
-/** Front Door cache durations are written d.HH:MM:SS (at most 366 days). */
+/**
+ * Front Door cache durations: d.HH:MM:SS from one day (at most 366 days), HH:MM:SS below a day. A
+ * leading "0." is refused by azurerm's validate.CdnFrontDoorCacheDuration, and the CRD says a duration
+ * under a day is written HH:MM:SS, so 300 s is 00:05:00, never 0.00:05:00.
+ */
 export function azureDuration(seconds: number): string {
   const d = Math.floor(seconds / 86400);
   const rest = seconds % 86400;
   const hh = String(Math.floor(rest / 3600)).padStart(2, "0");
   const mm = String(Math.floor((rest % 3600) / 60)).padStart(2, "0");
   const ss = String(rest % 60).padStart(2, "0");
-  return `${d}.${hh}:${mm}:${ss}`;
+  return d > 0 ? `${d}.${hh}:${mm}:${ss}` : `${hh}:${mm}:${ss}`;
 }
