@@ -304,7 +304,7 @@ export const CdnEdgeStatus = z.object({
     .optional()
     .describe("Per domain: where its CNAME points and the certificate's state."),
   dnsRecords: z.array(DnsRecord).optional().describe("DNS records the domains need: certificate validation (AWS CNAME, Azure _dnsauth TXT) and each host's CNAME to the edge. On Azure with spec.dnsZoneId they stay listed, marked composed: true."),
-  manualSteps: z.array(z.string()).optional().describe("What must be done by hand, because no provider resource can do it or Tessera was not told enough (Azure: approving Private Link connections; letting the profile's identity read a Key Vault without domains[].keyVaultId)."),
+  manualSteps: z.array(z.string()).optional().describe("What must be done by hand, because no provider resource can do it or Tessera was not told enough (Azure: approving Private Link connections; letting the profile's identity read a Key Vault without domains[].keyVaultId. AWS: the key-policy statement an ObjectStore origin encrypted with a customer KMS key needs, repeated from that store's status)."),
   wafId: z.string().optional().describe("Web ACL ARN (AWS) or firewall policy id (Azure)."),
   connectionSecretName: z.string().optional().describe("Secret in this namespace with endpoint, url and hosts."),
   message: z.string().optional().describe("What the edge waits for (certificate validation, deployment), or 'Available'."),

@@ -375,5 +375,16 @@ export const renderAws: Renderer<CdnEdgeSpec> = (ctx) => {
     wafId: wafArn,
   });
   if (awaiting.length) out.awaiting = awaiting;
+  // A store encrypted with a customer KMS key also needs that key's policy to let the distribution
+  // decrypt, which Tessera cannot write (it does not own the key): the store lists the statement in its
+  // status.manualSteps; the edge repeats it, since CloudFront gets 403 on those objects until it is done.
+  const storeSteps = [...new Set(spec.origins.flatMap((o) => (o.objectStoreRef ? [o.objectStoreRef.name] : [])))].flatMap((name) => {
+    const steps = (required[storeRequirement(name)]?.[0]?.status as Obj | undefined)?.["manualSteps"];
+    return Array.isArray(steps) ? steps.filter((m): m is string => typeof m === "string").map((m) => `ObjectStore ${name}: ${m}`) : [];
+  });
+  if (storeSteps.length) {
+    out.status = { ...out.status, manualSteps: storeSteps };
+    out.warnings = [...(out.warnings ?? []), "an ObjectStore origin needs a step by hand before CloudFront can read all of it (status.manualSteps)"];
+  }
   return out;
 };

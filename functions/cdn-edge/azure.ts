@@ -44,7 +44,7 @@ import type * as network from "../crds/network.azure.m.upbound.io.ts";
 import { finish, type DnsRecord } from "./connection.ts";
 import { azureAlnum, hash8, storeRequirement, wafPolicyName } from "./names.ts";
 import { caches, compresses, keyed, planBehaviors, verifyValue, type PlannedBehavior } from "./plan.ts";
-import { AZURE_BLOB_VERSION_QUERY, AZURE_BOT_RULE_SET, AZURE_COMPRESS_TYPES, AZURE_QUERY_STRING_KEY, AZURE_DEFAULT_RULE_SET, AZURE_RESPONSE_HEADERS, AZURE_SKU, azureCertificateStatus, azureDuration } from "./tables.ts";
+import { AFD_PRIVATE_LINK_REGIONS, AZURE_BLOB_VERSION_QUERY, AZURE_BOT_RULE_SET, AZURE_COMPRESS_TYPES, AZURE_QUERY_STRING_KEY, AZURE_DEFAULT_RULE_SET, AZURE_RESPONSE_HEADERS, AZURE_SKU, azureCertificateStatus, azureDuration, privateLinkLocation } from "./tables.ts";
 
 const CDN = "cdn.azure.m.upbound.io/v1beta1";
 const RG = "azure.m.upbound.io/v1beta1";
@@ -309,7 +309,11 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
   // Endpoint names are at most 46 characters (and become <name>-<hash>.z01.azurefd.net): set, not generated.
   r["endpoint"] = managed<cdn.FrontdoorEndpoint>(CDN, "FrontdoorEndpoint", "endpoint", { ...profile, enabled: true, tags }, { annotations: ext(`${xr.name.slice(0, 37)}-${hash8(`${xr.namespace}/${xr.name}`)}`), managementPolicies: retain });
 
-  // Origins: one origin group with one origin each, probed over HTTPS.
+  // Origins: one origin group with one origin each, without health probes: with a single origin Front
+  // Door routes to it whatever a probe says (it sends to an enabled origin when none is healthy), and
+  // probes come from every edge location (learn.microsoft.com/azure/frontdoor/health-probes), so they
+  // only add load; a probe of a blob origin's root (HEAD /) never answers 200 and would only mark the
+  // origin unhealthy.
   const originPath = new Map<string, string | undefined>();
   for (const o of spec.origins) {
     r[`origin-group-${o.name}`] = managed<cdn.FrontdoorOriginGroup>(CDN, "FrontdoorOriginGroup", `origin-group-${o.name}`, {
@@ -317,7 +321,6 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
       sessionAffinityEnabled: false,
       restoreTrafficTimeToHealedOrNewEndpointInMinutes: 10,
       loadBalancing: { sampleSize: 4, successfulSamplesRequired: 3, additionalLatencyInMilliseconds: 50 },
-      healthProbe: { protocol: "Https", path: "/", requestType: "HEAD", intervalInSeconds: 100 },
     });
     const originKey = `origin-${o.name}`;
     const base: ForProvider<cdn.FrontdoorOrigin> = { cdnFrontdoorOriginGroupIdSelector: own(`origin-group-${o.name}`), enabled: true, certificateNameCheckEnabled: true, httpPort: 80, priority: 1, weight: 1000 };
@@ -332,13 +335,21 @@ export const renderAzure: Renderer<CdnEdgeSpec> = (ctx) => {
         pending.push(`${originKey}: ObjectStore ${o.objectStoreRef.name} has no account id yet`);
         continue;
       }
+      // The location is fixed at creation (it forces a new origin and a new approval), so a live origin
+      // keeps the one it was created with even if the table below changes.
+      const storeRegion = String((store.spec as Obj)["region"]);
+      const location = str(seen?.["location"]) ?? privateLinkLocation(storeRegion);
+      if (!location) {
+        throw SpecError.field(`spec.origins[${spec.origins.indexOf(o)}].objectStoreRef`, `ObjectStore ${o.objectStoreRef.name} is in ${storeRegion}, where Tessera knows no Front Door Private Link region to connect from`, `put the store in a region Front Door Private Link serves (${[...AFD_PRIVATE_LINK_REGIONS].join(", ")}) or one of its neighbours`);
+      }
       r[originKey] = managed<cdn.FrontdoorOrigin>(CDN, "FrontdoorOrigin", originKey, {
         ...base,
         hostName: host,
         originHostHeader: host,
         httpsPort: 443,
         // Private Link to the blob service: the connection must then be approved on the storage account.
-        privateLink: { location: String((store.spec as Obj)["region"]), privateLinkTargetId: accountId, targetType: "blob", requestMessage: `Tessera CdnEdge ${xr.namespace}/${xr.name}` },
+        // The request message is 1-140 characters (the CRD), so a long namespace/name is cut.
+        privateLink: { location, privateLinkTargetId: accountId, targetType: "blob", requestMessage: `Tessera CdnEdge ${xr.namespace}/${xr.name}`.slice(0, 140) },
       });
     } else {
       r[originKey] = managed<cdn.FrontdoorOrigin>(CDN, "FrontdoorOrigin", originKey, { ...base, hostName: o.host, originHostHeader: o.host, httpsPort: o.httpsPort });

@@ -227,3 +227,34 @@ export function azureDuration(seconds: number): string {
   const ss = String(rest % 60).padStart(2, "0");
   return d > 0 ? `${d}.${hh}:${mm}:${ss}` : `${hh}:${mm}:${ss}`;
 }
+
+/**
+ * Regions Front Door can open a Private Link connection from (MicrosoftDocs/azure-docs
+ * articles/frontdoor/private-link.md, "Region availability"). The feature is region agnostic, and
+ * Microsoft advises the region closest to the origin, so a store elsewhere gets the nearest one listed
+ * here (PRIVATE_LINK_NEAREST); a region in neither table is refused rather than guessed.
+ */
+export const AFD_PRIVATE_LINK_REGIONS: ReadonlySet<string> = new Set([
+  "brazilsouth", "canadacentral", "centralus", "eastus", "eastus2", "southcentralus", "westus3",
+  "francecentral", "germanywestcentral", "northeurope", "norwayeast", "uksouth", "westeurope", "swedencentral",
+  "southafricanorth", "australiaeast", "centralindia", "japaneast", "koreacentral", "eastasia",
+]);
+
+/** The nearest Private Link region for a store region Front Door cannot connect from itself (same geography). */
+export const PRIVATE_LINK_NEAREST: Readonly<Record<string, string>> = {
+  westus: "westus3", westus2: "westus3", westcentralus: "centralus", northcentralus: "centralus",
+  canadaeast: "canadacentral", brazilsoutheast: "brazilsouth", mexicocentral: "southcentralus",
+  ukwest: "uksouth", francesouth: "francecentral", germanynorth: "germanywestcentral",
+  norwaywest: "norwayeast", swedensouth: "swedencentral", switzerlandnorth: "germanywestcentral",
+  switzerlandwest: "germanywestcentral", italynorth: "westeurope", polandcentral: "germanywestcentral",
+  spaincentral: "francecentral", southafricawest: "southafricanorth",
+  australiasoutheast: "australiaeast", australiacentral: "australiaeast", australiacentral2: "australiaeast",
+  southindia: "centralindia", westindia: "centralindia", japanwest: "japaneast", koreasouth: "koreacentral",
+  southeastasia: "eastasia", newzealandnorth: "australiaeast", indonesiacentral: "eastasia", malaysiawest: "eastasia",
+  uaenorth: "centralindia", uaecentral: "centralindia", qatarcentral: "centralindia", israelcentral: "germanywestcentral",
+};
+
+/** The Private Link location for an origin in `region`, or undefined when Tessera knows none. */
+export function privateLinkLocation(region: string): string | undefined {
+  return AFD_PRIVATE_LINK_REGIONS.has(region) ? region : PRIVATE_LINK_NEAREST[region];
+}

@@ -3,7 +3,7 @@ import { bucketName, accountName, containerName } from "../../functions/object-s
 import { hash8, storeRequirement } from "../../functions/cdn-edge/names.ts";
 import { renderAzure } from "../../functions/cdn-edge/azure.ts";
 import { CdnEdgeSpec } from "../../apis/cdn-edge/schema.ts";
-import { azureDuration, MANAGED_CACHE_POLICY, MANAGED_ORIGIN_REQUEST_POLICY, MANAGED_RESPONSE_HEADERS_POLICY } from "../../functions/cdn-edge/tables.ts";
+import { azureDuration, MANAGED_CACHE_POLICY, privateLinkLocation, MANAGED_ORIGIN_REQUEST_POLICY, MANAGED_RESPONSE_HEADERS_POLICY } from "../../functions/cdn-edge/tables.ts";
 import type { K8sObject } from "../../functions/shared/types.ts";
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 import { validateComposed } from "../support/crds.ts";
@@ -293,6 +293,32 @@ describe("CdnEdge on Azure", () => {
     expect(fp(resources, "profile").skuName).toBe("Standard_AzureFrontDoor");
     expect(fp(resources, "firewall-policy")).toMatchObject({ skuName: "Standard_AzureFrontDoor", customRule: [{ action: "Block", matchCondition: [{ operator: "GeoMatch", negationCondition: false, matchValues: ["KP"] }] }] });
     expect(fp(resources, "firewall-policy").managedRule).toBeUndefined();
+  });
+
+  it("repeats an ObjectStore origin's manual steps (the KMS key-policy statement) in its status, with a warning", async () => {
+    const step = "let CloudFront decrypt: add to the key policy of arn:aws:kms:us-east-1:111122223333:key/x the statement {...}";
+    const required = requiredFor(broxiva).map((o) => (o.kind === "ObjectStore" ? { ...o, status: { ...(o.status as object), manualSteps: [step] } } : o));
+    const last = await settled(broxiva, required);
+    expect((last.xr.status as any).manualSteps).toEqual([`ObjectStore broxiva-static: ${step}`]);
+    expect(last.results.some((r) => /needs a step by hand.*status\.manualSteps/.test(r.message))).toBe(true);
+    // Without such a step nothing is added.
+    expect(((await settled(broxiva)).xr.status as any).manualSteps).toBeUndefined();
+  });
+
+  it("connects Private Link from the store's region or the nearest one Front Door serves, keeps a live origin's location, and refuses a region it knows none for", async () => {
+    const inRegion = (region: string) => requiredFor(broxivaAzure).map((o) => (o.kind === "ObjectStore" ? { ...o, spec: { ...o.spec, region } } : o));
+    const at = async (region: string) => fp((await settled(broxivaAzure, inRegion(region))).resources, "origin-static").privateLink;
+    expect((await at("eastus")).location).toBe("eastus");
+    expect((await at("westus2")).location).toBe("westus3");
+    expect((await at("southeastasia")).location).toBe("eastasia");
+    expect(privateLinkLocation("japanwest")).toBe("japaneast");
+    expect((await at("westus2")).requestMessage.length).toBeLessThanOrEqual(140);
+    // A live origin keeps its location (changing it forces a new origin and a new approval).
+    const { resources } = await settled(broxivaAzure, inRegion("westus2"));
+    const live = observe(resources);
+    const again = await render({ xr: broxivaAzure, required: inRegion("westus"), observed: live });
+    expect(fp(again.resources, "origin-static").privateLink.location).toBe("westus3");
+    await expectRefused({ xr: broxivaAzure, required: inRegion("marsnorth") }, "spec.origins[0].objectStoreRef", "marsnorth", "Private Link");
   });
 
   it("maps Broxiva as close as Front Door allows: Private Link blob origin, TTL rules, a Key Vault wildcard certificate", async () => {
