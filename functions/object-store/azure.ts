@@ -150,7 +150,7 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   const egress = ipRules(egressCidrs(ctx), EGRESS_FIELD);
   const warnings: string[] = [];
   if (!egress.length) {
-    warnings.push(`the Crossplane Azure provider reads this storage account's data plane (queue and static-website properties) on every reconcile, through its firewall, which admits only network.allowedIps and trusted Azure services: unless Crossplane's egress address is among them, the account never becomes Ready (403 AuthorizationFailure). Set data.crossplaneEgressCidrs in the cluster-scoped EnvironmentConfig ${PLATFORM_CONFIG_NAME} (README, "Platform settings"), or run Crossplane in a network that reaches the account through a private endpoint`);
+    warnings.push(`the Azure provider reads this storage account's data plane on every reconcile, through its firewall (network.allowedIps and trusted Azure services only): unless Crossplane's egress address is among them the account never becomes Ready (403 AuthorizationFailure). Set data.crossplaneEgressCidrs in the cluster-scoped EnvironmentConfig ${PLATFORM_CONFIG_NAME} (README, "Platform settings"), or run Crossplane in a network that reaches the account through a private endpoint`);
   }
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
@@ -186,7 +186,7 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   // Front Door origin: only the main account (the replica is never an origin and stays as private as any store).
   const origin = spec.cdn.originAccess;
   if (origin && !egress.length) {
-    throw SpecError.field("spec.cdn.originAccess", "got true on Azure, but no Crossplane egress addresses are configured: the origin's firewall admits only Front Door's Private Link and Crossplane's egress, and without the latter the provider cannot read the account (azurerm reads its data plane on every reconcile) and the store never becomes manageable", `ask the platform team to set data.crossplaneEgressCidrs in the cluster-scoped EnvironmentConfig ${PLATFORM_CONFIG_NAME} (README, "Platform settings"), or set cdn.originAccess: false`);
+    throw SpecError.field("spec.cdn.originAccess", "got true on Azure, but no Crossplane egress addresses are configured: the origin's firewall admits only Front Door's Private Link and them, so the provider (which reads the account's data plane) could never manage it", `set data.crossplaneEgressCidrs in the cluster-scoped EnvironmentConfig ${PLATFORM_CONFIG_NAME} (platform team; README, "Platform settings"), or set cdn.originAccess: false`);
   }
   // Everything in the firewall but the user's list, deduplicated (Azure refuses a repeated rule).
   const withEgress = (ips: readonly string[]) => [...new Set([...ips, ...egress])];
