@@ -115,6 +115,10 @@ async function main(): Promise<number> {
           : " Secrets a provider generates exist only once it has run (--until-ready fakes them)."),
     );
   }
+  if (out.fatal && out.unmet.some((u) => u.name === "tessera-platform")) {
+    // The platform EnvironmentConfig is optional, but a refusal may be about a setting only it holds.
+    console.error("note: rendering offline without the platform EnvironmentConfig tessera (Crossplane's egress addresses); pass it with --required, e.g. --required examples/platform/");
+  }
   if (out.fatal) return 1;
   if (passes !== undefined) {
     console.error(settled ? `note: ready after ${passes} passes (this is the last)` : `note: not ready after ${passes} passes (--max-passes); this is the last`);
