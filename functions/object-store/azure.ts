@@ -4,7 +4,8 @@
  * keys (Entra ID only) and no cross-tenant replication, encrypts twice (infrastructure encryption, set
  * at creation), keeps versions, deleted blobs and deleted containers (soft delete), and its firewall
  * denies the public internet (default action Deny; trusted Azure services, spec.network.allowedIps and
- * Crossplane's egress addresses from the platform EnvironmentConfig pass: shared/platform.ts). Lifecycle rules are a ManagementPolicy scoped to the container; replication is object
+ * Crossplane's egress addresses from the platform EnvironmentConfig pass: shared/platform.ts).
+ * Lifecycle rules are a ManagementPolicy scoped to the container; replication is object
  * replication to a replica account in spec.replication.region; access logs are a diagnostic setting;
  * workload access is a managed identity with a federated credential and a data role on the container.
  *
@@ -188,7 +189,7 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   if (origin && !egress.length) {
     throw SpecError.field("spec.cdn.originAccess", "got true on Azure, but no Crossplane egress addresses are configured: the origin's firewall admits only Front Door's Private Link and them, so the provider (which reads the account's data plane) could never manage it", `set data.crossplaneEgressCidrs in the cluster-scoped EnvironmentConfig ${PLATFORM_CONFIG_NAME} (platform team; README, "Platform settings"), or set cdn.originAccess: false`);
   }
-  // Everything in the firewall but the user's list, deduplicated (Azure refuses a repeated rule).
+  // The user's list, then Crossplane's egress not already in it (Azure refuses a repeated rule).
   const withEgress = (ips: readonly string[]) => [...new Set([...ips, ...egress])];
   const storageAccount = (key: string, name: string, accountLocation: string, keyId: string | undefined, changeFeed: boolean, cdnOrigin = false) =>
     mr<storage.Account>(STORAGE, "Account", key, {
