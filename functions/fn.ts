@@ -18,6 +18,7 @@ import { SpecError } from "./shared/errors.ts";
 import { conditionOf, isReady } from "./shared/observed.ts";
 import { applyProviderConfig, chooseProviderConfig, PROVIDER_CONFIG_REQUIREMENT, providerConfigSelector } from "./shared/provider-config.ts";
 import { prune } from "./shared/resources.ts";
+import { parsePlatform, PLATFORM_REQUIREMENT, platformSelector } from "./shared/platform.ts";
 import type { K8sObject, KindModule, ObservedObject, ObservedResource, Rendered, Selector } from "./shared/types.ts";
 
 /** Crossplane re-runs realtime compositions only on watch events or after this TTL. */
@@ -141,11 +142,13 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
     const secrets = mod.secrets?.(spec, xr) ?? [];
     {
       // Every kind's own requirements, the Secrets it writes under names the user chose (to check they
-      // are its own), and the ProviderConfig its managed resources use (shared/provider-config.ts).
+      // are its own), the ProviderConfig its managed resources use (shared/provider-config.ts), and the
+      // platform EnvironmentConfig when the kind renders a firewall Crossplane must pass (shared/platform.ts).
       const selectors = {
         ...mod.requirements?.(spec, xr),
         ...secretRequirements(secrets, xr.namespace),
         [PROVIDER_CONFIG_REQUIREMENT]: providerConfigSelector(spec.provider, xr, oxr.metadata?.labels),
+        ...(mod.platform?.(spec) ? { [PLATFORM_REQUIREMENT]: platformSelector } : {}),
       };
       rsp.requirements = {
         extraResources: {},
@@ -167,9 +170,9 @@ export function runFunction(req: RunFunctionRequest): RunFunctionResponse {
       }
     }
     refuseForeignSecrets(secrets, required, oxr);
-    const { [PROVIDER_CONFIG_REQUIREMENT]: providerConfigs = [], ...kindRequired } = required;
+    const { [PROVIDER_CONFIG_REQUIREMENT]: providerConfigs = [], [PLATFORM_REQUIREMENT]: platformConfigs, ...kindRequired } = required;
     const config = chooseProviderConfig(spec.provider, xr, oxr.metadata?.labels, providerConfigs, observed);
-    const ctx = { xr, spec, observed, required: kindRequired };
+    const ctx = { xr, spec, observed, required: kindRequired, ...(platformConfigs ? { platform: parsePlatform(platformConfigs) } : {}) };
     mod.validate?.(ctx);
     const out = mod.renderers[spec.provider](ctx);
     refuseStatefulDrop(mod.stateful, observed, out);

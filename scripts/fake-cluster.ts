@@ -278,8 +278,8 @@ function cdnOutputs(o: K8sObject, key: string): Record<string, unknown> {
       return (fp as { identity?: { type?: string } }).identity ? { identity: { type: "SystemAssigned", principalId: "22222222-0000-4000-8000-000000000001", tenantId: "00000000-0000-0000-0000-000000000000" } } : {};
     case "Account": {
       // A storage account reports its settings back (ObjectStore opens a Front Door origin's container only once they hold).
-      const a = fp as { allowNestedItemsToBePublic?: boolean; publicNetworkAccessEnabled?: boolean };
-      return { allowNestedItemsToBePublic: a.allowNestedItemsToBePublic, publicNetworkAccessEnabled: a.publicNetworkAccessEnabled };
+      const a = fp as { allowNestedItemsToBePublic?: boolean; publicNetworkAccessEnabled?: boolean; networkRules?: unknown };
+      return { allowNestedItemsToBePublic: a.allowNestedItemsToBePublic, publicNetworkAccessEnabled: a.publicNetworkAccessEnabled, networkRules: a.networkRules };
     }
     default:
       return {};

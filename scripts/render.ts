@@ -22,8 +22,9 @@ stderr), 2 bad flags or YAML.
 
 Flags:
   --required FILE|DIR        Objects the XR refers to, as the cluster would serve them: the Network a
-                             database names, Secrets it reads. Repeatable. Offline, this is the only
-                             place they come from.
+                             database names, Secrets it reads, the platform EnvironmentConfig tessera
+                             (examples/platform/: Crossplane's egress addresses). Repeatable.
+                             Offline, this is the only place they come from.
   --observed FILE|DIR        Composed resources as the cluster holds them (with their
                              crossplane.io/composition-resource-name annotation), to render a later
                              pass. Repeatable.
@@ -39,10 +40,10 @@ Flags:
 /**
  * Requirements whose absence is the normal case, not a missing reference: the Secret an XR is about to
  * write (checked only to be its own when it exists), the namespace's ProviderConfig (absent: the
- * providers' default), and every list by labels (the Usages of a Network, the CdnEdges an ObjectStore
+ * providers' default), the platform EnvironmentConfig tessera (absent: no platform settings), and every list by labels (the Usages of a Network, the CdnEdges an ObjectStore
  * grants: absent, nothing uses it yet).
  */
-const OPTIONAL_REQUIREMENT = /^(tessera-owned-secret-|tessera-provider-config$)/;
+const OPTIONAL_REQUIREMENT = /^(tessera-owned-secret-|tessera-provider-config$|tessera-platform$)/;
 
 function describeUnmet(out: RenderOutput): string[] {
   return out.unmet.filter((u) => !OPTIONAL_REQUIREMENT.test(u.name) && u.matchName !== undefined).map((u) => `${u.kind} ${u.namespace ? `${u.namespace}/` : ""}${u.matchName ?? "(by labels)"} (${u.apiVersion})`);
@@ -113,6 +114,10 @@ async function main(): Promise<number> {
           ? " Pass the file or folder that defines it, e.g. --required examples/network/ for the example Networks."
           : " Secrets a provider generates exist only once it has run (--until-ready fakes them)."),
     );
+  }
+  if (out.fatal && out.unmet.some((u) => u.name === "tessera-platform")) {
+    // The platform EnvironmentConfig is optional, but a refusal may be about a setting only it holds.
+    console.error("note: rendering offline without the platform EnvironmentConfig tessera (Crossplane's egress addresses); pass it with --required, e.g. --required examples/platform/");
   }
   if (out.fatal) return 1;
   if (passes !== undefined) {

@@ -155,7 +155,7 @@ export const K8sClusterSpec = cel(
       apiAccess: z
         .object({
           public: z.boolean().default(true).describe("Whether the API server has a public endpoint. Off: reachable only from the network (Crossplane must run there to manage what goes into the cluster)."),
-          allowedCidrs: z.array(ipv4Cidr).max(40).default([]).describe("CIDRs allowed to reach the public endpoint. Include Crossplane's egress address, or provider-kubernetes and provider-helm cannot reach the cluster. The nodes need no entry: EKS nodes use the private endpoint, and on AKS Tessera adds the Network's NAT gateway address (a new cluster waits for it). Empty: open to the internet, with a warning in status."),
+          allowedCidrs: z.array(ipv4Cidr).max(40).default([]).describe("CIDRs allowed to reach the public endpoint. Crossplane's egress addresses are added when the platform EnvironmentConfig tessera lists them (data.crossplaneEgressCidrs; on EKS the two together at most 40); otherwise include Crossplane's egress address here, or provider-kubernetes and provider-helm cannot reach the cluster. The nodes need no entry: EKS nodes use the private endpoint, and on AKS Tessera adds the Network's NAT gateway address (a new cluster waits for it). Empty: open to the internet, with a warning in status."),
         })
         .strict()
         .prefault({}),

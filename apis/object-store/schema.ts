@@ -137,7 +137,7 @@ export const ObjectStoreSpec = cel(
           originAccess: z
             .boolean()
             .default(false)
-            .describe("Let the CDN read objects. AWS: CloudFront through origin access control (OAC), by a statement in this bucket's own policy (its only writer). It names each distribution: those of the Tessera CdnEdges in this namespace that use this store as an origin (added once a CdnEdge reports its distribution in status, dropped when it is deleted or stops using the store), and distributionArns. None: no CloudFront grant at all. With encryption.keyId, the KMS key's policy must also let those distributions decrypt (status.manualSteps names the statement). Azure: Front Door (Premium) through Private Link, which sends anonymous reads: the container allows anonymous blob reads (by name, no listing) and the account turns public network access off, so that only approved private endpoint connections reach it (Front Door's, approved by hand; status.manualSteps); refused with network.allowedIps and acceptsAccessLogs. Uploads then need a private endpoint of your own, and any client behind an approved private endpoint can read anonymously."),
+            .describe("Let the CDN read objects. AWS: CloudFront through origin access control (OAC), by a statement in this bucket's own policy (its only writer). It names each distribution: those of the Tessera CdnEdges in this namespace that use this store as an origin (added once a CdnEdge reports its distribution in status, dropped when it is deleted or stops using the store), and distributionArns. None: no CloudFront grant at all. With encryption.keyId, the KMS key's policy must also let those distributions decrypt (status.manualSteps names the statement). Azure: Front Door (Premium) through Private Link, which sends anonymous reads: the container allows anonymous blob reads (by name, no listing) and the account's firewall admits nothing but Crossplane's egress addresses (the platform EnvironmentConfig tessera, data.crossplaneEgressCidrs, which must be set: the provider reads the account's data plane), with no trusted-service bypass, so that only approved private endpoint connections (Front Door's, approved by hand; status.manualSteps) and Crossplane's egress addresses reach it, and both can read anonymously; refused with network.allowedIps and acceptsAccessLogs. Uploads then need a private endpoint of your own."),
           distributionArns: z
             .array(z.string().max(128).regex(DISTRIBUTION_ARN, "must be a CloudFront distribution ARN"))
             .max(10)
@@ -167,7 +167,7 @@ export const ObjectStoreSpec = cel(
             .array(z.string().max(18).regex(/^(\d{1,3}\.){3}\d{1,3}(\/([0-9]|[12][0-9]|3[0-2]))?$/, "must be an IPv4 address or CIDR"))
             .max(50)
             .default([])
-            .describe("Azure only: public IPs or CIDRs (e.g. a cluster's NAT egress) allowed through the account firewall. Everything else is denied except trusted Azure services. Not with cdn.originAccess, whose account takes no public traffic."),
+            .describe("Azure only: public IPs or CIDRs (e.g. a cluster's NAT egress) allowed through the account firewall. Everything else is denied except trusted Azure services and Crossplane's egress addresses (the platform EnvironmentConfig tessera). Not with cdn.originAccess, whose account admits only Crossplane's egress."),
         })
         .strict()
         .prefault({})
@@ -273,12 +273,12 @@ export const ObjectStoreSpec = cel(
   },
   {
     rule: "self.provider != 'azure' || !self.cdn.originAccess || size(self.network.allowedIps) == 0",
-    message: "spec.network.allowedIps: with cdn.originAccess on Azure the container is readable without credentials, so the account takes no public traffic at all (only approved private endpoints such as Front Door's reach it); clients from these addresses could read around Front Door and its WAF. Remove allowedIps (upload through a private endpoint), or keep the store private and serve it some other way",
+    message: "spec.network.allowedIps: with cdn.originAccess on Azure the container is readable without credentials, so the account's firewall admits only Crossplane's egress addresses (and approved private endpoints such as Front Door's reach it); clients from these addresses could read around Front Door and its WAF. Remove allowedIps (upload through a private endpoint), or keep the store private and serve it some other way",
     fieldPath: ".network.allowedIps",
   },
   {
     rule: "self.provider != 'azure' || !self.cdn.originAccess || !self.acceptsAccessLogs",
-    message: "spec.acceptsAccessLogs: with cdn.originAccess on Azure the account takes no public traffic, and Azure Monitor writes logs through the public endpoint's trusted-services exception; log into another ObjectStore",
+    message: "spec.acceptsAccessLogs: with cdn.originAccess on Azure the account's firewall has no trusted-services exception, through which Azure Monitor writes logs; log into another ObjectStore",
     fieldPath: ".acceptsAccessLogs",
   },
   {

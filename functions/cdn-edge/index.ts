@@ -35,7 +35,7 @@ function checkSpec(spec: CdnEdgeSpec): CdnEdgeSpec {
  * Required resources: each ObjectStore named (origins and the log target) must exist here on the same
  * provider; an origin must let the CDN read it (cdn.originAccess: CloudFront's OAC grant on AWS, anonymous
  * reads through Private Link only on Azure); the log target must accept CloudFront logs (AWS) or not be
- * a Front Door origin (Azure, whose account takes no public traffic); each verify-header Secret
+ * a Front Door origin (Azure, whose account's firewall admits only Crossplane's egress addresses); each verify-header Secret
  * must hold its key.
  */
 function validate({ spec, xr, required }: RenderContext<CdnEdgeSpec>): void {
@@ -55,7 +55,7 @@ function validate({ spec, xr, required }: RenderContext<CdnEdgeSpec>): void {
       }
       // Front Door reads anonymously through Private Link; a private container refuses it (PublicAccessNotPermitted).
       if (spec.provider === "azure" && (ss["cdn"] as Obj | undefined)?.["originAccess"] !== true) {
-        throw SpecError.field(field, `ObjectStore ${JSON.stringify(o.objectStoreRef.name)} does not let Front Door read it: Front Door sends anonymous reads through Private Link, which its private container refuses`, `set spec.cdn.originAccess: true on ${o.objectStoreRef.name} (its container then allows anonymous blob reads and its account takes no public traffic, so only Front Door's approved Private Link reaches it), then retry`);
+        throw SpecError.field(field, `ObjectStore ${JSON.stringify(o.objectStoreRef.name)} does not let Front Door read it: Front Door sends anonymous reads through Private Link, which its private container refuses`, `set spec.cdn.originAccess: true on ${o.objectStoreRef.name} (its container then allows anonymous blob reads and its account's firewall admits only Crossplane's egress addresses, so Front Door reaches it through its approved Private Link), then retry`);
       }
     }
     if (o.verifyHeader) {
@@ -68,7 +68,7 @@ function validate({ spec, xr, required }: RenderContext<CdnEdgeSpec>): void {
   if (spec.logging) {
     const field = "spec.logging.objectStoreRef.name";
     const ss = store(spec.logging.objectStoreRef.name, field);
-    if (spec.provider === "azure" && (ss["cdn"] as Obj | undefined)?.["originAccess"] === true) throw SpecError.field(field, `ObjectStore ${JSON.stringify(spec.logging.objectStoreRef.name)} is a Front Door origin (cdn.originAccess), whose account takes no public traffic, and Azure Monitor writes logs through the public endpoint's trusted-services exception`, "log into an ObjectStore without cdn.originAccess");
+    if (spec.provider === "azure" && (ss["cdn"] as Obj | undefined)?.["originAccess"] === true) throw SpecError.field(field, `ObjectStore ${JSON.stringify(spec.logging.objectStoreRef.name)} is a Front Door origin (cdn.originAccess), whose account's firewall admits only Crossplane's egress addresses with no trusted-services exception, and Azure Monitor writes logs through that exception`, "log into an ObjectStore without cdn.originAccess");
     if (spec.provider === "aws" && ss["acceptsCdnLogs"] !== true) throw SpecError.field(field, `ObjectStore ${JSON.stringify(spec.logging.objectStoreRef.name)} does not accept CloudFront logs`, `set spec.acceptsCdnLogs: true on ${spec.logging.objectStoreRef.name} (CloudFront standard logging writes with an object ACL), then retry`);
   }
 }

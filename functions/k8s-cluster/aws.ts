@@ -22,12 +22,13 @@ import type * as iam from "../crds/iam.aws.m.upbound.io.ts";
 import type * as ec2 from "../crds/ec2.aws.m.upbound.io.ts";
 import type * as cloudwatchlogs from "../crds/cloudwatchlogs.aws.m.upbound.io.ts";
 import type * as helm from "../crds/helm.m.crossplane.io.ts";
-import { initialNodes, minor, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
+import { apiAccessCidrs, initialNodes, minor, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
 import { connectionSecret, connectionSecretName } from "./connection.ts";
 import { adminKey, CLUSTER, CONNECTION_SECRET, eksName, launchTemplateKey, poolKey } from "./names.ts";
 import { HELM, inCluster, keepCluster, renderDefaultStorageClass, renderInCluster, type InCluster } from "./incluster.ts";
-import { ADDON_VERSION_FIELD, ADDONS, amiType, EKS_ADDON_VERSIONS, EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, MINOR_TIED_ADDONS, TAINT_EFFECT_AWS, VPC_CNI_CONFIGURATION } from "./tables.ts";
+import { ADDON_VERSION_FIELD, ADDONS, amiType, EKS_ADDON_VERSIONS, EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, EKS_PUBLIC_CIDRS, MINOR_TIED_ADDONS, TAINT_EFFECT_AWS, VPC_CNI_CONFIGURATION } from "./tables.ts";
 import { SpecError } from "../shared/errors.ts";
+import { EGRESS_FIELD, egressCidrs } from "../shared/platform.ts";
 
 const EKS = "eks.aws.m.upbound.io/v1beta1";
 const IAM = "iam.aws.m.upbound.io/v1beta1";
@@ -195,6 +196,7 @@ export function refuseNodeGroupReplacement(spec: K8sClusterSpec, observed: Recor
 
 export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
   const { xr, spec, observed } = ctx;
+  const egress = egressCidrs(ctx);
   const region = spec.region;
   const network = networkOf(ctx);
   const net = network.name;
@@ -224,7 +226,13 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
       annotations: { "crossplane.io/external-name": `/aws/eks/${name}/cluster` },
     }));
   }
-  const publicCidrs = spec.apiAccess.public && spec.apiAccess.allowedCidrs.length ? spec.apiAccess.allowedCidrs : undefined;
+  // allowedCidrs and Crossplane's egress (common.ts apiAccessCidrs). EKS takes at most 40 public
+  // access CIDRs per cluster (docs.aws.amazon.com/eks/latest/userguide/service-quotas.html, "Public
+  // endpoint access CIDR ranges per cluster"), which the XRD caps allowedCidrs at alone.
+  const publicCidrs = apiAccessCidrs(spec, egress);
+  if (publicCidrs && publicCidrs.length > EKS_PUBLIC_CIDRS) {
+    throw SpecError.field("spec.apiAccess.allowedCidrs", `got ${spec.apiAccess.allowedCidrs.length} CIDRs, which with Crossplane's ${egress.length} egress CIDRs (${EGRESS_FIELD}) make ${publicCidrs.length}, more than the ${EKS_PUBLIC_CIDRS} EKS takes`, `list at most ${EKS_PUBLIC_CIDRS - (publicCidrs.length - spec.apiAccess.allowedCidrs.length)} (merge neighbouring ranges)`);
+  }
   s.add(CLUSTER, managed<eks.Cluster>(EKS, "Cluster", CLUSTER, {
     region,
     version,
@@ -513,7 +521,7 @@ export const renderAws: Renderer<K8sClusterSpec> = (ctx) => {
       oidcIssuerUrl: oidc,
       nodePools: poolStatus(spec, observed),
       addons: Object.entries(addons).map(([key, name]) => ({ name, version: str(atProvider(observed[key])["addonVersion"]) })),
-      warnings: joinWarnings(warnings(spec, warning), addonWarnings(untracked, controlPlane, str(cluster["version"]), str(atProvider(observed["addon-kube-proxy"])["addonVersion"]), spec.addonVersions?.kubeProxy)),
+      warnings: joinWarnings(warnings(spec, warning, egress), addonWarnings(untracked, controlPlane, str(cluster["version"]), str(atProvider(observed["addon-kube-proxy"])["addonVersion"]), spec.addonVersions?.kubeProxy)),
       connectionSecretName: conn ? connectionSecretName(ctx) : undefined,
     },
   };

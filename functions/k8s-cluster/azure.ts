@@ -29,7 +29,8 @@ import type * as msi from "../crds/managedidentity.azure.m.upbound.io.ts";
 import type * as authorization from "../crds/authorization.azure.m.upbound.io.ts";
 import type * as operationalinsights from "../crds/operationalinsights.azure.m.upbound.io.ts";
 import type * as insights from "../crds/insights.azure.m.upbound.io.ts";
-import { initialNodes, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
+import { egressCidrs } from "../shared/platform.ts";
+import { apiAccessCidrs, initialNodes, networkOf, nodePolicies, nodeVersion, poolStatus, renderVersion, seen, Stages, usage, versionStatus, warnings } from "./common.ts";
 import { connectionSecret, connectionSecretName, kubeconfigCluster } from "./connection.ts";
 import { adminKey, aksName, CLUSTER, CONNECTION_SECRET, dnsPrefix, INSIGHTS_ASSOCIATION, INSIGHTS_RULE, insightsRuleName, LEGACY_NETWORK_ROLE, poolKey, rotationName } from "./names.ts";
 import { renderInCluster } from "./incluster.ts";
@@ -194,7 +195,13 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
   const recorded = observed[CLUSTER]?.resource.metadata?.annotations?.[NAT_RANGES_ANNOTATION];
   const natRanges = network.natPublicIps?.map((ip) => `${ip}/32`) ?? nonEmpty(recorded?.split(",").filter(Boolean));
   // The field is a set (x-kubernetes-list-type: set): no duplicates, even if allowedCidrs names a NAT IP.
-  const accessProfile = !limited ? undefined : natRanges ? { authorizedIpRanges: [...new Set([...a.allowedCidrs, ...natRanges])] } : seenProfile;
+  // Then Crossplane's egress (common.ts apiAccessCidrs, from the platform EnvironmentConfig), so that
+  // provider-kubernetes and provider-helm reach the cluster; not recorded: the EnvironmentConfig is
+  // always readable, and a range it drops must leave. AKS takes 200 ranges
+  // (learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges): 40 allowedCidrs, the NAT's and
+  // at most 10 egress CIDRs (shared/platform.ts) stay well inside.
+  const egress = egressCidrs(ctx);
+  const accessProfile = !limited ? undefined : natRanges ? { authorizedIpRanges: [...new Set([...(apiAccessCidrs(spec, egress) ?? []), ...natRanges])] } : seenProfile;
   // Said first in MESSAGE, whose first item is cut at 60 characters: the point comes first.
   const awaiting = limited && !natRanges ? [`Network ${network.name}'s NAT IP (status.natPublicIps): AKS must allow it in authorizedIpRanges beside allowedCidrs, or the nodes cannot reach the API server`] : [];
   s.gate(CLUSTER, narrowed && workspaceId !== undefined && (!limited || natRanges !== undefined), () =>
@@ -367,7 +374,7 @@ export const renderAzure: Renderer<K8sClusterSpec> = (ctx) => {
       nodeResourceGroup: str(cluster["nodeResourceGroup"]),
       // The system pool is the cluster's default pool.
       nodePools: poolStatus(spec, observed, (p) => (p.mode === "system" ? CLUSTER : poolKey(p.name))),
-      warnings: warnings(spec, warning),
+      warnings: warnings(spec, warning, egress),
       connectionSecretName: conn ? connectionSecretName(ctx) : undefined,
     },
   };

@@ -6,6 +6,7 @@ import type { K8sClusterSpec, NodePool } from "../../apis/k8s-cluster/schema.ts"
 import type { Provider } from "../../apis/shared/common.ts";
 import { isReady } from "../shared/observed.ts";
 import { LABELS } from "../shared/resources.ts";
+import { PLATFORM_CONFIG_NAME } from "../shared/platform.ts";
 import { USAGE_API_VERSION } from "../shared/usage.ts";
 import type { Composed, K8sObject, ObservedResource, RenderContext } from "../shared/types.ts";
 import type { Usage } from "../crds/protection.crossplane.io.ts";
@@ -118,6 +119,19 @@ export function nodeVersion(version: string, observedVersion: string | undefined
   return have !== undefined && have < want ? `1.${have}` : version;
 }
 
+/**
+ * The CIDRs the public endpoint admits when spec.apiAccess.allowedCidrs limits it: the user's, in
+ * their order, then Crossplane's egress addresses (shared/platform.ts, sorted there) not already
+ * listed, so that provider-kubernetes and provider-helm, which connect from Crossplane's cluster, reach
+ * it. Both clouds hold the list as a set (x-kubernetes-list-type: set): no duplicates. Undefined when
+ * the endpoint is not limited (public: false, or open to any address, which the warnings say).
+ */
+export function apiAccessCidrs(spec: K8sClusterSpec, egress: readonly string[]): string[] | undefined {
+  const a = spec.apiAccess;
+  if (!a.public || a.allowedCidrs.length === 0) return undefined;
+  return [...new Set([...a.allowedCidrs, ...egress])];
+}
+
 export const today = () => new Date().toISOString().slice(0, 10);
 
 export function versionStatus(provider: Provider, spec: K8sClusterSpec, observedVersion: string | undefined, day = today()) {
@@ -125,7 +139,7 @@ export function versionStatus(provider: Provider, spec: K8sClusterSpec, observed
   return { version: observedVersion, versionSupport: support };
 }
 
-export function warnings(spec: K8sClusterSpec, versionWarning: string | undefined): string[] | undefined {
+export function warnings(spec: K8sClusterSpec, versionWarning: string | undefined, egress: readonly string[] = []): string[] | undefined {
   const out: string[] = [];
   if (versionWarning) out.push(versionWarning);
   if (spec.apiAccess.public && spec.apiAccess.allowedCidrs.length === 0) {
@@ -133,9 +147,10 @@ export function warnings(spec: K8sClusterSpec, versionWarning: string | undefine
   }
   // The nodes reach the API server on their own (EKS: the private endpoint; AKS: the NAT gateway's
   // address, which Tessera adds), but provider-kubernetes and provider-helm connect from wherever
-  // Crossplane runs, through the public endpoint: nothing can tell from here whether that is allowed.
-  if (spec.apiAccess.public && spec.apiAccess.allowedCidrs.length > 0) {
-    out.push("the API endpoint admits only spec.apiAccess.allowedCidrs (and the cluster's own nodes): unless Crossplane's egress address is among them, provider-kubernetes and provider-helm cannot reach the cluster and its namespaces and Helm releases never become Ready");
+  // Crossplane runs, through the public endpoint: Tessera adds Crossplane's egress addresses when the
+  // platform EnvironmentConfig names them (apiAccessCidrs); otherwise nothing here can tell.
+  if (spec.apiAccess.public && spec.apiAccess.allowedCidrs.length > 0 && egress.length === 0) {
+    out.push(`the API endpoint admits only spec.apiAccess.allowedCidrs (and the cluster's own nodes): unless Crossplane's egress address is among them, provider-kubernetes and provider-helm cannot reach the cluster and its namespaces and Helm releases never become Ready; the platform team can set data.crossplaneEgressCidrs in the cluster-scoped EnvironmentConfig ${PLATFORM_CONFIG_NAME} (README, "Platform settings"), which Tessera then adds`);
   }
   return out.length ? out : undefined;
 }

@@ -275,6 +275,8 @@ export const k8sCluster: KindModule<K8sClusterSpec> = {
   parse: (raw) => parseSpec(K8sClusterSpec, raw, checkSpec),
   requirements: (spec, xr) => ({ [NETWORK]: { apiVersion: API_VERSION, kind: "Network", name: spec.networkRef.name, namespace: xr.namespace } }),
   validate,
+  // A public endpoint limited to allowedCidrs is a firewall provider-kubernetes and provider-helm must pass (shared/platform.ts).
+  platform: (spec) => spec.apiAccess.public && spec.apiAccess.allowedCidrs.length > 0,
   // The connection Secret's name is the user's to choose; fn.ts makes sure it is this XR's own.
   secrets: (spec, xr) => [{ field: "spec.connectionSecretName", name: connectionSecretName({ spec, xr, observed: {}, required: {} }) }],
   renderers: { aws: renderAws, azure: renderAzure },

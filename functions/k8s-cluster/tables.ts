@@ -300,6 +300,9 @@ export const TAINT_EFFECT_AWS: Record<string, string> = { NoSchedule: "NO_SCHEDU
  * VPC CNI add-on", EKS user guide create-node-role; the node role needs it only "if you don't use IRSA
  * or EKS Pod Identity to give permissions to the VPC CNI pods").
  */
+/** Public access CIDRs EKS takes per cluster (docs.aws.amazon.com/eks/latest/userguide/service-quotas.html). */
+export const EKS_PUBLIC_CIDRS = 40;
+
 export const EKS_CLUSTER_POLICIES = ["AmazonEKSClusterPolicy"];
 export const EKS_NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"];
 

@@ -3,8 +3,9 @@
  * one private container. The account is HTTPS-only with TLS 1.2, allows no public blobs, no shared
  * keys (Entra ID only) and no cross-tenant replication, encrypts twice (infrastructure encryption, set
  * at creation), keeps versions, deleted blobs and deleted containers (soft delete), and its firewall
- * denies the public internet (default action Deny; trusted Azure services and spec.network.allowedIps
- * pass). Lifecycle rules are a ManagementPolicy scoped to the container; replication is object
+ * denies the public internet (default action Deny; trusted Azure services, spec.network.allowedIps and
+ * Crossplane's egress addresses from the platform EnvironmentConfig pass: shared/platform.ts).
+ * Lifecycle rules are a ManagementPolicy scoped to the container; replication is object
  * replication to a replica account in spec.replication.region; access logs are a diagnostic setting;
  * workload access is a managed identity with a federated credential and a data role on the container.
  *
@@ -20,14 +21,19 @@
  * with Private Link enabled", learn.microsoft.com/azure/frontdoor/origin-authentication-with-managed-identities,
  * and neither azurerm 4.80 nor provider-upjet-azure v2.7's FrontdoorOrigin has a field for it,
  * hashicorp/terraform-provider-azurerm#30556). So the container allows anonymous blob reads (access
- * level blob: blobs by name, no listing) and the account turns public network access off, so that only
- * approved private endpoint connections reach it; the storage firewall "remains in effect and will block
- * anonymous traffic" on the public endpoint, and with public access disabled there is none
- * (learn.microsoft.com/azure/storage/common/storage-network-security). The XRD refuses allowedIps with
- * it (those clients could read anonymously, around the WAF), and a log target (Azure Monitor delivers
- * through the trusted-services exception of the public endpoint). The container opens only once the
- * account reports both settings; turning it off closes the account in one update (allowNestedItemsToBePublic
- * false overrides the container's level). A store without cdn.originAccess is never changed.
+ * level blob: blobs by name, no listing) and the account's firewall admits nothing but Crossplane's
+ * egress addresses (default action Deny, bypass None), so that only approved private endpoint
+ * connections (Front Door's) and Crossplane reach it; the storage firewall "remains in effect and will
+ * block anonymous traffic" on the public endpoint (learn.microsoft.com/azure/storage/common/storage-network-security).
+ * Public network access stays on: with it off the provider, which reads the account's data plane on
+ * every reconcile (hashicorp/terraform-provider-azurerm#33454), could not manage the account from
+ * outside its network; the residual exposure is that Crossplane's egress addresses can read the
+ * container anonymously (README). Without egress addresses configured cdn.originAccess is refused. The
+ * XRD refuses allowedIps with it (those clients could read anonymously, around the WAF), and a log
+ * target (Azure Monitor delivers through the trusted-services exception, which bypass None closes).
+ * The container opens only once the account reports these settings; turning it off closes the account
+ * in one update (allowNestedItemsToBePublic false overrides the container's level). A store without
+ * cdn.originAccess is never changed.
  *
  * Staging: the resource group and the accounts first (never gated), containers and the management
  * policy once their account is Ready, object replication once both containers are Ready, role
@@ -35,6 +41,7 @@
  */
 import type { LifecycleRule, ObjectStoreSpec } from "../../apis/object-store/schema.ts";
 import { SpecError } from "../shared/errors.ts";
+import { EGRESS_FIELD, egressCidrs, PLATFORM_CONFIG_NAME } from "../shared/platform.ts";
 import { atProvider, isReady, str } from "../shared/observed.ts";
 import { managed, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
@@ -96,12 +103,13 @@ function checkAzureLifecycle(rules: readonly LifecycleRule[]): void {
 /**
  * Azure IP rules take public IPv4 addresses and ranges only, and not /31 or /32 ranges (a single
  * address is written without a prefix): learn.microsoft.com/azure/storage/common/storage-network-security.
+ * `field` names where each entry came from (the spec, or the platform EnvironmentConfig).
  */
-function ipRules(ips: readonly string[]): string[] {
+function ipRules(ips: readonly string[], field0 = "spec.network.allowedIps"): string[] {
   return ips.map((ip, i) => {
     const [addr = "", bits] = ip.split("/");
     const o = addr.split(".").map(Number);
-    const field = `spec.network.allowedIps[${i}]`;
+    const field = `${field0}[${i}]`;
     if (o.some((x) => x > 255)) throw SpecError.field(field, `got ${JSON.stringify(ip)}`, "give an IPv4 address or CIDR");
     const [a = 0, b = 0] = o;
     if (a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)) {
@@ -111,6 +119,20 @@ function ipRules(ips: readonly string[]): string[] {
     if (bits === "31") throw SpecError.field(field, `got ${JSON.stringify(ip)}`, "Azure storage firewalls do not take /31 ranges; list the two addresses");
     return bits === "32" || bits === undefined ? addr : ip;
   });
+}
+
+/**
+ * Whether the account, as Azure reports it (atProvider), has a Front Door origin's firewall: default
+ * action Deny, no trusted-service bypass (azurerm reads "None" back as ["None"]), and no IP rule beyond
+ * Crossplane's egress. Public network access off (Tessera's earlier origin setting) is at least as closed.
+ */
+function originFirewallHolds(seen: Obj, egress: readonly string[]): boolean {
+  if (seen["publicNetworkAccessEnabled"] === false) return true;
+  const rules = seen["networkRules"] as { defaultAction?: unknown; bypass?: unknown; ipRules?: unknown } | undefined;
+  if (!rules || rules.defaultAction !== "Deny") return false;
+  const bypass = Array.isArray(rules.bypass) ? rules.bypass : [];
+  const ips = Array.isArray(rules.ipRules) ? rules.ipRules : [];
+  return bypass.every((b) => b === "None") && ips.every((ip) => egress.includes(String(ip)));
 }
 
 export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
@@ -123,6 +145,14 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   const replicationType = AZURE_REPLICATION[spec.redundancy];
   checkAzureLifecycle(spec.lifecycle);
   const allowedIps = ipRules(spec.network.allowedIps);
+  // Crossplane's own egress (shared/platform.ts): azurerm reads the account's data plane on every
+  // read, through this firewall (hashicorp/terraform-provider-azurerm#33454), or the account never
+  // becomes Ready. Sorted by the platform setting, after the user's entries; the field is a set.
+  const egress = ipRules(egressCidrs(ctx), EGRESS_FIELD);
+  const warnings: string[] = [];
+  if (!egress.length) {
+    warnings.push(`the Azure provider reads this storage account's data plane on every reconcile, through its firewall (network.allowedIps and trusted Azure services only): unless Crossplane's egress address is among them the account never becomes Ready (403 AuthorizationFailure). Set data.crossplaneEgressCidrs in the cluster-scoped EnvironmentConfig ${PLATFORM_CONFIG_NAME} (README, "Platform settings"), or run Crossplane in a network that reaches the account through a private endpoint`);
+  }
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
   const released: string[] = [];
@@ -156,6 +186,11 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   const softDelete = spec.softDeleteDays ?? SOFT_DELETE_DAYS;
   // Front Door origin: only the main account (the replica is never an origin and stays as private as any store).
   const origin = spec.cdn.originAccess;
+  if (origin && !egress.length) {
+    throw SpecError.field("spec.cdn.originAccess", "got true on Azure, but no Crossplane egress addresses are configured: the origin's firewall admits only Front Door's Private Link and them, so the provider (which reads the account's data plane) could never manage it", `set data.crossplaneEgressCidrs in the cluster-scoped EnvironmentConfig ${PLATFORM_CONFIG_NAME} (platform team; README, "Platform settings"), or set cdn.originAccess: false`);
+  }
+  // The user's list, then Crossplane's egress not already in it (Azure refuses a repeated rule).
+  const withEgress = (ips: readonly string[]) => [...new Set([...ips, ...egress])];
   const storageAccount = (key: string, name: string, accountLocation: string, keyId: string | undefined, changeFeed: boolean, cdnOrigin = false) =>
     mr<storage.Account>(STORAGE, "Account", key, {
       location: accountLocation,
@@ -166,17 +201,23 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
       accessTier: "Hot",
       httpsTrafficOnlyEnabled: true,
       minTlsVersion: "TLS1_2",
-      // Anonymous blob reads only for a Front Door origin, whose account takes no public traffic at all (below).
+      // Anonymous blob reads only for a Front Door origin, whose firewall admits only Front Door's Private Link and Crossplane (below).
       allowNestedItemsToBePublic: cdnOrigin,
       sharedAccessKeyEnabled: false,
       defaultToOauthAuthentication: true,
       crossTenantReplicationEnabled: false,
       infrastructureEncryptionEnabled: true,
-      // Reachable from the internet only through the firewall's allow list; trusted Azure services
-      // (Azure Monitor diagnostic settings) pass. A Front Door origin takes no public traffic: only
-      // approved private endpoint connections (Front Door's Private Link) reach it.
-      publicNetworkAccessEnabled: !cdnOrigin,
-      networkRules: { defaultAction: "Deny", bypass: ["AzureServices"], ipRules: allowedIps },
+      // Reachable from the internet only through the firewall's allow list (the user's addresses and
+      // Crossplane's egress); trusted Azure services (Azure Monitor diagnostic settings) pass.
+      // A Front Door origin keeps public network access on, or the provider could not manage it (its
+      // reads go to the data plane, networkRules do not apply with public access off), but its firewall
+      // admits only Crossplane's egress: no user addresses (the XRD refuses allowedIps) and no trusted
+      // services (bypass None; "None" is one of the bypass values azurerm and ARM take,
+      // learn.microsoft.com/azure/storage/common/storage-network-security "Grant access to trusted
+      // Azure services"), so anonymous reads come only through approved private endpoints (Front
+      // Door's Private Link, which the firewall does not filter) and from Crossplane's egress.
+      publicNetworkAccessEnabled: true,
+      networkRules: cdnOrigin ? { defaultAction: "Deny", bypass: ["None"], ipRules: egress } : { defaultAction: "Deny", bypass: ["AzureServices"], ipRules: withEgress(allowedIps) },
       blobProperties: {
         versioningEnabled: key === "account" ? spec.versioning : true,
         changeFeedEnabled: changeFeed,
@@ -201,14 +242,15 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
 
   const rep = spec.replication;
   r["account"] = storageAccount("account", account, location, spec.encryption.keyId, !!rep, origin);
-  // The container opens to anonymous reads only once the account reports public network access off
-  // (and nested items allowed to be public): never a moment readable from the internet.
+  // The container opens to anonymous reads only once the account reports the origin's firewall (deny
+  // by default, no trusted-service bypass, no address but Crossplane's egress) and nested items allowed
+  // to be public: never a moment readable from anywhere else on the internet.
   // Once opened it stays open while cdn.originAccess is on, even if the account's status is briefly empty
   // (flipping it back and forth would be an update loop, and Front Door reads would fail meanwhile).
   const seenAccount = atProvider(observed["account"]);
-  const closed = seenAccount["publicNetworkAccessEnabled"] === false && seenAccount["allowNestedItemsToBePublic"] === true;
+  const closed = seenAccount["allowNestedItemsToBePublic"] === true && originFirewallHolds(seenAccount, egress);
   const opened = (observed["container"]?.resource.spec?.["forProvider"] as Obj | undefined)?.["containerAccessType"] === "blob";
-  if (origin && !closed && !opened && isReady(observed["account"])) pending.push("container: anonymous read for Front Door waits for the account to report public network access disabled");
+  if (origin && !closed && !opened && isReady(observed["account"])) pending.push("container: anonymous read for Front Door waits for the account to report its firewall admitting only Crossplane's egress");
   blobContainer("container", "account", origin && (closed || opened) ? "blob" : "private");
   const accountUp = isReady(observed["account"]);
   if (spec.lifecycle.length) {
@@ -304,5 +346,5 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
       ? [`approve Front Door's pending Private Link connection on storage account ${account} once a CdnEdge uses this store: az network private-endpoint-connection list --id ${accountId} --query "[?properties.privateLinkServiceConnectionState.status=='Pending'].id" -o tsv, then az network private-endpoint-connection approve --id <that id> --description "Front Door"`]
       : undefined,
   });
-  return out;
+  return warnings.length ? { ...out, warnings: [...(out.warnings ?? []), ...warnings] } : out;
 };

@@ -65,6 +65,8 @@ export const objectStore: KindModule<ObjectStoreSpec> = {
     if (spec.accessLogs) out[LOG_TARGET] = { apiVersion: API_VERSION, kind: "ObjectStore", name: spec.accessLogs.objectStoreRef.name, namespace: xr.namespace };
     return out;
   },
+  // The Azure account's firewall is one the provider must pass itself (shared/platform.ts).
+  platform: (spec) => spec.provider === "azure",
   validate: (ctx) => {
     checkLogTarget(ctx);
     checkClusters(ctx);

@@ -4,6 +4,7 @@
  */
 import type { Provider } from "../../apis/shared/common.ts";
 import type { ApiDefinition } from "../../apis/index.ts";
+import type { PlatformConfig } from "./platform.ts";
 
 export type Obj = Record<string, unknown>;
 
@@ -78,6 +79,11 @@ export interface RenderContext<S> {
   observed: Record<string, ObservedResource>;
   /** Required resources by requirement name (always present: fn.ts only renders once they are fetched). */
   required: Record<string, K8sObject[]>;
+  /**
+   * Platform settings (shared/platform.ts: the EnvironmentConfig `tessera`), for kinds whose
+   * KindModule.platform asks for them; absent otherwise and in tests that build a context by hand.
+   */
+  platform?: PlatformConfig;
 }
 
 export interface Rendered {
@@ -107,7 +113,8 @@ export interface Selector {
   name?: string;
   /** Select by labels instead of name (e.g. the Usages of a Network); the match may be empty. An empty set selects every object of the kind in the namespace. */
   matchLabels?: Record<string, string>;
-  namespace: string;
+  /** Omitted only for a cluster-scoped kind (the EnvironmentConfig of shared/platform.ts). */
+  namespace?: string;
 }
 
 /**
@@ -125,6 +132,11 @@ export interface KindModule<S> {
    * this XR did not compose, so one XR never overwrites, adopts or deletes another's Secret.
    */
   secrets?: (spec: S, xr: XrMeta) => Array<{ field: string; name: string }>;
+  /**
+   * Whether this spec renders a firewall Crossplane's providers must pass themselves (shared/platform.ts):
+   * fn.ts then fetches the platform EnvironmentConfig and passes its settings as ctx.platform.
+   */
+  platform?: (spec: S) => boolean;
   /** Checks that need required resources (same provider, same region); throws SpecError. */
   validate?: (ctx: RenderContext<S>) => void;
   renderers: Record<Provider, Renderer<S>>;

@@ -8,7 +8,7 @@ import { insightsRuleName, NETWORK } from "../../functions/k8s-cluster/names.ts"
 import { aksNodes, eksZoneBudget } from "../../functions/k8s-cluster/index.ts";
 import { networkOf } from "../../functions/k8s-cluster/common.ts";
 import { validateComposed } from "../support/crds.ts";
-import { AKS_ADMIN_KUBECONFIG, AKS_USER_KUBECONFIG, AZURE_NETWORK_STATUS, CONNECTION_DETAILS, example, NETWORKS, observe, requiredFor } from "../support/fixtures.ts";
+import { AKS_ADMIN_KUBECONFIG, AKS_USER_KUBECONFIG, AZURE_NETWORK_STATUS, CONNECTION_DETAILS, example, NETWORKS, observe, PLATFORM_EGRESS, requiredFor } from "../support/fixtures.ts";
 import { FAKE_PUBLIC_IP } from "../../scripts/fake-cluster.ts";
 import { admission, expectRefused, withSpec, xrdSpecSchema } from "../support/refusals.ts";
 import { checkRules as checkSubset } from "../../functions/shared/cel.ts";
@@ -26,8 +26,10 @@ const SC_KEY = "storage-class-tessera-gp3";
 const namespaces = (rs: K8sObject[]) => rs.filter((r: any) => r.kind === "Object" && r.spec.forProvider.manifest.kind === "Namespace");
 
 /** Renders pass after pass, the fake cluster creating everything Ready, until nothing new appears. */
-async function settled(xr: K8sObject) {
-  const required = requiredFor(xr);
+/** What a cluster serves without the platform EnvironmentConfig tessera (no Crossplane egress addresses). */
+const withoutPlatform = (xr: K8sObject) => requiredFor(xr).filter((o) => o.kind !== "EnvironmentConfig");
+
+async function settled(xr: K8sObject, required = requiredFor(xr)) {
   let out = await render({ xr, required });
   let observed: K8sObject[] = [];
   for (let pass = 0; pass < 10; pass++) {
@@ -61,7 +63,8 @@ describe("K8sCluster on AWS", () => {
       bootstrapSelfManagedAddons: false,
       upgradePolicy: { supportType: "STANDARD" },
       kubernetesNetworkConfig: { serviceIpv4Cidr: "172.20.0.0/16" },
-      vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] },
+      // The user's range, then Crossplane's egress addresses (the platform EnvironmentConfig the examples are served with).
+      vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24", ...PLATFORM_EGRESS] },
       enabledClusterLogTypes: ["api", "audit", "authenticator"],
       deletionProtection: true,
     });
@@ -686,8 +689,8 @@ describe("K8sCluster on Azure", () => {
       identity: { type: "UserAssigned" },
       azureActiveDirectoryRoleBasedAccessControl: { azureRbacEnabled: true },
       privateClusterEnabled: false,
-      // The user's ranges and the Network's NAT gateway address (AKS adds only a load balancer's by itself).
-      apiServerAccessProfile: { authorizedIpRanges: ["203.0.113.0/24", `${FAKE_PUBLIC_IP}/32`] },
+      // The user's ranges, Crossplane's egress and the Network's NAT gateway address (AKS adds only a load balancer's by itself).
+      apiServerAccessProfile: { authorizedIpRanges: ["203.0.113.0/24", ...PLATFORM_EGRESS, `${FAKE_PUBLIC_IP}/32`] },
       networkProfile: {
         networkPlugin: "azure", networkPluginMode: "overlay", networkDataPlane: "cilium",
         serviceCidr: "172.20.0.0/16", dnsServiceIp: "172.20.0.10", podCidr: "10.244.0.0/16", outboundType: "userAssignedNATGateway",
@@ -861,7 +864,7 @@ describe("K8sCluster on Azure: credentials, authorized IP ranges and network rol
     expect((out.xr.status?.["conditions"] as any[]).find((c) => c.type === "ResourcesReady")?.message).toContain("AKS must allow it in authorizedIpRanges beside allowedCidrs, or the nodes cannot reach the API server");
     // The Network publishes it: the cluster comes, with that address allowed.
     const next = await render({ xr: broxivaAzure, required: requiredFor(broxivaAzure), observed: observe(out.resources), connectionDetails: CONNECTION_DETAILS });
-    expect(fp(next.resources, "cluster").apiServerAccessProfile).toEqual({ authorizedIpRanges: ["203.0.113.0/24", `${FAKE_PUBLIC_IP}/32`] });
+    expect(fp(next.resources, "cluster").apiServerAccessProfile).toEqual({ authorizedIpRanges: ["203.0.113.0/24", ...PLATFORM_EGRESS, `${FAKE_PUBLIC_IP}/32`] });
     expect(invalid(next.resources)).toEqual([]);
   });
 
@@ -885,16 +888,19 @@ describe("K8sCluster on Azure: credentials, authorized IP ranges and network rol
     // A changed allowedCidrs while the Network is unreadable: the new ranges, and the NAT range it had.
     const widened = withSpec(broxivaAzure, (s) => (s.apiAccess.allowedCidrs = ["198.51.100.0/24"]));
     const kept = await render({ xr: widened, required: withNetworkStatus(widened, undefined), observed, connectionDetails: CONNECTION_DETAILS });
-    expect(fp(kept.resources, "cluster").apiServerAccessProfile.authorizedIpRanges).toEqual(["198.51.100.0/24", `${FAKE_PUBLIC_IP}/32`]);
+    expect(fp(kept.resources, "cluster").apiServerAccessProfile.authorizedIpRanges).toEqual(["198.51.100.0/24", ...PLATFORM_EGRESS, `${FAKE_PUBLIC_IP}/32`]);
     const moved = await render({ xr: broxivaAzure, required: withNetworkStatus(broxivaAzure, { ...AZURE_NETWORK_STATUS, natPublicIps: ["20.61.15.9", "203.0.113.7"] }), observed, connectionDetails: CONNECTION_DETAILS });
     // Each address once (the set the CRD declares), even where allowedCidrs already covers one.
-    expect(fp(moved.resources, "cluster").apiServerAccessProfile.authorizedIpRanges).toEqual(["203.0.113.0/24", "20.61.15.9/32", "203.0.113.7/32"]);
+    expect(fp(moved.resources, "cluster").apiServerAccessProfile.authorizedIpRanges).toEqual(["203.0.113.0/24", "198.51.100.16/28", "203.0.113.7/32", "20.61.15.9/32"]);
   });
 
-  it("warns on both clouds that allowedCidrs must admit Crossplane's own egress", async () => {
+  it("warns on both clouds that allowedCidrs must admit Crossplane's own egress, unless the platform EnvironmentConfig names it", async () => {
     for (const xr of [broxivaAzure, broxiva]) {
-      const { out } = await settled(xr);
+      const { out } = await settled(xr, withoutPlatform(xr));
       expect(out.xr.status?.["warnings"]).toContainEqual(expect.stringContaining("unless Crossplane's egress address is among them, provider-kubernetes and provider-helm cannot reach the cluster"));
+      expect(out.xr.status?.["warnings"]).toContainEqual(expect.stringContaining("data.crossplaneEgressCidrs in the cluster-scoped EnvironmentConfig tessera"));
+      const { out: configured } = await settled(xr);
+      expect(configured.xr.status?.["warnings"] ?? []).not.toContainEqual(expect.stringContaining("unless Crossplane's egress"));
     }
     const { out } = await settled(azure);
     expect(out.xr.status?.["warnings"]).not.toContainEqual(expect.stringContaining("unless Crossplane's egress"));

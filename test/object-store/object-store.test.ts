@@ -6,7 +6,7 @@ import type { K8sObject, ObservedResource } from "../../functions/shared/types.t
 import { render, RESOURCE_NAME } from "../../scripts/render-engine.ts";
 import { validateComposed } from "../support/crds.ts";
 import { fakeDistributionArn } from "../../scripts/fake-cluster.ts";
-import { CONNECTION_DETAILS, example, observe, requiredFor } from "../support/fixtures.ts";
+import { CONNECTION_DETAILS, example, observe, PLATFORM, requiredFor } from "../support/fixtures.ts";
 import { admission, expectRefused, withSpec, xrdSpecSchema } from "../support/refusals.ts";
 
 const aws = example("examples/object-store/aws-minimal.yaml");
@@ -250,7 +250,7 @@ describe("ObjectStore on Azure", () => {
   });
 
   it("maps the Broxiva seed: Cool 30, Archive 90, delete 365 on LRS, object replication to West US", async () => {
-    const { resources } = await settled(broxivaAzure, []);
+    const { resources } = await settled(broxivaAzure, PLATFORM);
     expect(fp(resources, "account")).toMatchObject({ accountReplicationType: "LRS", blobProperties: { versioningEnabled: true, changeFeedEnabled: true } });
     expect(fp(resources, "lifecycle").rule).toEqual([{
       name: "ageout", enabled: true, filters: { blobTypes: ["blockBlob"], prefixMatch: ["broxiva-static/"] },
@@ -265,27 +265,34 @@ describe("ObjectStore on Azure", () => {
     });
   });
 
-  it("a Front Door origin (cdn.originAccess): anonymous blob reads only once the account takes no public traffic; the replica stays private", async () => {
+  it("a Front Door origin (cdn.originAccess): anonymous blob reads only once the account's firewall admits only Crossplane's egress; the replica stays private", async () => {
     // Broxiva's static store is the Azure CdnEdge's origin; Front Door reads it anonymously through Private Link.
-    const first = await render({ xr: broxivaAzure, required: [] });
-    expect(fp(first.resources, "account")).toMatchObject({ allowNestedItemsToBePublic: true, publicNetworkAccessEnabled: false, networkRules: { defaultAction: "Deny", ipRules: [] } });
-    expect(fp(first.resources, "replica-account")).toMatchObject({ allowNestedItemsToBePublic: false, publicNetworkAccessEnabled: true });
-    // The account exists but still reports public network access: the container is created private and MESSAGE says why.
-    const stillOpen = (rs: K8sObject[]) => observe(rs).map((o) => (keyOf(o) === "account" ? { ...o, status: { ...(o.status as object), atProvider: { ...(o.status as any).atProvider, publicNetworkAccessEnabled: true, allowNestedItemsToBePublic: false } } } : o));
-    let out = await render({ xr: broxivaAzure, required: [], observed: stillOpen(first.resources) });
-    for (let i = 0; i < 4; i++) {
+    const first = await render({ xr: broxivaAzure, required: PLATFORM });
+    // Public network access stays on (the provider reads the data plane), but only Crossplane's egress passes: no trusted services, no user address.
+    expect(fp(first.resources, "account")).toMatchObject({ allowNestedItemsToBePublic: true, publicNetworkAccessEnabled: true, networkRules: { defaultAction: "Deny", bypass: ["None"], ipRules: ["198.51.100.16/28", "203.0.113.7"] } });
+    expect(fp(first.resources, "replica-account")).toMatchObject({ allowNestedItemsToBePublic: false, publicNetworkAccessEnabled: true, networkRules: { defaultAction: "Deny", bypass: ["AzureServices"], ipRules: ["198.51.100.16/28", "203.0.113.7"] } });
+    // The account exists but still reports the trusted-services bypass or another address: the container is created private and MESSAGE says why.
+    const reporting = (rules: object) => (rs: K8sObject[]) => observe(rs).map((o) => (keyOf(o) === "account" ? { ...o, status: { ...(o.status as object), atProvider: { ...(o.status as any).atProvider, publicNetworkAccessEnabled: true, allowNestedItemsToBePublic: true, networkRules: rules } } } : o));
+    for (const stillOpen of [
+      reporting({ defaultAction: "Deny", bypass: ["AzureServices"], ipRules: [] }),
+      reporting({ defaultAction: "Deny", bypass: ["None"], ipRules: ["198.51.100.16/28", "203.0.113.7", "192.0.2.1"] }),
+      reporting({ defaultAction: "Allow", bypass: ["None"], ipRules: [] }),
+    ]) {
+      let out = await render({ xr: broxivaAzure, required: PLATFORM, observed: stillOpen(first.resources) });
+      for (let i = 0; i < 4; i++) {
+        expect(fp(out.resources, "container").containerAccessType).toBe("private");
+        out = await render({ xr: broxivaAzure, required: PLATFORM, observed: stillOpen(out.resources), connectionDetails: CONNECTION_DETAILS });
+      }
       expect(fp(out.resources, "container").containerAccessType).toBe("private");
-      out = await render({ xr: broxivaAzure, required: [], observed: stillOpen(out.resources), connectionDetails: CONNECTION_DETAILS });
+      expect(out.xr.status?.["message"]).toContain("anonymous read for Front Door waits for the account");
+      expect(invalid(out.resources)).toEqual([]);
     }
-    expect(fp(out.resources, "container").containerAccessType).toBe("private");
-    expect(out.xr.status?.["message"]).toContain("anonymous read for Front Door waits for the account");
-    expect(invalid(out.resources)).toEqual([]);
-    const { resources, xr } = await settled(broxivaAzure, []);
+    const { resources, xr } = await settled(broxivaAzure, PLATFORM);
     expect(fp(resources, "container").containerAccessType).toBe("blob");
     expect(fp(resources, "replica-container").containerAccessType).toBe("private");
     // Once open, it stays open while the account's status is briefly empty (no flip-flopping update).
     const blank = observe(resources).map((o) => (keyOf(o) === "account" ? { ...o, status: { ...(o.status as object), atProvider: {} } } : o));
-    const kept = await render({ xr: broxivaAzure, required: [], observed: blank });
+    const kept = await render({ xr: broxivaAzure, required: PLATFORM, observed: blank });
     expect(fp(kept.resources, "container").containerAccessType).toBe("blob");
     const steps = (xr.status as any).manualSteps as string[];
     expect(steps).toHaveLength(1);
@@ -299,10 +306,10 @@ describe("ObjectStore on Azure", () => {
     expect(fp(resources, "container").containerAccessType).toBe("private");
     expect((xr.status as any).manualSteps).toBeUndefined();
     // Turning originAccess off closes the account in one update (nested items no longer public) and the container goes private.
-    const was = await settled(broxivaAzure, []);
+    const was = await settled(broxivaAzure, PLATFORM);
     const off = withSpec(broxivaAzure, (s) => (s.cdn = { originAccess: false }));
-    const out = await render({ xr: off, required: [], observed: observe(was.resources) });
-    expect(fp(out.resources, "account")).toMatchObject({ allowNestedItemsToBePublic: false, publicNetworkAccessEnabled: true });
+    const out = await render({ xr: off, required: PLATFORM, observed: observe(was.resources) });
+    expect(fp(out.resources, "account")).toMatchObject({ allowNestedItemsToBePublic: false, publicNetworkAccessEnabled: true, networkRules: { bypass: ["AzureServices"] } });
     expect(fp(out.resources, "container").containerAccessType).toBe("private");
   });
 
@@ -420,7 +427,7 @@ describe("ObjectStore refusals (one fatal naming field, value and fix)", () => {
     ["CloudFront log delivery on Azure", azure, (s: any): unknown => (s.acceptsCdnLogs = true), ["spec.acceptsCdnLogs is AWS only"]],
     ["CloudFront distributions on Azure", azure, (s: any): unknown => (s.cdn = { originAccess: true, distributionArns: ["arn:aws:cloudfront::111122223333:distribution/EABC"] }), ["spec.cdn.distributionArns is AWS only"]],
     ["a Front Door origin with a firewall allow list", azure, (s: any): unknown => ((s.cdn = { originAccess: true }), (s.network = { allowedIps: ["203.0.113.7"] })), ["spec.network.allowedIps", "readable without credentials", "around Front Door"]],
-    ["a Front Door origin that accepts access logs", azure, (s: any): unknown => ((s.cdn = { originAccess: true }), (s.acceptsAccessLogs = true)), ["spec.acceptsAccessLogs", "no public traffic"]],
+    ["a Front Door origin that accepts access logs", azure, (s: any): unknown => ((s.cdn = { originAccess: true }), (s.acceptsAccessLogs = true)), ["spec.acceptsAccessLogs", "no trusted-services exception"]],
     ["a KMS-encrypted log bucket on S3", logs, (s: any): unknown => (s.encryption = { keyId: "arn:aws:kms:us-east-1:111122223333:key/x" }), ["spec.acceptsAccessLogs", "SSE-S3"]],
     ["allowedIps on AWS", aws, (s: any): unknown => (s.network = { allowedIps: ["203.0.113.7"] }), ["spec.network.allowedIps is Azure only"]],
     ["a private address in the Azure firewall", azure, (s: any): unknown => (s.network = { allowedIps: ["10.0.0.0/16"] }), ["spec.network.allowedIps[0]", "public addresses only"]],
@@ -496,7 +503,7 @@ describe("ObjectStore admission rules (XRD CEL)", () => {
     const origin = { ...az, cdn: { originAccess: true } };
     expect(admission(schema, origin)).toEqual([]);
     expect(admission(schema, { ...origin, network: { allowedIps: ["203.0.113.7"] } }).join()).toContain("readable without credentials");
-    expect(admission(schema, { ...origin, acceptsAccessLogs: true }).join()).toContain("no public traffic");
+    expect(admission(schema, { ...origin, acceptsAccessLogs: true }).join()).toContain("no trusted-services exception");
     expect(admission(schema, { ...origin, cdn: { originAccess: true, distributionArns: ["arn:aws:cloudfront::111122223333:distribution/EABC"] } }).join()).toContain("distributionArns is AWS only");
     expect(admission(schema, { ...az, network: { allowedIps: ["203.0.113.7"] } })).toEqual([]);
   });

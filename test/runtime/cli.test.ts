@@ -70,6 +70,19 @@ describe("npm run render: offline requirements (13.13)", () => {
     expect(r.stderr).toContain("--required examples/network/");
   });
 
+  it("serves the platform EnvironmentConfig from --required; without it an Azure Front Door origin is refused and render says where it comes from", () => {
+    const without = tsx("render.ts", ["examples/object-store/azure-broxiva.yaml"]);
+    expect(without.status).toBe(1);
+    expect(without.stderr).toContain("spec.cdn.originAccess");
+    expect(without.stderr).toContain("--required examples/platform/");
+    const given = tsx("render.ts", ["examples/object-store/azure-broxiva.yaml", "--required", "examples/platform/"]);
+    expect(given.status).toBe(0);
+    const account = parseAllDocuments(given.stdout).map((d) => d.toJS() as K8sObject).find((o) => o.kind === "Account");
+    expect((account?.spec as any).forProvider.networkRules).toEqual({ defaultAction: "Deny", bypass: ["None"], ipRules: ["198.51.100.16/28", "203.0.113.7"] });
+    // A Network asks for no platform settings and renders as before without them.
+    expect(tsx("render.ts", ["examples/network/aws-broxiva.yaml"]).status).toBe(0);
+  });
+
   it("renders with the Network passed by --required, YAML on stdout", () => {
     const r = tsx("render.ts", ["examples/postgres-database/aws-minimal.yaml", "--required", "examples/network/"]);
     expect(r.status).toBe(0);

@@ -83,8 +83,17 @@ export function verifySecrets(xr: K8sObject): K8sObject[] {
 }
 
 /** Everything a cluster would serve an XR as required resources: the Networks and generated credentials. */
+/**
+ * The platform EnvironmentConfig tessera as examples/platform serves it (Crossplane's egress
+ * addresses): the examples describe an installation whose platform team set it (the Azure Broxiva
+ * store, a Front Door origin, needs it). Tests of the kinds render without it too.
+ */
+export const PLATFORM = loadObjects(join(ROOT, "examples", "platform"));
+export const PLATFORM_EGRESS = ["198.51.100.16/28", "203.0.113.7/32"];
+
 export const requiredFor = (xr: K8sObject): K8sObject[] => [
   ...NETWORKS,
+  ...PLATFORM,
   passwordSecret(xr),
   authTokenSecret(xr),
   // CdnEdge reads its ObjectStore origins and log target, and its verify-header Secrets.
