@@ -4,7 +4,11 @@
  * keys (Entra ID only) and no cross-tenant replication, encrypts twice (infrastructure encryption, set
  * at creation), keeps versions, deleted blobs and deleted containers (soft delete), and its firewall
  * denies the public internet (default action Deny; trusted Azure services, spec.network.allowedIps and
- * Crossplane's egress addresses from the platform EnvironmentConfig pass: shared/platform.ts).
+ * Crossplane's egress from the platform EnvironmentConfig pass: its addresses as IP rules, which admit
+ * Crossplane only from outside the account's region, and its subnets as virtual network rules, for
+ * Crossplane inside it: shared/platform.ts). Crossplane's rules are recorded on the Account (annotation
+ * platform.tessera.io/crossplane-egress) and kept while the EnvironmentConfig is missing or sets no
+ * egress: removing them would lock the provider out of every account at once, for good.
  * Lifecycle rules are a ManagementPolicy scoped to the container; replication is object
  * replication to a replica account in spec.replication.region; access logs are a diagnostic setting;
  * workload access is a managed identity with a federated credential and a data role on the container.
@@ -22,13 +26,13 @@
  * and neither azurerm 4.80 nor provider-upjet-azure v2.7's FrontdoorOrigin has a field for it,
  * hashicorp/terraform-provider-azurerm#30556). So the container allows anonymous blob reads (access
  * level blob: blobs by name, no listing) and the account's firewall admits nothing but Crossplane's
- * egress addresses (default action Deny, bypass None), so that only approved private endpoint
+ * egress addresses and subnets (default action Deny, bypass None), so that only approved private endpoint
  * connections (Front Door's) and Crossplane reach it; the storage firewall "remains in effect and will
  * block anonymous traffic" on the public endpoint (learn.microsoft.com/azure/storage/common/storage-network-security).
  * Public network access stays on: with it off the provider, which reads the account's data plane on
  * every reconcile (hashicorp/terraform-provider-azurerm#33454), could not manage the account from
- * outside its network; the residual exposure is that Crossplane's egress addresses can read the
- * container anonymously (README). Without egress addresses configured cdn.originAccess is refused. The
+ * outside its network; the residual exposure is that Crossplane's egress addresses and anything in its
+ * subnets can read the container anonymously (README). Without egress addresses or subnets cdn.originAccess is refused. The
  * XRD refuses allowedIps with it (those clients could read anonymously, around the WAF), and a log
  * target (Azure Monitor delivers through the trusted-services exception, which bypass None closes).
  * The container opens only once the account reports these settings; turning it off closes the account
@@ -41,11 +45,11 @@
  */
 import type { LifecycleRule, ObjectStoreSpec } from "../../apis/object-store/schema.ts";
 import { SpecError } from "../shared/errors.ts";
-import { EGRESS_FIELD, egressCidrs, PLATFORM_CONFIG_NAME } from "../shared/platform.ts";
+import { EGRESS_FIELD, egressCidrs, egressSubnetIds, PLATFORM_CONFIG_NAME } from "../shared/platform.ts";
 import { atProvider, isReady, str } from "../shared/observed.ts";
 import { managed, own, RETAIN } from "../shared/resources.ts";
 import { tagsFor } from "../shared/tags.ts";
-import type { ForProvider, K8sObject, ManagedKind, Obj, Renderer } from "../shared/types.ts";
+import type { ForProvider, K8sObject, ManagedKind, Obj, ObservedResource, Renderer } from "../shared/types.ts";
 import type * as azure from "../crds/azure.m.upbound.io.ts";
 import type * as storage from "../crds/storage.azure.m.upbound.io.ts";
 import type * as msi from "../crds/managedidentity.azure.m.upbound.io.ts";
@@ -61,6 +65,24 @@ const STORAGE = "storage.azure.m.upbound.io/v1beta1";
 const IDENTITY = "managedidentity.azure.m.upbound.io/v1beta1";
 const AUTHZ = "authorization.azure.m.upbound.io/v1beta1";
 const INSIGHTS = "insights.azure.m.upbound.io/v1beta1";
+/** Which of an Account's network rules are Crossplane's (JSON of Egress), as last composed. */
+export const EGRESS_ANNOTATION = "platform.tessera.io/crossplane-egress";
+/** Crossplane's egress as an account's firewall takes it: IP rules (Azure's form) and subnet ids. */
+interface Egress { ipRules: string[]; subnetIds: string[] }
+const NO_EGRESS: Egress = { ipRules: [], subnetIds: [] };
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+
+/** The egress rules an observed Account was last composed with (its annotation); none when unreadable. */
+function recordedEgress(o: ObservedResource | undefined): Egress {
+  const text = o?.resource.metadata?.annotations?.[EGRESS_ANNOTATION];
+  if (!text) return NO_EGRESS;
+  try {
+    const v = JSON.parse(text) as Obj;
+    return { ipRules: strings(v["ipRules"]), subnetIds: strings(v["subnetIds"]) };
+  } catch {
+    return NO_EGRESS;
+  }
+}
 /** Azure's default soft-delete retention, which Tessera keeps when the spec does not say. */
 const SOFT_DELETE_DAYS = 7;
 
@@ -123,16 +145,17 @@ function ipRules(ips: readonly string[], field0 = "spec.network.allowedIps"): st
 
 /**
  * Whether the account, as Azure reports it (atProvider), has a Front Door origin's firewall: default
- * action Deny, no trusted-service bypass (azurerm reads "None" back as ["None"]), and no IP rule beyond
- * Crossplane's egress. Public network access off (Tessera's earlier origin setting) is at least as closed.
+ * action Deny, no trusted-service bypass (azurerm reads "None" back as ["None"]), and no IP rule or
+ * subnet beyond Crossplane's egress (ARM ids compared case-insensitively: ARM does not keep their case).
  */
-function originFirewallHolds(seen: Obj, egress: readonly string[]): boolean {
-  if (seen["publicNetworkAccessEnabled"] === false) return true;
-  const rules = seen["networkRules"] as { defaultAction?: unknown; bypass?: unknown; ipRules?: unknown } | undefined;
+function originFirewallHolds(seen: Obj, egress: Egress): boolean {
+  const rules = seen["networkRules"] as { defaultAction?: unknown; bypass?: unknown; ipRules?: unknown; virtualNetworkSubnetIds?: unknown } | undefined;
   if (!rules || rules.defaultAction !== "Deny") return false;
   const bypass = Array.isArray(rules.bypass) ? rules.bypass : [];
   const ips = Array.isArray(rules.ipRules) ? rules.ipRules : [];
-  return bypass.every((b) => b === "None") && ips.every((ip) => egress.includes(String(ip)));
+  const subnets = Array.isArray(rules.virtualNetworkSubnetIds) ? rules.virtualNetworkSubnetIds : [];
+  const ours = new Set(egress.subnetIds.map((id) => id.toLowerCase()));
+  return bypass.every((b) => b === "None") && ips.every((ip) => egress.ipRules.includes(String(ip))) && subnets.every((id) => ours.has(String(id).toLowerCase()));
 }
 
 export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
@@ -147,11 +170,20 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   const allowedIps = ipRules(spec.network.allowedIps);
   // Crossplane's own egress (shared/platform.ts): azurerm reads the account's data plane on every
   // read, through this firewall (hashicorp/terraform-provider-azurerm#33454), or the account never
-  // becomes Ready. Sorted by the platform setting, after the user's entries; the field is a set.
-  const egress = ipRules(egressCidrs(ctx), EGRESS_FIELD);
+  // becomes Ready. Sorted by the platform setting, after the user's entries; the fields are sets.
+  // Without the setting (EnvironmentConfig deleted, or neither key) each account keeps the rules it was
+  // last composed with (its annotation): dropping them would lock the provider out of every account in
+  // one wave, and afterwards its refresh gets 403 and nothing could put them back. Only an
+  // EnvironmentConfig that no longer lists them removes them.
+  const platformEgress: Egress | undefined = ctx.platform?.configured ? { ipRules: ipRules(egressCidrs(ctx), EGRESS_FIELD), subnetIds: egressSubnetIds(ctx) } : undefined;
+  const egressFor = (key: string): Egress => platformEgress ?? recordedEgress(observed[key]);
   const warnings: string[] = [];
-  if (!egress.length) {
-    warnings.push(`the Azure provider reads this storage account's data plane on every reconcile, through its firewall (network.allowedIps and trusted Azure services only): unless Crossplane's egress address is among them the account never becomes Ready (403 AuthorizationFailure). Set data.crossplaneEgressCidrs in the cluster-scoped EnvironmentConfig ${PLATFORM_CONFIG_NAME} (README, "Platform settings"), or run Crossplane in a network that reaches the account through a private endpoint`);
+  const how = `IP rules (data.crossplaneEgressCidrs) admit Crossplane only from outside the account's region; from inside it, list its subnets (data.crossplaneSubnetIds, with a Microsoft.Storage service endpoint)`;
+  const kept = ["account", "replica-account"].filter((k) => !platformEgress && observed[k] && (recordedEgress(observed[k]).ipRules.length || recordedEgress(observed[k]).subnetIds.length));
+  if (kept.length) {
+    warnings.push(`EnvironmentConfig ${PLATFORM_CONFIG_NAME} is missing or sets no Crossplane egress: ${kept.join(" and ")} keep${kept.length === 1 ? "s" : ""} the Crossplane rules last composed (annotation ${EGRESS_ANNOTATION}) so the provider is not locked out; restore it (README, "Platform settings"). Rules go only when it is present without them`);
+  } else if (!platformEgress) {
+    warnings.push(`the Azure provider reads this storage account's data plane through its firewall: unless Crossplane passes it the account never becomes Ready (403). Set Crossplane's egress in EnvironmentConfig ${PLATFORM_CONFIG_NAME} (README, "Platform settings"): ${how}; or reach the account through a private endpoint`);
   }
   const r: Record<string, K8sObject> = {};
   const pending: string[] = [];
@@ -186,13 +218,15 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   const softDelete = spec.softDeleteDays ?? SOFT_DELETE_DAYS;
   // Front Door origin: only the main account (the replica is never an origin and stays as private as any store).
   const origin = spec.cdn.originAccess;
-  if (origin && !egress.length) {
-    throw SpecError.field("spec.cdn.originAccess", "got true on Azure, but no Crossplane egress addresses are configured: the origin's firewall admits only Front Door's Private Link and them, so the provider (which reads the account's data plane) could never manage it", `set data.crossplaneEgressCidrs in the cluster-scoped EnvironmentConfig ${PLATFORM_CONFIG_NAME} (platform team; README, "Platform settings"), or set cdn.originAccess: false`);
+  const originEgress = egressFor("account");
+  if (origin && !originEgress.ipRules.length && !originEgress.subnetIds.length) {
+    throw SpecError.field("spec.cdn.originAccess", "got true on Azure, but neither Crossplane egress addresses nor subnets are configured: the origin's firewall admits only Front Door and Crossplane, so the provider could never manage it", `set data.crossplaneEgressCidrs (Crossplane outside the account's region) or data.crossplaneSubnetIds (inside it) in EnvironmentConfig ${PLATFORM_CONFIG_NAME}, or set cdn.originAccess: false`);
   }
-  // The user's list, then Crossplane's egress not already in it (Azure refuses a repeated rule).
-  const withEgress = (ips: readonly string[]) => [...new Set([...ips, ...egress])];
-  const storageAccount = (key: string, name: string, accountLocation: string, keyId: string | undefined, changeFeed: boolean, cdnOrigin = false) =>
-    mr<storage.Account>(STORAGE, "Account", key, {
+  const storageAccount = (key: string, name: string, accountLocation: string, keyId: string | undefined, changeFeed: boolean, cdnOrigin = false) => {
+    const egress = egressFor(key);
+    // The user's list, then Crossplane's egress not already in it (Azure refuses a repeated rule).
+    const ips = cdnOrigin ? egress.ipRules : [...new Set([...allowedIps, ...egress.ipRules])];
+    const account = mr<storage.Account>(STORAGE, "Account", key, {
       location: accountLocation,
       ...rg,
       accountKind: "StorageV2",
@@ -217,7 +251,14 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
       // Azure services"), so anonymous reads come only through approved private endpoints (Front
       // Door's Private Link, which the firewall does not filter) and from Crossplane's egress.
       publicNetworkAccessEnabled: true,
-      networkRules: cdnOrigin ? { defaultAction: "Deny", bypass: ["None"], ipRules: egress } : { defaultAction: "Deny", bypass: ["AzureServices"], ipRules: withEgress(allowedIps) },
+      // Crossplane's subnets as virtual network rules: IP rules do not apply to requests from the
+      // account's own region (learn.microsoft.com/azure/storage/common/storage-network-security).
+      networkRules: {
+        defaultAction: "Deny",
+        bypass: cdnOrigin ? ["None"] : ["AzureServices"],
+        ipRules: ips,
+        ...(egress.subnetIds.length ? { virtualNetworkSubnetIds: egress.subnetIds } : {}),
+      },
       blobProperties: {
         versioningEnabled: key === "account" ? spec.versioning : true,
         changeFeedEnabled: changeFeed,
@@ -235,6 +276,9 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
         : {}),
       tags,
     }, name);
+    if (egress.ipRules.length || egress.subnetIds.length) account.metadata!.annotations = { ...account.metadata!.annotations, [EGRESS_ANNOTATION]: JSON.stringify(egress) };
+    return account;
+  };
   const blobContainer = (key: string, accountKey: string, accessType: "private" | "blob" = "private") =>
     gate(key, isReady(observed[accountKey]), () =>
       // By storageAccountId (ARM): the deprecated storageAccountName path uses the data plane, which the firewall blocks (crossplane-contrib/provider-upjet-azure#808).
@@ -248,7 +292,7 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   // Once opened it stays open while cdn.originAccess is on, even if the account's status is briefly empty
   // (flipping it back and forth would be an update loop, and Front Door reads would fail meanwhile).
   const seenAccount = atProvider(observed["account"]);
-  const closed = seenAccount["allowNestedItemsToBePublic"] === true && originFirewallHolds(seenAccount, egress);
+  const closed = seenAccount["allowNestedItemsToBePublic"] === true && originFirewallHolds(seenAccount, originEgress);
   const opened = (observed["container"]?.resource.spec?.["forProvider"] as Obj | undefined)?.["containerAccessType"] === "blob";
   if (origin && !closed && !opened && isReady(observed["account"])) pending.push("container: anonymous read for Front Door waits for the account to report its firewall admitting only Crossplane's egress");
   blobContainer("container", "account", origin && (closed || opened) ? "blob" : "private");

@@ -14,9 +14,21 @@
  *     feature);
  *   - a K8sCluster's public API endpoint when apiAccess.allowedCidrs limits it: provider-kubernetes
  *     and provider-helm connect from Crossplane's cluster.
+ *   Azure storage IP rules "have no effect on requests that originate from the same Azure region as
+ *   the storage account" (learn.microsoft.com/azure/storage/common/storage-network-security, "IP
+ *   network rules"): they admit Crossplane only when it connects from outside the account's region.
  *
- * Absent (the default): firewalls are as the specs say, and each kind warns where Crossplane may be
- * locked out. Kinds ask for it only when they render such a firewall (KindModule.platform), so other
+ *   data.crossplaneSubnetIds: Azure subnet resource ids Crossplane's providers run in, for Crossplane
+ *   inside an account's region: rendered as the storage accounts' virtual network rules
+ *   (networkRules.virtualNetworkSubnetIds; "Use Virtual network rules to allow same-region requests",
+ *   same page). The subnet needs a Microsoft.Storage service endpoint (Microsoft.Storage.Global for
+ *   accounts in other regions), which the platform team sets on its own network.
+ *
+ * Unknown keys under data and empty lists are fatal: a misspelled key or an emptied list would
+ * otherwise read as "no egress" and take Crossplane's rules off every account at once (after which
+ * azurerm's refresh gets 403 and nothing repairs it). Absent (no EnvironmentConfig, or neither key):
+ * `configured` is false; Azure accounts then keep the egress rules they were last composed with
+ * (object-store/azure.ts) and each kind warns where Crossplane may be locked out. Kinds ask for it only when they render such a firewall (KindModule.platform), so other
  * XRs are not re-run when it changes.
  */
 import type { K8sObject, RenderContext, Selector } from "./types.ts";
@@ -27,15 +39,30 @@ import { block, isAligned } from "./cidr.ts";
 export const PLATFORM_REQUIREMENT = "tessera-platform";
 export const PLATFORM_CONFIG_NAME = "tessera";
 export const EGRESS_FIELD = `EnvironmentConfig ${PLATFORM_CONFIG_NAME} data.crossplaneEgressCidrs`;
+export const SUBNETS_FIELD = `EnvironmentConfig ${PLATFORM_CONFIG_NAME} data.crossplaneSubnetIds`;
 /** Enough for a few NAT gateways; keeps each cloud's own list limit reachable with the user's entries. */
 export const MAX_EGRESS_CIDRS = 10;
+/** A few clusters' node subnets; Azure takes 400 virtual network rules per account, this keeps the list reviewable. */
+export const MAX_SUBNET_IDS = 5;
+const KNOWN_KEYS = ["crossplaneEgressCidrs", "crossplaneSubnetIds"];
 
 export interface PlatformConfig {
   /** Public IPv4 CIDRs, network-aligned, unique, sorted by address then prefix (stable: no churn). */
   crossplaneEgressCidrs: string[];
+  /** Azure subnet resource ids, unique, sorted. */
+  crossplaneSubnetIds: string[];
+  /** The EnvironmentConfig exists and sets at least one of the keys (each non-empty). */
+  configured: boolean;
 }
 
-export const NO_PLATFORM: PlatformConfig = { crossplaneEgressCidrs: [] };
+export const NO_PLATFORM: PlatformConfig = { crossplaneEgressCidrs: [], crossplaneSubnetIds: [], configured: false };
+
+/**
+ * An Azure subnet resource id as ARM writes it: subscription GUID, resource group name (letters,
+ * digits, _-.() , not ending in a period), virtual network and subnet names (letters, digits, _-.).
+ * learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules.
+ */
+const SUBNET_ID = /^\/subscriptions\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\/resourceGroups\/[-\w.()]{0,89}[-\w()]\/providers\/Microsoft\.Network\/virtualNetworks\/[-\w.]{2,64}\/subnets\/[-\w.]{1,80}$/;
 
 /**
  * Cluster-scoped: no namespace. run_function.proto's ResourceSelector: "Omit namespace to match
@@ -61,11 +88,32 @@ const NOT_PUBLIC = ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "
 export function parsePlatform(found: readonly K8sObject[] | undefined): PlatformConfig {
   const env = found?.[0];
   if (!env) return NO_PLATFORM;
-  const data = env["data"];
-  const raw = data && typeof data === "object" ? (data as Record<string, unknown>)["crossplaneEgressCidrs"] : undefined;
-  if (raw === undefined || raw === null) return NO_PLATFORM;
+  const data = (env["data"] && typeof env["data"] === "object" ? env["data"] : {}) as Record<string, unknown>;
+  for (const k of Object.keys(data)) {
+    if (!KNOWN_KEYS.includes(k)) throw SpecError.field(`EnvironmentConfig ${PLATFORM_CONFIG_NAME} data.${k}`, "is not a Tessera platform setting", `the known keys are ${KNOWN_KEYS.join(", ")}; fix the spelling (a misspelled key would read as no egress and take Crossplane's rules off every firewall)`);
+  }
+  const crossplaneEgressCidrs = parseCidrs(data["crossplaneEgressCidrs"]);
+  const crossplaneSubnetIds = parseSubnets(data["crossplaneSubnetIds"]);
+  return { crossplaneEgressCidrs, crossplaneSubnetIds, configured: crossplaneEgressCidrs.length > 0 || crossplaneSubnetIds.length > 0 };
+}
+
+function parseSubnets(raw: unknown): string[] {
+  if (raw === undefined || raw === null) return [];
+  const fix = "list the Azure subnet resource ids Crossplane runs in (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>)";
+  if (!Array.isArray(raw)) throw SpecError.field(SUBNETS_FIELD, `got ${JSON.stringify(raw)}, not a list`, fix);
+  if (!raw.length) throw SpecError.field(SUBNETS_FIELD, "got an empty list", "remove the key instead (an empty list would take Crossplane's subnet rules off every storage account)");
+  if (raw.length > MAX_SUBNET_IDS) throw SpecError.field(SUBNETS_FIELD, `got ${raw.length} entries`, `list at most ${MAX_SUBNET_IDS}: the subnets Crossplane's providers run in`);
+  raw.forEach((s, i) => {
+    if (typeof s !== "string" || !SUBNET_ID.test(s)) throw SpecError.field(`${SUBNETS_FIELD}[${i}]`, `got ${JSON.stringify(s)}, not an Azure subnet resource id`, fix);
+  });
+  return [...new Set(raw as string[])].sort();
+}
+
+function parseCidrs(raw: unknown): string[] {
+  if (raw === undefined || raw === null) return [];
   const fix = "list the public IPv4 addresses Crossplane's providers connect from, as CIDRs (203.0.113.7/32), e.g. kubectl edit environmentconfig tessera";
   if (!Array.isArray(raw)) throw SpecError.field(EGRESS_FIELD, `got ${JSON.stringify(raw)}, not a list`, fix);
+  if (!raw.length) throw SpecError.field(EGRESS_FIELD, "got an empty list", "remove the key instead (an empty list would take Crossplane's rules off every firewall at once)");
   if (raw.length > MAX_EGRESS_CIDRS) throw SpecError.field(EGRESS_FIELD, `got ${raw.length} entries`, `list at most ${MAX_EGRESS_CIDRS} (each cloud's firewall lists are short: EKS takes 40 public access CIDRs in all); merge them into wider public ranges`);
   const out = new Map<string, number>();
   raw.forEach((c, i) => {
@@ -80,7 +128,7 @@ export function parsePlatform(found: readonly K8sObject[] | undefined): Platform
     if (b.prefix === 31) throw SpecError.field(field, `got ${JSON.stringify(c)}`, "Azure storage firewalls take no /31 ranges; list its two addresses as /32 each");
     out.set(c, b.start * 64 + b.prefix);
   });
-  return { crossplaneEgressCidrs: [...out.entries()].sort((a, b) => a[1] - b[1]).map(([c]) => c) };
+  return [...out.entries()].sort((a, b) => a[1] - b[1]).map(([c]) => c);
 }
 
 function numToIp(n: number): string {
@@ -89,3 +137,5 @@ function numToIp(n: number): string {
 
 /** The egress CIDRs a render sees (none when its kind did not ask or none are configured). */
 export const egressCidrs = (ctx: Pick<RenderContext<unknown>, "platform">): string[] => ctx.platform?.crossplaneEgressCidrs ?? [];
+/** The subnet ids a render sees (none when its kind did not ask or none are configured). */
+export const egressSubnetIds = (ctx: Pick<RenderContext<unknown>, "platform">): string[] => ctx.platform?.crossplaneSubnetIds ?? [];

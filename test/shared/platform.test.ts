@@ -18,7 +18,11 @@ const keyOf = (r: K8sObject) => r.metadata?.annotations?.[RESOURCE_NAME] as stri
 const fp = (rs: K8sObject[], key: string) => (rs.find((r) => keyOf(r) === key)?.spec as any)?.forProvider;
 const invalid = (rs: K8sObject[]) => rs.flatMap((r) => validateComposed(r).map((e) => `${keyOf(r)}: ${e}`));
 const env = (cidrs: unknown): K8sObject => ({ apiVersion: "apiextensions.crossplane.io/v1beta1", kind: "EnvironmentConfig", metadata: { name: "tessera" }, data: { crossplaneEgressCidrs: cidrs } });
+const envData = (data: Record<string, unknown>): K8sObject => ({ apiVersion: "apiextensions.crossplane.io/v1beta1", kind: "EnvironmentConfig", metadata: { name: "tessera" }, data });
 const without = (xr: K8sObject) => requiredFor(xr).filter((o) => o.kind !== "EnvironmentConfig");
+const SUBNET = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/platform-rg/providers/Microsoft.Network/virtualNetworks/crossplane-vnet/subnets/nodes";
+const SUBNET2 = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/platform-rg/providers/Microsoft.Network/virtualNetworks/crossplane-vnet/subnets/a-pool";
+const annotationsOf = (rs: K8sObject[], key: string) => rs.find((r) => keyOf(r) === key)?.metadata?.annotations ?? {};
 
 const store = example("examples/object-store/azure-minimal.yaml");
 const origin = example("examples/object-store/azure-broxiva.yaml");
@@ -43,8 +47,28 @@ describe("the EnvironmentConfig itself", () => {
     // Order and repeats in the EnvironmentConfig do not reach the firewalls (no churn when someone reorders it).
     expect(parsePlatform([env(["203.0.113.7/32", "198.51.100.16/28", "203.0.113.7/32"])]).crossplaneEgressCidrs).toEqual(PLATFORM_EGRESS);
     expect(parsePlatform([env(["20.0.0.0/8", "20.0.0.0/16", "3.3.3.3/32"])]).crossplaneEgressCidrs).toEqual(["3.3.3.3/32", "20.0.0.0/8", "20.0.0.0/16"]);
-    expect(parsePlatform([]).crossplaneEgressCidrs).toEqual([]);
-    expect(parsePlatform([{ ...env(undefined), data: {} }]).crossplaneEgressCidrs).toEqual([]);
+    expect(parsePlatform([])).toEqual({ crossplaneEgressCidrs: [], crossplaneSubnetIds: [], configured: false });
+    expect(parsePlatform([envData({})]).configured).toBe(false);
+    expect(parsePlatform(PLATFORM).configured).toBe(true);
+    // Subnet ids alone configure it; sorted and unique.
+    expect(parsePlatform([envData({ crossplaneSubnetIds: [SUBNET, SUBNET2, SUBNET] })])).toEqual({ crossplaneEgressCidrs: [], crossplaneSubnetIds: [SUBNET2, SUBNET], configured: true });
+  });
+
+  it.each([
+    ["an unknown key", { crossplaneEgressCIDRs: ["203.0.113.7/32"] }, "data.crossplaneEgressCIDRs: is not a Tessera platform setting", "the known keys are crossplaneEgressCidrs, crossplaneSubnetIds"],
+    ["an empty CIDR list", { crossplaneEgressCidrs: [] }, "data.crossplaneEgressCidrs: got an empty list", "remove the key instead"],
+    ["an empty subnet list", { crossplaneSubnetIds: [] }, "data.crossplaneSubnetIds: got an empty list", "remove the key instead"],
+    ["a subnet id that is a virtual network", { crossplaneSubnetIds: [SUBNET.replace("/subnets/nodes", "")] }, "data.crossplaneSubnetIds[0]: got", "not an Azure subnet resource id"],
+    ["a subnet name, not an id", { crossplaneSubnetIds: ["nodes"] }, "data.crossplaneSubnetIds[0]: got \"nodes\"", "/subscriptions/<id>/resourceGroups/"],
+    ["subnet ids not a list", { crossplaneSubnetIds: SUBNET }, "data.crossplaneSubnetIds: got", "not a list"],
+    ["too many subnets", { crossplaneSubnetIds: Array.from({ length: 6 }, (_, i) => `${SUBNET}${i}`) }, "got 6 entries", "at most 5"],
+  ])("refuses %s, naming the key and the fix", (_what, data, ...fragments) => {
+    for (const f of ["EnvironmentConfig tessera data.", ...fragments]) expect(() => parsePlatform([envData(data)])).toThrow(f);
+  });
+
+  it("an unknown key is one fatal for every XR that reads it, and nothing is applied", async () => {
+    await expectRefused({ xr: store, required: [...NETWORKS, envData({ crossplaneEgressCidrs: ["203.0.113.7/32"], crossplaneSubnetID: [SUBNET] })] }, "invalid ObjectStore", "data.crossplaneSubnetID: is not a Tessera platform setting");
+    await expectRefused({ xr: aks, required: [...without(aks), envData({ crossplaneEgressCidrs: [] })] }, "invalid K8sCluster", "data.crossplaneEgressCidrs: got an empty list");
   });
 
   it.each([
@@ -84,8 +108,8 @@ describe("ObjectStore on Azure", () => {
     const out = await last(xr, without(xr));
     expect(fp(out.resources, "account").networkRules).toEqual({ defaultAction: "Deny", bypass: ["AzureServices"], ipRules: ["203.0.113.7"] });
     const warnings = out.results.map((r) => r.message);
-    expect(warnings).toContainEqual(expect.stringContaining("reads this storage account's data plane on every reconcile"));
-    expect(warnings).toContainEqual(expect.stringContaining("data.crossplaneEgressCidrs in the cluster-scoped EnvironmentConfig tessera"));
+    expect(warnings).toContainEqual(expect.stringContaining("reads this storage account's data plane through its firewall"));
+    expect(warnings).toContainEqual(expect.stringContaining("IP rules (data.crossplaneEgressCidrs) admit Crossplane only from outside the account's region; from inside it, list its subnets (data.crossplaneSubnetIds"));
     expect(warnings).toContainEqual(expect.stringContaining("private endpoint"));
   });
 
@@ -111,20 +135,60 @@ describe("ObjectStore on Azure", () => {
     expect(out.results.map((r) => r.message)).not.toContainEqual(expect.stringContaining("data plane"));
   });
 
-  it("a Front Door origin without the EnvironmentConfig is refused (the store would never be manageable), and a live one is left as it is", async () => {
-    await expectRefused({ xr: origin, required: without(origin) }, "spec.cdn.originAccess", "no Crossplane egress addresses are configured", "EnvironmentConfig tessera", "or set cdn.originAccess: false");
+  it("a new Front Door origin without Crossplane's egress is refused (the store would never be manageable); a live one keeps its recorded rules", async () => {
+    await expectRefused({ xr: origin, required: without(origin) }, "spec.cdn.originAccess", "neither Crossplane egress addresses nor subnets are configured", "data.crossplaneSubnetIds (inside it)", "EnvironmentConfig tessera", "or set cdn.originAccess: false");
+    await expectRefused({ xr: origin, required: [...without(origin), envData({})] }, "spec.cdn.originAccess", "neither Crossplane egress");
     const live = await last(origin, requiredFor(origin));
-    await expectRefused({ xr: origin, required: without(origin), observed: observe(live.resources) }, "spec.cdn.originAccess");
+    const out = await render({ xr: origin, required: without(origin), observed: observe(live.resources) });
+    expect(out.fatal).toBeUndefined();
+    expect(out.resources).toEqual(live.resources);
   });
 
-  it("an existing origin made with public network access off keeps its open container through the switch", async () => {
-    const live = await last(origin, requiredFor(origin));
-    // As an earlier Tessera left it: public network access off, the container already open.
-    const earlier = observe(live.resources).map((o) => (keyOf(o) === "account" ? { ...o, status: { ...(o.status as object), atProvider: { publicNetworkAccessEnabled: false, allowNestedItemsToBePublic: true } } } : o));
-    const out = await render({ xr: origin, required: requiredFor(origin), observed: earlier });
-    expect(out.fatal).toBeUndefined();
-    expect(fp(out.resources, "account").publicNetworkAccessEnabled).toBe(true);
-    expect(fp(out.resources, "container").containerAccessType).toBe("blob");
+  it("same-region Crossplane: subnet ids become every account's virtual network rules (origin's too), recorded, CRD-valid, to the last pass", async () => {
+    const subnets = (xr: K8sObject, data: Record<string, unknown>) => [...without(xr), envData(data)];
+    const xr = withSpec(store, (s) => (s.replication = { region: "westus" }));
+    const out = await last(xr, subnets(xr, { crossplaneSubnetIds: [SUBNET, SUBNET2] }));
+    for (const key of ["account", "replica-account"]) {
+      expect(fp(out.resources, key).networkRules, key).toEqual({ defaultAction: "Deny", bypass: ["AzureServices"], ipRules: [], virtualNetworkSubnetIds: [SUBNET2, SUBNET] });
+      expect(JSON.parse(annotationsOf(out.resources, key)["platform.tessera.io/crossplane-egress"]!), key).toEqual({ ipRules: [], subnetIds: [SUBNET2, SUBNET] });
+    }
+    expect(out.results.map((r) => r.message)).not.toContainEqual(expect.stringContaining("data plane"));
+    // A Front Door origin with subnet ids only: its Crossplane-only firewall is those subnets; the container opens.
+    const o = await last(origin, subnets(origin, { crossplaneSubnetIds: [SUBNET] }));
+    expect(fp(o.resources, "account").networkRules).toEqual({ defaultAction: "Deny", bypass: ["None"], ipRules: [], virtualNetworkSubnetIds: [SUBNET] });
+    expect(fp(o.resources, "container").containerAccessType).toBe("blob");
+    // Both kinds of rule together.
+    const both = await last(origin, subnets(origin, { crossplaneEgressCidrs: PLATFORM_EGRESS, crossplaneSubnetIds: [SUBNET] }));
+    expect(fp(both.resources, "account").networkRules).toEqual({ defaultAction: "Deny", bypass: ["None"], ipRules: ["198.51.100.16/28", "203.0.113.7"], virtualNetworkSubnetIds: [SUBNET] });
+  });
+
+  it("the EnvironmentConfig gone: each account keeps the Crossplane rules it was last composed with, with a warning; present without them: removed", async () => {
+    const xr = withSpec(store, (s) => {
+      s.network = { allowedIps: ["192.0.2.0/24"] };
+      s.replication = { region: "westus" };
+    });
+    const live = await last(xr, [...without(xr), envData({ crossplaneEgressCidrs: PLATFORM_EGRESS, crossplaneSubnetIds: [SUBNET] })]);
+    const rules = { defaultAction: "Deny", bypass: ["AzureServices"], ipRules: ["192.0.2.0/24", "198.51.100.16/28", "203.0.113.7"], virtualNetworkSubnetIds: [SUBNET] };
+    for (const key of ["account", "replica-account"]) expect(fp(live.resources, key).networkRules, key).toEqual(rules);
+    for (const gone of [without(xr), [...without(xr), envData({})]]) {
+      const out = await render({ xr, required: gone, observed: observe(live.resources) });
+      expect(out.fatal).toBeUndefined();
+      for (const key of ["account", "replica-account"]) {
+        expect(fp(out.resources, key).networkRules, key).toEqual(rules);
+        expect(annotationsOf(out.resources, key)["platform.tessera.io/crossplane-egress"], key).toBe(annotationsOf(live.resources, key)["platform.tessera.io/crossplane-egress"]);
+      }
+      expect(out.results.map((r) => r.message)).toContainEqual(expect.stringContaining("EnvironmentConfig tessera is missing or sets no Crossplane egress: account and replica-account keep the Crossplane rules last composed"));
+      expect(out.results.map((r) => r.message)).not.toContainEqual(expect.stringContaining("never becomes Ready"));
+    }
+    // Present and listing other rules: the old ones go, the new ones come (no warning).
+    const moved = await last(xr, [...without(xr), envData({ crossplaneEgressCidrs: ["198.51.100.16/28"] })]);
+    const next = await render({ xr, required: [...without(xr), envData({ crossplaneEgressCidrs: ["198.51.100.16/28"] })], observed: observe(live.resources) });
+    for (const key of ["account", "replica-account"]) {
+      expect(fp(next.resources, key).networkRules, key).toEqual({ defaultAction: "Deny", bypass: ["AzureServices"], ipRules: ["192.0.2.0/24", "198.51.100.16/28"] });
+      expect(JSON.parse(annotationsOf(next.resources, key)["platform.tessera.io/crossplane-egress"]!)).toEqual({ ipRules: ["198.51.100.16/28"], subnetIds: [] });
+    }
+    expect(next.results.map((r) => r.message)).not.toContainEqual(expect.stringContaining("is missing or sets no Crossplane egress"));
+    expect(moved.resources.map(keyOf)).toEqual(next.resources.map(keyOf));
   });
 });
 
