@@ -176,10 +176,12 @@ export const renderAzure: Renderer<ObjectStoreSpec> = (ctx) => {
   // one wave, and afterwards its refresh gets 403 and nothing could put them back. Only an
   // EnvironmentConfig that no longer lists them removes them.
   const platformEgress: Egress | undefined = ctx.platform?.configured ? { ipRules: ipRules(egressCidrs(ctx), EGRESS_FIELD), subnetIds: egressSubnetIds(ctx) } : undefined;
-  const egressFor = (key: string): Egress => platformEgress ?? recordedEgress(observed[key]);
+  // A replica added meanwhile has no record of its own: Crossplane's egress is the same for every
+  // account, so it takes the main account's.
+  const egressFor = (key: string): Egress => platformEgress ?? (observed[key]?.resource.metadata?.annotations?.[EGRESS_ANNOTATION] ? recordedEgress(observed[key]) : recordedEgress(observed["account"]));
   const warnings: string[] = [];
   const how = `IP rules (data.crossplaneEgressCidrs) admit Crossplane only from outside the account's region; from inside it, list its subnets (data.crossplaneSubnetIds, with a Microsoft.Storage service endpoint)`;
-  const kept = ["account", "replica-account"].filter((k) => !platformEgress && observed[k] && (recordedEgress(observed[k]).ipRules.length || recordedEgress(observed[k]).subnetIds.length));
+  const kept = platformEgress ? [] : ["account", ...(spec.replication ? ["replica-account"] : [])].filter((k) => egressFor(k).ipRules.length || egressFor(k).subnetIds.length);
   if (kept.length) {
     warnings.push(`EnvironmentConfig ${PLATFORM_CONFIG_NAME} is missing or sets no Crossplane egress: ${kept.join(" and ")} keep${kept.length === 1 ? "s" : ""} the Crossplane rules last composed (annotation ${EGRESS_ANNOTATION}) so the provider is not locked out; restore it (README, "Platform settings"). Rules go only when it is present without them`);
   } else if (!platformEgress) {

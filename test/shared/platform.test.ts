@@ -180,6 +180,10 @@ describe("ObjectStore on Azure", () => {
       expect(out.results.map((r) => r.message)).toContainEqual(expect.stringContaining("EnvironmentConfig tessera is missing or sets no Crossplane egress: account and replica-account keep the Crossplane rules last composed"));
       expect(out.results.map((r) => r.message)).not.toContainEqual(expect.stringContaining("never becomes Ready"));
     }
+    // A replica added while it is gone takes the main account's recorded rules.
+    const mainOnly = observe(live.resources).filter((o) => !keyOf(o).startsWith("replica-"));
+    const added = await render({ xr, required: without(xr), observed: mainOnly });
+    expect(fp(added.resources, "replica-account").networkRules).toEqual(rules);
     // Present and listing other rules: the old ones go, the new ones come (no warning).
     const moved = await last(xr, [...without(xr), envData({ crossplaneEgressCidrs: ["198.51.100.16/28"] })]);
     const next = await render({ xr, required: [...without(xr), envData({ crossplaneEgressCidrs: ["198.51.100.16/28"] })], observed: observe(live.resources) });
