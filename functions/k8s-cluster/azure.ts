@@ -34,7 +34,7 @@ import { apiAccessCidrs, initialNodes, networkOf, nodePolicies, nodeVersion, poo
 import { connectionSecret, connectionSecretName, kubeconfigCluster } from "./connection.ts";
 import { adminKey, aksName, CLUSTER, CONNECTION_SECRET, dnsPrefix, INSIGHTS_ASSOCIATION, INSIGHTS_RULE, insightsRuleName, LEGACY_NETWORK_ROLE, poolKey, rotationName } from "./names.ts";
 import { renderInCluster } from "./incluster.ts";
-import { AKS_LOG_CATEGORY, AKS_NETWORK_ROLES, AKS_SUPPORT_PLAN, CONTAINER_INSIGHTS, INSTANCE_TYPE } from "./tables.ts";
+import { AKS_LOG_CATEGORY, AKS_NETWORK_ROLES, AKS_SPOT_TAINT, AKS_SUPPORT_PLAN, CONTAINER_INSIGHTS, INSTANCE_TYPE } from "./tables.ts";
 
 const CS = "containerservice.azure.m.upbound.io/v1beta1";
 const MI = "managedidentity.azure.m.upbound.io/v1beta1";
@@ -47,8 +47,8 @@ const NAT_RANGES_ANNOTATION = "platform.tessera.io/nat-ranges";
 
 const nonEmpty = <T>(xs: T[] | undefined): T[] | undefined => (xs?.length ? xs : undefined);
 
-/** AKS adds this taint to spot pools itself; unless it is declared too, the provider sees drift on every sync. */
-const SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule";
+/** AKS adds this taint to spot pools itself; unless it is declared too, the provider sees drift on every sync (one definition: tables.ts). */
+const SPOT_TAINT = `${AKS_SPOT_TAINT.key}=${AKS_SPOT_TAINT.value}:${AKS_SPOT_TAINT.effect}`;
 
 /** The Secret the provider writes the cluster's connection details to (both kubeconfigs among them). */
 const adminSecretName = (xr: { name: string }) => `${xr.name}-aks-admin`;
